@@ -1,0 +1,58 @@
+#pragma once
+// Blobs: the unit of deduplication. A blob's ID is the keyed MAC of its
+// plaintext; its stored form is compressed (when that helps), padded to a
+// size bucket and sealed with AES-256-GCM, bound to its type and ID.
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/bytes.hpp"
+#include "core/keys.hpp"
+
+namespace offsite::core {
+
+enum class BlobType : std::uint8_t { data = 1, tree = 2 };
+
+using BlobId = std::array<std::uint8_t, 32>;
+
+struct BlobIdHash {
+  std::size_t operator()(const BlobId& id) const noexcept {
+    std::size_t h;
+    std::memcpy(&h, id.data(), sizeof h); // IDs are MAC outputs: already uniform
+    return h;
+  }
+};
+
+std::string blob_id_hex(const BlobId& id);
+std::optional<BlobId> blob_id_from_hex(std::string_view hex);
+
+// Padded plaintext size for a payload (Padmé: leaks O(log log n) bits of size).
+std::size_t padded_size(std::size_t payload_size);
+
+// Thread-safe: per-thread compression contexts are kept internally.
+class BlobCodec {
+public:
+  BlobCodec(const MasterKey& key, int zstd_level = 3);
+
+  BlobId id_of(ByteView plaintext) const;
+
+  // Compresses (if smaller), pads, seals. Appends the sealed blob to `out`.
+  void seal_append(Bytes& out, BlobType type, const BlobId& id, ByteView plaintext) const;
+  Bytes seal(BlobType type, const BlobId& id, ByteView plaintext) const;
+
+  // Authenticates, decrypts, decompresses and re-checks the ID. Returns nullopt
+  // on any mismatch: the caller reports an integrity error naming the pack.
+  std::optional<Bytes> open(BlobType type, const BlobId& id, ByteView sealed) const;
+
+  int zstd_level() const { return m_level; }
+
+private:
+  MasterKey m_key;
+  int m_level;
+};
+
+} // namespace offsite::core

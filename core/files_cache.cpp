@@ -1,0 +1,1 @@
+#include "core/files_cache.hpp"

@@ -1,0 +1,56 @@
+#pragma once
+// The index: blob ID -> (pack, offset, length). Loaded from the repository's
+// encrypted index files; new packs are added as they are written.
+
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/pack.hpp"
+
+namespace offsite::core {
+
+struct BlobLocation {
+  std::string pack;
+  BlobType type = BlobType::data;
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;
+  std::uint32_t raw_length = 0;
+};
+
+struct IndexedPack {
+  std::string name;
+  std::vector<PackEntry> entries;
+};
+
+// Thread-safe (internally locked).
+class Index {
+public:
+  void add_pack(const std::string& pack_name, const std::vector<PackEntry>& entries);
+  std::optional<BlobLocation> find(const BlobId& id) const;
+  bool contains(const BlobId& id) const;
+  std::size_t blob_count() const;
+  std::vector<std::string> packs() const;
+
+private:
+  struct Entry {
+    std::uint32_t pack;
+    BlobType type;
+    std::uint32_t offset;
+    std::uint32_t length;
+    std::uint32_t raw_length;
+  };
+  mutable std::shared_mutex m_mutex;
+  std::vector<std::string> m_pack_names;
+  std::unordered_map<BlobId, Entry, BlobIdHash> m_entries;
+};
+
+// Plaintext encoding of an index file (the repository seals it).
+Bytes encode_index(const std::vector<IndexedPack>& packs);
+// Throws Error(Code::integrity) when malformed.
+std::vector<IndexedPack> decode_index(ByteView data);
+
+} // namespace offsite::core

@@ -1,0 +1,1 @@
+#include "core/local_store.hpp"

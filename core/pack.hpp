@@ -1,0 +1,65 @@
+#pragma once
+// Pack files: sealed blobs in a shuffled order, followed by an encrypted
+// header listing them. See pack.cpp for the byte layout.
+
+#include <string>
+#include <vector>
+
+#include "core/blob.hpp"
+
+namespace offsite::core {
+
+constexpr std::size_t k_pack_target_size = 16 * 1024 * 1024;
+
+struct PackEntry {
+  BlobType type = BlobType::data;
+  BlobId id{};
+  std::uint32_t offset = 0;     // of the sealed blob within the pack
+  std::uint32_t length = 0;     // sealed length
+  std::uint32_t raw_length = 0; // plaintext length
+};
+
+struct FinishedPack {
+  std::string name; // hex SHA-256 of `bytes`
+  Bytes bytes;
+  std::vector<PackEntry> entries;
+};
+
+// Collects sealed blobs in memory and writes them out shuffled. Not
+// thread-safe: the repository serializes access.
+class PackBuilder {
+public:
+  explicit PackBuilder(const crypto::Key& encryption_key);
+
+  void add(BlobType type, const BlobId& id, Bytes sealed, std::uint32_t raw_length);
+  std::size_t size() const { return m_bytes; }
+  std::size_t count() const { return m_blobs.size(); }
+  bool empty() const { return m_blobs.empty(); }
+
+  // Shuffles the blobs, appends the sealed header, names the pack. Leaves the
+  // builder empty and reusable.
+  FinishedPack finish();
+
+private:
+  struct Pending {
+    BlobType type;
+    BlobId id;
+    Bytes sealed;
+    std::uint32_t raw_length;
+  };
+  crypto::Key m_key;
+  std::vector<Pending> m_blobs;
+  std::size_t m_bytes = 0;
+};
+
+// Parses and authenticates a pack's header from the whole pack (or at least
+// its tail, with `pack_size` the size of the whole pack). Returns nullopt when
+// the header is truncated, forged or otherwise invalid.
+std::optional<std::vector<PackEntry>> read_pack_header(const crypto::Key& encryption_key,
+                                                       ByteView tail, std::uint64_t pack_size);
+
+// How many bytes from the end of a pack to fetch to be sure to get its header
+// length field (the caller fetches more if the header is larger).
+constexpr std::size_t k_pack_trailer_size = 4;
+
+} // namespace offsite::core
