@@ -31,10 +31,18 @@ public:
   bool may_match_below(std::string_view dir) const;
 
 private:
+  // A pattern split into components; relative patterns start with "**".
+  using Compiled = std::vector<std::string>;
   std::vector<std::string> m_patterns;
+  std::vector<Compiled> m_compiled;
 };
 
-// The CACHEDIR.TAG signature (https://bford.info/cachedir/).
+// The CACHEDIR.TAG signature (https://bford.info/cachedir/): `dir` holds a
+// regular file CACHEDIR.TAG that begins with the signature.
 bool is_cachedir_tag(const std::filesystem::path& dir);
+// The same for an open directory; never follows a symlink named CACHEDIR.TAG.
+bool is_cachedir_tag_at(int dir_fd);
+
+inline constexpr std::string_view k_cachedir_tag_name = "CACHEDIR.TAG";
 
 } // namespace offsite::core
