@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "core/bytes.hpp"
@@ -69,12 +70,51 @@ Bytes scrypt(std::string_view passphrase, ByteView salt, const ScryptParams& par
 
 // AES-256-GCM with a fresh random 96-bit nonce. Appends
 // nonce || ciphertext || tag to `out` (no intermediate copies).
+// `plaintext` must not point into `out` (out may reallocate).
 void seal_append(Bytes& out, ByteView key, ByteView plaintext, ByteView aad);
 Bytes seal(ByteView key, ByteView plaintext, ByteView aad);
+// Gather variant: seals the concatenation of `parts` as one message, so a
+// caller can put a header and padding around a payload without copying it.
+void seal_append_parts(Bytes& out, ByteView key, std::span<const ByteView> parts,
+                       ByteView aad);
 
 // Authenticates and decrypts nonce || ciphertext || tag. Returns nullopt when
 // authentication fails or the input is too short; never returns garbage.
 std::optional<Bytes> open(ByteView key, ByteView sealed, ByteView aad);
+
+namespace detail {
+struct GcmSlot; // a cipher context and the key it holds; defined in crypto.cpp
+} // namespace detail
+
+// Streaming open, for callers that route parts of the plaintext to different
+// buffers (a blob's payload straight into the caller's vector). Nothing read
+// may be trusted or acted on beyond bounds checks until finish() returns true.
+// Cheap to construct (re-uses a per-thread cipher context); not copyable;
+// use it on one thread.
+class Opener {
+public:
+  Opener(ByteView key, ByteView sealed, ByteView aad);
+  ~Opener();
+  Opener(const Opener&) = delete;
+  Opener& operator=(const Opener&) = delete;
+
+  // False when `sealed` is too short to hold a nonce and tag.
+  bool valid() const { return m_valid; }
+  // Plaintext bytes not yet read.
+  std::size_t remaining() const { return m_remaining; }
+  // Decrypts the next out.size() bytes; throws Error when out.size() > remaining().
+  void read(std::span<std::uint8_t> out);
+  // Verifies the tag. True only if valid(), everything was read and the tag matches.
+  bool finish();
+
+private:
+  detail::GcmSlot* m_slot = nullptr;
+  bool m_owned = false;
+  bool m_valid = false;
+  const std::uint8_t* m_in = nullptr;
+  std::size_t m_remaining = 0;
+  const std::uint8_t* m_tag = nullptr;
+};
 
 bool constant_time_equal(ByteView a, ByteView b);
 
