@@ -1,4 +1,144 @@
 #include "cli/app.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/global_options.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/terminal.hpp"
+#include "core/error.hpp"
+
 namespace offsite::cli {
-int run(int, char**) { return 0; }
+
+namespace {
+
+void register_global_options(CLI::App& app, GlobalOptions& g) {
+  app.add_option("--config-dir", g.config_dir, "Configuration and credentials directory")
+      ->type_name("DIR");
+  app.add_option("--cache-dir", g.cache_dir, "Cache directory (files cache)")->type_name("DIR");
+  app.add_option("-r,--repo", g.repo, "Use a local repository directory instead of the account")
+      ->envname("OFFSITE_REPOSITORY")
+      ->type_name("DIR");
+  app.add_option("--password-file", g.password_file, "Read the passphrase from a file")
+      ->type_name("FILE");
+  app.add_option("--password-command", g.password_command,
+                 "Run a command that prints the passphrase")
+      ->type_name("CMD");
+  app.add_flag("--json", g.json, "Print JSON on stdout (JSON Lines for long commands)");
+  app.add_flag("-q,--quiet", g.quiet, "Print only errors");
+  app.add_flag("-v,--verbose", g.verbose, "Print more detail (repeat for more)");
+  app.add_flag("--no-progress", g.no_progress, "Do not draw a progress line");
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "did you mean ...?" for a mistyped subcommand (ninja does this for tools).
+std::string suggestion(const CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.empty() || arg[0] == '-') continue;
+    std::string best;
+    std::size_t best_distance = 3;
+    for (const auto* sub : app.get_subcommands({})) {
+      const std::string& name = sub->get_name();
+      if (name == arg) return "";
+      const std::size_t d = name.rfind(arg, 0) == 0 ? 1 : edit_distance(arg, name);
+      if (d < best_distance) {
+        best_distance = d;
+        best = name;
+      }
+    }
+    return best.empty() ? "" : fmt::format("did you mean \"offsite {}\"?", best);
+  }
+  return "";
+}
+
+bool wants_json(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--json") == 0) return true;
+  return false;
+}
+
+int report_error(Code code, const std::string& message, const std::string& hint, bool json) {
+  const CodeInfo info = code_info(code);
+  if (json) {
+    nlohmann::json error = {{"type", "error"},
+                            {"schema", k_json_schema_version},
+                            {"code", info.id},
+                            {"message", message},
+                            {"exit_code", info.exit_status}};
+    if (!hint.empty()) error["hint"] = hint;
+    std::puts(error.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  }
+  fmt::print(stderr, "offsite: error: {}\n", message);
+  if (!hint.empty()) fmt::print(stderr, "offsite: hint: {}\n", hint);
+  return info.exit_status;
+}
+
+} // namespace
+
+int run(int argc, char** argv) {
+  GlobalOptions global;
+  CLI::App app{"offsite: encrypted, deduplicated online backup"};
+  app.set_version_flag("--version", std::string("offsite ") + OFFSITE_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.footer("Run \"offsite COMMAND --help\" for a command's options. Exit codes and JSON: "
+             "man offsite.\n\nExamples:\n"
+             "  offsite --repo /mnt/usb/offsite init\n"
+             "  offsite --repo /mnt/usb/offsite backup ~/Documents\n"
+             "  offsite --repo /mnt/usb/offsite restore latest --target /tmp/restore");
+  register_global_options(app, global);
+  register_init(app, global);
+  register_backup(app, global);
+  register_restore(app, global);
+  register_snapshots(app, global);
+  register_ls(app, global);
+  register_version(app, global);
+
+  const bool json = wants_json(argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string hint = suggestion(app, argc, argv);
+    if (hint.empty()) hint = "run \"offsite --help\" or \"offsite COMMAND --help\"";
+    return report_error(Code::usage, e.what(), hint, json);
+  }
+
+  install_interrupt_handlers();
+  try {
+    Terminal terminal(global);
+    return global.run(terminal);
+  } catch (const Error& e) {
+    return report_error(e.code(), e.what(), e.hint(), global.json);
+  } catch (const std::bad_alloc&) {
+    return report_error(Code::generic, "out of memory", "", global.json);
+  } catch (const std::exception& e) {
+    return report_error(Code::generic, fmt::format("unexpected failure: {}", e.what()),
+                        "please report this as a bug", global.json);
+  }
+}
+
 } // namespace offsite::cli

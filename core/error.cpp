@@ -11,6 +11,7 @@ CodeInfo code_info(Code code) {
   switch (code) {
   case Code::generic: return {"error", 1};
   case Code::usage: return {"usage", 2};
+  case Code::passphrase_required: return {"passphrase_required", 2};
   case Code::partial: return {"partial", 3};
   case Code::no_server: return {"no_server_reachable", 4};
   case Code::auth: return {"authentication_failed", 5};

@@ -11,6 +11,7 @@ namespace offsite {
 enum class Code {
   generic,
   usage,
+  passphrase_required, // no passphrase source and no terminal to ask on
   partial,          // backup finished, but some files could not be read
   no_server,        // no data-centre server reachable
   auth,             // account authentication or registration refused

@@ -1,0 +1,201 @@
+#include <chrono>
+#include <ctime>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/repository_access.hpp"
+#include "cli/terminal.hpp"
+#include "cli/time_parse.hpp"
+#include "core/archiver.hpp"
+#include "core/error.hpp"
+#include "core/host.hpp"
+
+namespace offsite::cli {
+
+struct BackupOptions {
+  std::vector<std::string> paths;
+  std::vector<std::string> excludes;
+  std::vector<std::string> exclude_files;
+  bool exclude_caches = false;
+  bool one_file_system = false;
+  std::vector<std::string> tags;
+  std::string host;
+  bool use_stdin = false;
+  std::string stdin_filename = "stdin";
+  bool dry_run = false;
+  int compression = 3;
+  std::string time;
+};
+
+namespace {
+
+class BackupProgressReporter : public core::BackupReporter {
+public:
+  explicit BackupProgressReporter(Terminal& terminal)
+      : m_terminal(terminal), m_start(std::chrono::steady_clock::now()) {}
+
+  void warning(const std::string& path, const std::string& message) override {
+    if (m_terminal.json()) {
+      m_terminal.clear_progress();
+      m_terminal.emit({{"type", "warning"}, {"path", path}, {"message", message}});
+      return;
+    }
+    m_terminal.warning(fmt::format("{}: {}", printable(path), message));
+  }
+
+  void progress(const core::BackupProgress& p) override {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    const double rate = seconds > 0 ? static_cast<double>(p.bytes_done) / seconds : 0;
+    if (m_terminal.progress_enabled())
+      m_terminal.progress(fmt::format("[{}] {} files, {}, {}/s  {}", format_duration(seconds),
+                                      p.files_done, format_bytes(p.bytes_done),
+                                      format_bytes(static_cast<std::uint64_t>(rate)),
+                                      printable(p.current_path)));
+    if (m_terminal.json() && m_terminal.status_due(std::chrono::milliseconds(500)))
+      m_terminal.emit({{"type", "status"},
+                       {"seconds_elapsed", seconds},
+                       {"files_done", p.files_done},
+                       {"bytes_done", p.bytes_done},
+                       {"current_file", p.current_path}});
+  }
+
+  bool cancelled() override { return interrupted(); }
+
+private:
+  Terminal& m_terminal;
+  std::chrono::steady_clock::time_point m_start;
+};
+
+std::optional<std::string> find_parent(core::Repository& repo, const std::string& host,
+                                       const std::vector<std::string>& paths) {
+  std::optional<std::string> parent;
+  for (const auto& snapshot : repo.list_snapshots()) // sorted by time: the last match wins
+    if (snapshot.host == host && snapshot.paths == paths) parent = snapshot.id;
+  return parent;
+}
+
+nlohmann::json summary_json(const core::BackupResult& result, bool dry_run) {
+  const auto& s = result.snapshot.summary;
+  return {{"type", "summary"},
+          {"command", "backup"},
+          {"snapshot_id", result.snapshot_id},
+          {"dry_run", dry_run},
+          {"partial", result.partial},
+          {"warnings", result.warnings},
+          {"files_new", s.files_new},
+          {"files_changed", s.files_changed},
+          {"files_unmodified", s.files_unmodified},
+          {"files_failed", s.files_failed},
+          {"dirs", s.dirs},
+          {"data_blobs_new", s.data_blobs_new},
+          {"tree_blobs_new", s.tree_blobs_new},
+          {"bytes_processed", s.bytes_processed},
+          {"bytes_read", s.bytes_read},
+          {"bytes_added", s.bytes_added},
+          {"duration_seconds", s.duration_seconds}};
+}
+
+} // namespace
+
+int run_backup(const BackupOptions& options, const GlobalOptions& global, Terminal& terminal) {
+  if (options.paths.empty() && !options.use_stdin)
+    throw Error(Code::usage, "nothing to back up", "name one or more paths, or use --stdin");
+  if (!options.paths.empty() && options.use_stdin)
+    throw Error(Code::usage, "--stdin cannot be combined with paths",
+                "back up the paths and the stream in two runs");
+  if (options.compression < 1 || options.compression > 19)
+    throw Error(Code::usage, fmt::format("--compression {} is out of range", options.compression),
+                "use a zstd level from 1 (fastest) to 19 (smallest)");
+
+  core::BackupOptions archive;
+  for (const auto& path : options.paths) archive.paths.emplace_back(path);
+  for (const auto& pattern : options.excludes) archive.excludes.add_pattern(pattern);
+  for (const auto& file : options.exclude_files) archive.excludes.add_file(file);
+  archive.exclude_caches = options.exclude_caches;
+  archive.one_file_system = options.one_file_system;
+  archive.tags = options.tags;
+  archive.host = options.host;
+  archive.dry_run = options.dry_run;
+  if (options.use_stdin) archive.stdin_name = options.stdin_filename;
+  if (!options.time.empty()) archive.time_ns = parse_time(options.time, "--time");
+
+  core::RepositoryOptions repo_options;
+  repo_options.zstd_level = options.compression;
+  return with_repository(global, terminal, repo_options, [&](RepositoryContext& ctx) {
+    auto cache = core::FilesCache::load(ctx.files_cache);
+    std::vector<std::string> absolute;
+    for (const auto& path : archive.paths)
+      absolute.push_back(std::filesystem::absolute(path).lexically_normal().string());
+    if (archive.stdin_name) absolute.push_back("/" + *archive.stdin_name);
+    archive.parent = find_parent(ctx.repo, archive.host.empty() ? core::local_host_name()
+                                                                : archive.host, absolute);
+
+    BackupProgressReporter reporter(terminal);
+    const auto result = core::backup(ctx.repo, &cache, archive, reporter);
+    terminal.clear_progress();
+    if (!options.dry_run) cache.save(ctx.files_cache);
+
+    const auto& s = result.snapshot.summary;
+    if (terminal.json()) {
+      terminal.emit(summary_json(result, options.dry_run));
+    } else {
+      terminal.info(fmt::format("Files: {} new, {} changed, {} unmodified{}", s.files_new,
+                                s.files_changed, s.files_unmodified,
+                                s.files_failed ? fmt::format(", {} failed", s.files_failed) : ""));
+      terminal.info(fmt::format("Processed {} in {}, added {} to the repository",
+                                format_bytes(s.bytes_processed),
+                                format_duration(s.duration_seconds), format_bytes(s.bytes_added)));
+      if (options.dry_run)
+        terminal.info("dry run: nothing was stored");
+      else
+        terminal.info(fmt::format("snapshot {} saved{}", result.snapshot_id.substr(0, 8),
+                                  result.partial ? " (partial: some files could not be read)" : ""));
+    }
+    if (result.partial) {
+      if (!terminal.json())
+        terminal.warning(fmt::format("{} file(s) could not be read; the snapshot is marked partial",
+                                     s.files_failed));
+      return code_info(Code::partial).exit_status;
+    }
+    return 0;
+  });
+}
+
+void register_backup(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<BackupOptions>();
+  auto* sub = app.add_subcommand("backup", "Back up files and directories (or a stream)");
+  sub->add_option("paths", options->paths, "Files and directories to back up");
+  sub->add_option("-e,--exclude", options->excludes, "Exclude paths matching a glob pattern")
+      ->type_name("PATTERN");
+  sub->add_option("--exclude-file", options->exclude_files,
+                  "Read exclude patterns from a file, one per line")
+      ->type_name("FILE");
+  sub->add_flag("--exclude-caches", options->exclude_caches,
+                "Skip the contents of directories holding a CACHEDIR.TAG");
+  sub->add_flag("-x,--one-file-system", options->one_file_system,
+                "Stay on the file system of each given path");
+  sub->add_option("--tag", options->tags, "Tag the snapshot (repeatable)")->type_name("TAG");
+  sub->add_option("--host", options->host, "Record this host name instead of the real one");
+  sub->add_flag("--stdin", options->use_stdin, "Back up standard input as one file");
+  sub->add_option("--stdin-filename", options->stdin_filename,
+                  "File name for --stdin (default: stdin)")
+      ->type_name("NAME");
+  sub->add_flag("-n,--dry-run", options->dry_run, "Read and chunk everything, store nothing");
+  sub->add_option("--compression", options->compression, "zstd level 1-19 (default 3)")
+      ->type_name("LEVEL");
+  sub->add_option("--time", options->time,
+                  "Record this time instead of now (\"YYYY-MM-DD HH:MM:SS\", UTC)")
+      ->type_name("TIME");
+  sub->footer("Examples:\n"
+              "  offsite backup ~/Documents ~/Pictures --exclude '*.tmp' --exclude-caches\n"
+              "  pg_dump mydb | offsite backup --stdin --stdin-filename mydb.sql");
+  sub->callback([options, &global] {
+    global.run = [options, &global](Terminal& t) { return run_backup(*options, global, t); };
+  });
+}
+
+} // namespace offsite::cli

@@ -1,0 +1,18 @@
+#pragma once
+// The subcommand table: each cmd_<name>.cpp declares its flags here and runs
+// its work in run_<name>.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/global_options.hpp"
+
+namespace offsite::cli {
+
+void register_init(CLI::App& app, GlobalOptions& global);
+void register_backup(CLI::App& app, GlobalOptions& global);
+void register_restore(CLI::App& app, GlobalOptions& global);
+void register_snapshots(CLI::App& app, GlobalOptions& global);
+void register_ls(CLI::App& app, GlobalOptions& global);
+void register_version(CLI::App& app, GlobalOptions& global);
+
+} // namespace offsite::cli

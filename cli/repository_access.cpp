@@ -1,0 +1,38 @@
+#include "cli/repository_access.hpp"
+
+#include <fmt/format.h>
+
+#include "cli/passphrase.hpp"
+#include "cli/paths.hpp"
+#include "core/error.hpp"
+#include "core/local_store.hpp"
+
+namespace offsite::cli {
+
+std::unique_ptr<core::Store> open_store(const GlobalOptions& options, std::string& location) {
+  if (options.repo.empty())
+    throw Error(Code::config, "no repository is configured",
+                "pass --repo DIR (or set OFFSITE_REPOSITORY) for a local repository");
+  const std::filesystem::path root = std::filesystem::absolute(options.repo);
+  location = root.string();
+  return std::make_unique<core::LocalStore>(root);
+}
+
+int with_repository(const GlobalOptions& options, Terminal& terminal,
+                    const core::RepositoryOptions& repo_options,
+                    const std::function<int(RepositoryContext&)>& fn) {
+  std::string location;
+  auto store = open_store(options, location);
+  if (!store->head("config"))
+    throw Error(Code::config, fmt::format("there is no repository at {}", location),
+                "create one with \"offsite init\", or check --repo");
+  const std::string passphrase = read_passphrase(options, "Passphrase: ");
+  const core::MasterKey key = core::Repository::unlock(*store, passphrase);
+  core::Repository repo(*store, key, repo_options);
+  terminal.detail(fmt::format("opened repository {} at {}", repo.id().substr(0, 8), location));
+  repo.load_index();
+  RepositoryContext context{repo, cache_dir(options) / repo.id() / "files", location};
+  return fn(context);
+}
+
+} // namespace offsite::cli

@@ -1,0 +1,17 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace offsite::cli {
+
+// "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DD" (UTC) to
+// nanoseconds since the epoch. Error(usage) naming `flag` otherwise.
+std::int64_t parse_time(std::string_view text, std::string_view flag);
+
+// Local time "YYYY-MM-DD HH:MM:SS" for tables.
+std::string format_local_time(std::int64_t time_ns);
+// RFC 3339 UTC with nanoseconds, for JSON.
+std::string format_utc_time(std::int64_t time_ns);
+
+} // namespace offsite::cli
