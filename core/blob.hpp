@@ -30,8 +30,14 @@ struct BlobIdHash {
 std::string blob_id_hex(const BlobId& id);
 std::optional<BlobId> blob_id_from_hex(std::string_view hex);
 
-// Padded plaintext size for a payload (Padmé: leaks O(log log n) bits of size).
-std::size_t padded_size(std::size_t payload_size);
+// Padmé (Nikitin et al. 2019): rounds `size` up so that only O(log log n)
+// bits of it are visible; at most ~12% overhead, less for larger sizes.
+// BlobCodec applies it to the inner plaintext (5-byte header + payload).
+std::size_t padded_size(std::size_t size);
+
+// Largest plaintext a blob may hold; open() refuses to inflate beyond it, so
+// seal() refuses to write beyond it.
+constexpr std::size_t k_max_blob_size = std::size_t{64} << 20;
 
 // Thread-safe: per-thread compression contexts are kept internally.
 class BlobCodec {
@@ -41,6 +47,8 @@ public:
   BlobId id_of(ByteView plaintext) const;
 
   // Compresses (if smaller), pads, seals. Appends the sealed blob to `out`.
+  // `plaintext` must not point into `out`. Throws Error(Code::usage) beyond
+  // k_max_blob_size.
   void seal_append(Bytes& out, BlobType type, const BlobId& id, ByteView plaintext) const;
   Bytes seal(BlobType type, const BlobId& id, ByteView plaintext) const;
 

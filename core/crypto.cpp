@@ -366,4 +366,8 @@ bool constant_time_equal(ByteView a, ByteView b) {
   return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+void secure_wipe(std::span<std::uint8_t> data) {
+  if (!data.empty()) OPENSSL_cleanse(data.data(), data.size());
+}
+
 } // namespace offsite::core::crypto

@@ -118,4 +118,7 @@ private:
 
 bool constant_time_equal(ByteView a, ByteView b);
 
+// Overwrites secrets (derived keys, key copies) in a way the compiler keeps.
+void secure_wipe(std::span<std::uint8_t> data);
+
 } // namespace offsite::core::crypto
