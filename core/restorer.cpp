@@ -241,7 +241,7 @@ bool Restorer::may_replace(int dirfd, const Node& node, const std::string& path)
 
 void Restorer::warn(const std::string& path, const std::string& message) {
   ++m_result.warnings;
-  m_reporter.warning(escape_name(path), message);
+  m_reporter.warning(path, message); // raw: the reporter escapes for its output
 }
 
 void Restorer::skip(const Node& node) {
@@ -260,7 +260,7 @@ void Restorer::poll_cancel() {
 }
 
 void Restorer::report(const std::string& path) {
-  if (!path.empty()) m_progress.current_path = escape_name(path);
+  if (!path.empty()) m_progress.current_path = path;
   m_progress.files_done = m_result.files;
   m_reporter.progress(m_progress);
 }

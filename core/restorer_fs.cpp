@@ -35,15 +35,50 @@ Fd& Fd::operator=(Fd&& other) noexcept {
   return *this;
 }
 
+// Length of the well-formed UTF-8 sequence at `s[i]` that is safe to print
+// (no overlongs, surrogates or C1 controls), or 0.
+static std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xbf; // allowed range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    len = 2;
+    if (c == 0xc2) lo = 0xa0; // U+0080..U+009F are C1 controls
+  } else if (c >= 0xe0 && c <= 0xef) {
+    len = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f; // surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  }
+  if (len == 0 || i + len > s.size()) return 0;
+  if (b(1) < lo || b(1) > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if ((b(k) & 0xc0) != 0x80) return 0;
+  return len;
+}
+
 std::string escape_name(std::string_view name) {
   std::string out;
   out.reserve(name.size());
-  for (char c : name) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b >= 0x7f || c == '"' || c == '\\')
-      out += fmt::format("\\x{:02x}", b);
-    else
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\') {
       out.push_back(c);
+      continue;
+    }
+    // Names in the user's language stay readable; anything else is shown
+    // byte by byte.
+    if (const std::size_t len = byte >= 0x80 ? printable_utf8_length(name, i) : 0; len > 0) {
+      out.append(name.substr(i, len));
+      i += len - 1;
+      continue;
+    }
+    out += fmt::format("\\x{:02x}", byte);
   }
   return out;
 }

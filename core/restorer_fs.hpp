@@ -45,8 +45,9 @@ private:
   int m_fd = -1;
 };
 
-// Non-printable bytes, '"' and '\' as \xNN, so a hostile name cannot forge
-// terminal escapes or line breaks in a message.
+// For messages: control bytes, invalid UTF-8, '"' and '\' as \xNN, so a
+// hostile name cannot forge terminal escapes, line breaks or quotes in a
+// message. Well-formed printable UTF-8 stays as it is.
 std::string escape_name(std::string_view name);
 
 // Snapshot path of `name` inside `dir` ("/" + "a" -> "/a", "/a" + "b" -> "/a/b").
