@@ -69,6 +69,31 @@ std::string suggestion(const CLI::App& app, int argc, char** argv) {
   return "";
 }
 
+nlohmann::json option_names(const CLI::App& app) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto* option : app.get_options()) {
+    for (const auto& name : option->get_lnames()) names.push_back("--" + name);
+    for (const auto& name : option->get_snames()) names.push_back("-" + name);
+  }
+  return names;
+}
+
+// Hidden: every subcommand and option as JSON, so a test can check that the
+// man page and the completions cover the program as it is.
+void register_cli_spec(CLI::App& app, GlobalOptions& global) {
+  auto* sub = app.add_subcommand("__cli-spec", "");
+  sub->group("");
+  sub->callback([&app, &global] {
+    global.run = [&app](Terminal&) {
+      nlohmann::json commands = nlohmann::json::object();
+      for (const auto* command : app.get_subcommands({}))
+        if (!command->get_group().empty()) commands[command->get_name()] = option_names(*command);
+      std::puts(nlohmann::json{{"global", option_names(app)}, {"commands", commands}}.dump().c_str());
+      return 0;
+    };
+  });
+}
+
 bool wants_json(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--json") == 0) return true;
@@ -111,6 +136,7 @@ int run(int argc, char** argv) {
   register_snapshots(app, global);
   register_ls(app, global);
   register_version(app, global);
+  register_cli_spec(app, global);
 
   const bool json = wants_json(argc, argv);
   try {

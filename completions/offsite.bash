@@ -1,0 +1,49 @@
+# bash completion for offsite                                  -*- shell-script -*-
+
+_offsite() {
+    local cur prev words cword
+    _init_completion || return
+
+    local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --version -h --help"
+    local commands="init backup restore snapshots ls version"
+
+    # The first word that is not an option (or an option's value) is the command.
+    local i command=""
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            --config-dir | --cache-dir | -r | --repo | --password-file | --password-command) ((i++)) ;;
+            -*) ;;
+            *) command=${words[i]}; break ;;
+        esac
+    done
+
+    case $prev in
+        --config-dir | --cache-dir | -r | --repo | -t | --target)
+            _filedir -d; return ;;
+        --password-file | --exclude-file)
+            _filedir; return ;;
+        --password-command)
+            COMPREPLY=($(compgen -c -- "$cur")); return ;;
+        --overwrite)
+            COMPREPLY=($(compgen -W "always if-changed never" -- "$cur")); return ;;
+        --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
+            return ;;
+    esac
+
+    local opts
+    case $command in
+        "") COMPREPLY=($(compgen -W "$commands $global_opts" -- "$cur")); return ;;
+        init) opts="" ;;
+        backup) opts="-e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --compression --time" ;;
+        restore) opts="-t --target -i --include -e --exclude --verify --overwrite" ;;
+        snapshots) opts="--host --tag --path --latest" ;;
+        ls) opts="-l --long" ;;
+        version) opts="" ;;
+    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts -h --help" -- "$cur"))
+    elif [[ $command == backup ]]; then
+        _filedir
+    fi
+}
+complete -F _offsite offsite

@@ -1,0 +1,55 @@
+# fish completion for offsite
+
+set -l commands init backup restore snapshots ls version
+complete -c offsite -f
+
+# Global options
+complete -c offsite -l config-dir -r -a '(__fish_complete_directories)' -d 'Configuration and credentials directory'
+complete -c offsite -l cache-dir -r -a '(__fish_complete_directories)' -d 'Cache directory'
+complete -c offsite -s r -l repo -r -a '(__fish_complete_directories)' -d 'Local repository directory'
+complete -c offsite -l password-file -r -F -d 'Read the passphrase from a file'
+complete -c offsite -l password-command -r -d 'Command that prints the passphrase'
+complete -c offsite -l json -d 'Print JSON on stdout'
+complete -c offsite -s q -l quiet -d 'Print only errors'
+complete -c offsite -s v -l verbose -d 'Print more detail'
+complete -c offsite -l no-progress -d 'Do not draw a progress line'
+complete -c offsite -l version -d 'Print the version'
+complete -c offsite -s h -l help -d 'Show help'
+
+# Commands
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a init -d 'Create a local repository'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a backup -d 'Back up files and directories'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a restore -d 'Restore a snapshot'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a snapshots -d 'List snapshots'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List the files in a snapshot'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
+
+# backup
+complete -c offsite -n '__fish_seen_subcommand_from backup' -F
+complete -c offsite -n '__fish_seen_subcommand_from backup' -s e -l exclude -r -d 'Exclude paths matching a pattern'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -l exclude-file -r -F -d 'Read exclude patterns from a file'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -l exclude-caches -d 'Skip directories with CACHEDIR.TAG'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -s x -l one-file-system -d 'Stay on one file system'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -l tag -r -d 'Tag the snapshot'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -l host -r -d 'Record this host name'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -l stdin -d 'Back up standard input'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -l stdin-filename -r -d 'File name for --stdin'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -s n -l dry-run -d 'Store nothing'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -l compression -r -d 'zstd level 1-19'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -l time -r -d 'Record this time'
+
+# restore
+complete -c offsite -n '__fish_seen_subcommand_from restore' -s t -l target -r -a '(__fish_complete_directories)' -d 'Directory to restore into'
+complete -c offsite -n '__fish_seen_subcommand_from restore' -s i -l include -r -d 'Restore only matching paths'
+complete -c offsite -n '__fish_seen_subcommand_from restore' -s e -l exclude -r -d 'Skip matching paths'
+complete -c offsite -n '__fish_seen_subcommand_from restore' -l verify -d 'Read back and compare'
+complete -c offsite -n '__fish_seen_subcommand_from restore' -l overwrite -r -a 'always if-changed never' -d 'Policy for existing files'
+
+# snapshots
+complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l host -r -d 'Only this host'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l tag -r -d 'Only this tag'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l path -r -d 'Only this path'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l latest -r -d 'Only the newest N'
+
+# ls
+complete -c offsite -n '__fish_seen_subcommand_from ls' -s l -l long -d 'Long format'

@@ -1,0 +1,86 @@
+# Shared set-up for integration scenarios (sourced). Mirrors mold's
+# common.inc: strict mode, a trap naming the failing line, a scratch
+# directory that is kept (and printed) when the scenario fails.
+set -euo pipefail
+
+: "${OFFSITE_BIN:?run through ctest, or set OFFSITE_BIN}"
+: "${TESTS_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/offsite-it-$TEST_NAME.XXXXXX")
+STARTED_PIDS=()
+
+on_error() {
+  echo "FAILED: $TEST_NAME line $1: $2" >&2
+  echo "kept the test directory: $WORK" >&2
+  KEEP_WORK=1
+}
+cleanup() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${STARTED_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  [[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"
+}
+trap 'on_error $LINENO "$BASH_COMMAND"' ERR
+trap cleanup EXIT
+
+export XDG_CACHE_HOME=$WORK/cache XDG_CONFIG_HOME=$WORK/config
+unset OFFSITE_PASSWORD OFFSITE_PASSWORD_FILE OFFSITE_REPOSITORY ALL_PROXY HTTPS_PROXY NO_PROXY \
+  all_proxy https_proxy no_proxy
+printf 'test passphrase\n' >"$WORK/passphrase"
+chmod 600 "$WORK/passphrase"
+
+# offsite with the scenario's passphrase file.
+offsite() { "$OFFSITE_BIN" --password-file "$WORK/passphrase" "$@"; }
+
+fail() {
+  echo "FAILED: $TEST_NAME: $*" >&2
+  KEEP_WORK=1
+  exit 1
+}
+
+# expect_exit STATUS CMD...: runs CMD, fails unless it exits with STATUS.
+expect_exit() {
+  local want=$1 got=0
+  shift
+  "$@" || got=$?
+  [[ $got == "$want" ]] || fail "expected exit $want, got $got from: $*"
+}
+
+# Byte-for-byte and metadata comparison of two trees (names may be hostile).
+compare_trees() { python3 "$TESTS_DIR/integration/manifest.py" compare "$@"; }
+
+# make_tree DIR: every file kind offsite backs up, with hostile names.
+make_tree() {
+  local d=$1
+  mkdir -p "$d/sub/deeper" "$d/empty-dir" "$d/with space" "$d/-leading-dash"
+  printf 'hello offsite\n' >"$d/hello.txt"
+  : >"$d/empty-file"
+  head -c 3000000 /dev/urandom >"$d/sub/random.bin"
+  yes 'compressible line of text' | head -c 2000000 >"$d/sub/deeper/text.txt"
+  ln -s hello.txt "$d/link-to-hello"
+  ln -s /nonexistent/target "$d/dangling-link"
+  ln "$d/hello.txt" "$d/sub/hardlink-to-hello"
+  truncate -s 10M "$d/sparse.img"
+  printf 'data in the middle' | dd of="$d/sparse.img" bs=1 seek=5000000 conv=notrunc status=none
+  mkfifo "$d/fifo"
+  printf 'newline\n' >"$d/name"$'\n'"with-newline"
+  printf 'latin1\n' >"$d/invalid-utf8-"$'\xff\xfe'
+  printf 'long\n' >"$d/$(printf 'x%.0s' $(seq 255))"
+  printf 'dash\n' >"$d/-leading-dash/-file"
+  printf 'space\n' >"$d/with space/a file"
+  chmod 0751 "$d/sub"
+  chmod 4755 "$d/hello.txt"
+  touch -h -d '2001-02-03 04:05:06.123456789' "$d/link-to-hello"
+  touch -d '1999-12-31 23:59:59.987654321' "$d/sub/deeper/text.txt"
+  if setfattr -n user.offsite -v "attribute value" "$d/sub/random.bin" 2>/dev/null; then :; fi
+  if ((EUID == 0)); then
+    mknod "$d/null-device" c 1 3 2>/dev/null || true
+    chown 1234:5678 "$d/empty-file"
+  fi
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Bad input gets a clear message and its documented exit code, and loses
+# nothing: wrong passphrase, no passphrase source, unknown snapshot, bad
+# flags, corrupted pack, unreadable path.
+source "$(dirname "$0")/lib.sh"
+
+repo=(--repo "$WORK/repo")
+mkdir -p "$WORK/data"
+head -c 2000000 /dev/urandom >"$WORK/data/file.bin"
+offsite "${repo[@]}" init >/dev/null
+offsite "${repo[@]}" backup "$WORK/data"
+
+# Wrong passphrase: exit 6, its own message, JSON code.
+printf 'not the passphrase\n' >"$WORK/wrong"
+expect_exit 6 "$OFFSITE_BIN" "${repo[@]}" --password-file "$WORK/wrong" snapshots 2>"$WORK/err"
+grep -q 'wrong passphrase' "$WORK/err" || fail "wrong passphrase message: $(cat "$WORK/err")"
+"$OFFSITE_BIN" "${repo[@]}" --password-file "$WORK/wrong" --json snapshots >"$WORK/out" 2>/dev/null || true
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["type"]=="error" and d["code"]=="wrong_passphrase" and d["exit_code"]==6, d' "$WORK/out"
+
+# No terminal, no passphrase source: fails at once (no hang) with exit 2.
+start=$SECONDS
+expect_exit 2 timeout 10 setsid "$OFFSITE_BIN" "${repo[@]}" backup "$WORK/data" </dev/null 2>"$WORK/err"
+grep -q 'no terminal' "$WORK/err" || fail "missing passphrase message: $(cat "$WORK/err")"
+grep -q -- '--password-file' "$WORK/err" || fail "hint should name --password-file"
+(( SECONDS - start < 5 )) || fail "took too long to fail"
+
+# Unknown snapshot: exit 9 naming it.
+expect_exit 9 offsite "${repo[@]}" restore deadbeef --target "$WORK/r" 2>"$WORK/err"
+grep -q 'deadbeef' "$WORK/err" || fail "unknown snapshot message"
+[[ ! -e $WORK/r ]] || ls -A "$WORK/r" | grep -q . && fail "restore of unknown snapshot wrote files" || true
+
+# Usage errors: exit 2, with a suggestion for a mistyped command.
+expect_exit 2 offsite "${repo[@]}" backup --no-such-flag "$WORK/data" 2>/dev/null
+expect_exit 2 offsite "${repo[@]}" restor latest 2>"$WORK/err"
+grep -q 'did you mean "offsite restore"' "$WORK/err" || fail "no suggestion: $(cat "$WORK/err")"
+expect_exit 2 offsite "${repo[@]}" backup 2>/dev/null
+"$OFFSITE_BIN" --json "${repo[@]}" backup --no-such-flag >"$WORK/out" 2>/dev/null || true
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["code"]=="usage", d' "$WORK/out"
+
+# A path that does not exist: not_found, nothing stored.
+expect_exit 9 offsite "${repo[@]}" backup "$WORK/no-such-path" 2>"$WORK/err"
+grep -q 'no-such-path' "$WORK/err" || fail "missing path message"
+
+# No repository at all: config error naming the fix.
+expect_exit 11 offsite --repo "$WORK/nothing-here" snapshots 2>"$WORK/err"
+grep -q 'offsite init' "$WORK/err" || fail "no-repository hint"
+
+# init over an existing repository is refused.
+expect_exit 11 offsite "${repo[@]}" init 2>/dev/null
+
+# A flipped bit in a stored pack: restore fails with the integrity code,
+# naming the pack; the original data stays intact.
+pack=$(find "$WORK/repo/data" -type f | head -n 1)
+python3 - "$pack" <<'PY'
+import sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+data[len(data) // 3] ^= 0x10
+open(path, "wb").write(data)
+PY
+expect_exit 8 offsite "${repo[@]}" restore latest --target "$WORK/corrupt-restore" 2>"$WORK/err"
+grep -q "$(basename "$pack" | cut -c1-16)" "$WORK/err" || fail "integrity error must name the pack: $(cat "$WORK/err")"
+echo "ok"
