@@ -29,6 +29,8 @@ struct IndexedPack {
 // Thread-safe (internally locked).
 class Index {
 public:
+  // Adding a pack again (two index files naming it) is harmless. A blob
+  // already indexed keeps its first location.
   void add_pack(const std::string& pack_name, const std::vector<PackEntry>& entries);
   std::optional<BlobLocation> find(const BlobId& id) const;
   bool contains(const BlobId& id) const;
@@ -36,19 +38,25 @@ public:
   std::vector<std::string> packs() const;
 
 private:
+  // 20 bytes beside the 32-byte key: pack names are interned once per pack
+  // rather than stored per blob (a 1 TB repository has ~1M blobs).
   struct Entry {
     std::uint32_t pack;
-    BlobType type;
     std::uint32_t offset;
     std::uint32_t length;
     std::uint32_t raw_length;
+    BlobType type;
   };
   mutable std::shared_mutex m_mutex;
   std::vector<std::string> m_pack_names;
+  std::unordered_map<std::string, std::uint32_t> m_pack_ids;
   std::unordered_map<BlobId, Entry, BlobIdHash> m_entries;
 };
 
-// Plaintext encoding of an index file (the repository seals it).
+// Plaintext encoding of an index file (the repository seals it):
+// [u8 version = 1][u32 LE npacks], then per pack [32-byte raw SHA-256 (the
+// pack's name)][u32 LE nentries][nentries x pack entry, as in pack.hpp].
+// Throws Error(Code::usage) for a pack name that is not 64 lowercase hex.
 Bytes encode_index(const std::vector<IndexedPack>& packs);
 // Throws Error(Code::integrity) when malformed.
 std::vector<IndexedPack> decode_index(ByteView data);

@@ -2,6 +2,7 @@
 // Pack files: sealed blobs in a shuffled order, followed by an encrypted
 // header listing them. See pack.cpp for the byte layout.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,10 @@ class PackBuilder {
 public:
   explicit PackBuilder(const crypto::Key& encryption_key);
 
+  // Throws Error(Code::usage) if the pack would outgrow 32-bit offsets.
   void add(BlobType type, const BlobId& id, Bytes sealed, std::uint32_t raw_length);
+  // The sealed bytes of a blob added but not yet finished, or nullptr.
+  const Bytes* find(const BlobId& id) const;
   std::size_t size() const { return m_bytes; }
   std::size_t count() const { return m_blobs.size(); }
   bool empty() const { return m_blobs.empty(); }
@@ -57,6 +61,13 @@ private:
 // the header is truncated, forged or otherwise invalid.
 std::optional<std::vector<PackEntry>> read_pack_header(const crypto::Key& encryption_key,
                                                        ByteView tail, std::uint64_t pack_size);
+
+// One entry as stored in a pack header and in an index file:
+// [u8 type][32 id][u32 LE offset][u32 LE length][u32 LE raw_length].
+constexpr std::size_t k_pack_entry_size = 1 + 32 + 4 + 4 + 4;
+void put_pack_entry(Bytes& out, const PackEntry& entry);
+// Parses k_pack_entry_size bytes; nullopt for an unknown blob type.
+std::optional<PackEntry> get_pack_entry(const std::uint8_t* p);
 
 // How many bytes from the end of a pack to fetch to be sure to get its header
 // length field (the caller fetches more if the header is larger).
