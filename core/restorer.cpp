@@ -51,17 +51,19 @@ namespace restore_detail {
 
 Restorer::Restorer(Repository& repo, const Snapshot& snapshot, const RestoreOptions& options,
                    RestoreReporter& reporter)
-    : m_repo(repo), m_snapshot(snapshot), m_options(options), m_reporter(reporter),
-      m_trees(repo), m_filter(options.includes, options.excludes),
+    : m_repo(repo), m_snapshot(snapshot), m_options(options), m_reporter(reporter), m_trees(repo),
+      m_filter(options.includes, options.excludes),
       m_meta(options.ownership.value_or(::geteuid() == 0),
-             [this](const std::string& path, const std::string& message) { warn(path, message); }) {}
+             [this](const std::string& path, const std::string& message) { warn(path, message); }) {
+}
 
 static Fd open_target(const std::filesystem::path& target) {
   // The target path is the user's choice, so following symlinks in it is
   // right; below it, nothing is followed.
   std::error_code ec;
   std::filesystem::create_directories(target, ec);
-  if (ec) throw_errno(fmt::format("cannot create the restore target {}", target.string()), ec.value());
+  if (ec)
+    throw_errno(fmt::format("cannot create the restore target {}", target.string()), ec.value());
   const int fd = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_errno(fmt::format("cannot open the restore target {}", target.string()), errno);
   return Fd(fd);
@@ -70,7 +72,8 @@ static Fd open_target(const std::filesystem::path& target) {
 RestoreResult Restorer::run() {
   if (m_options.target.empty())
     throw Error(Code::usage, "no restore target given", "name a directory with --target");
-  const std::string snapshot_name = m_snapshot.id.empty() ? "(unsaved)" : m_snapshot.id.substr(0, 8);
+  const std::string snapshot_name =
+      m_snapshot.id.empty() ? "(unsaved)" : m_snapshot.id.substr(0, 8);
   const RestoreRoot root =
       resolve_sub_path(m_trees, m_snapshot.tree, m_options.sub_path, snapshot_name);
   m_scan = scan(m_trees, m_filter, m_snapshot.tree, root);
@@ -95,12 +98,13 @@ RestoreResult Restorer::run() {
   report("");
 
   if (m_verify_failures > 0)
-    throw Error(Code::integrity,
-                fmt::format("{} restored file(s) differ from the snapshot when read back, the first "
-                            "is {}",
-                            m_verify_failures, escape_name(m_first_verify_failure)),
-                "the target disk or file system may be failing: check it (dmesg, fsck) and "
-                "restore again");
+    throw Error(
+        Code::integrity,
+        fmt::format("{} restored file(s) differ from the snapshot when read back, the first "
+                    "is {}",
+                    m_verify_failures, escape_name(m_first_verify_failure)),
+        "the target disk or file system may be failing: check it (dmesg, fsck) and "
+        "restore again");
   return m_result;
 }
 

@@ -33,9 +33,9 @@ struct RestoreOptions {
   // target/home/a/... . "/home/a/docs" restores as target/docs/... (like
   // restic); a file as target/<name>. "." and ".." are resolved lexically.
   std::string sub_path;
-  PathMatcher includes;     // empty = everything; both match snapshot paths ("/home/a/x")
+  PathMatcher includes; // empty = everything; both match snapshot paths ("/home/a/x")
   PathMatcher excludes;
-  bool verify = false;      // re-read what was written and compare
+  bool verify = false; // re-read what was written and compare
   Overwrite overwrite = Overwrite::always;
   std::optional<bool> ownership; // default: when running as root
 };

@@ -111,8 +111,8 @@ void unlink_at(int dirfd, const std::string& name) {
 void write_all_at(int fd, ByteView data, std::uint64_t offset) {
   std::size_t done = 0;
   while (done < data.size()) {
-    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done,
-                               static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       fail("cannot write the file", errno);
@@ -189,8 +189,9 @@ std::string TempNames::create(const std::string& final_name,
   // another rather than touch it.
   for (int attempt = 0; attempt < 100; ++attempt) {
     const std::string suffix = fmt::format(".offsite-tmp-{:08x}", m_random() & 0xffffffffu);
-    std::string name = "." + final_name + suffix;
-    if (name.size() > k_name_max) name = suffix;
+    std::string name = suffix;
+    if (final_name.size() + suffix.size() < k_name_max)
+      name = fmt::format(".{}{}", final_name, suffix);
     const int err = create(name);
     if (err == 0) return name;
     if (err != EEXIST) fail("cannot create a temporary entry", err);

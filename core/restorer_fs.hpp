@@ -80,7 +80,8 @@ public:
   TempNames();
   // Calls `create(name)` with fresh names until it does not fail with EEXIST;
   // `create` returns 0 or an errno value. Returns the name that was created.
-  std::string create(const std::string& final_name, const std::function<int(const std::string&)>& create);
+  std::string create(const std::string& final_name,
+                     const std::function<int(const std::string&)>& create);
 
 private:
   std::mt19937_64 m_random;

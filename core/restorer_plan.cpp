@@ -14,15 +14,16 @@ namespace {
 
 // Enough for the trees of a few hundred thousand files; past it the restore
 // walk loads trees a second time instead of holding everything.
-constexpr std::size_t k_cache_budget = 64 * 1024 * 1024;
+constexpr std::size_t k_cache_budget = std::size_t{64} << 20;
 
 [[noreturn]] void refuse_name(std::string_view name, const std::string& dir, std::string_view why) {
-  throw Error(Code::integrity,
-              fmt::format("snapshot holds an unsafe file name \"{}\"{} in {}; refusing to restore it",
-                          escape_name(name), why, escape_name(dir)),
-              fmt::format("nothing was restored: the snapshot was crafted or damaged. Other parts "
-                          "of it can still be restored, e.g. with --exclude \"{}\"",
-                          escape_name(dir)));
+  throw Error(
+      Code::integrity,
+      fmt::format("snapshot holds an unsafe file name \"{}\"{} in {}; refusing to restore it",
+                  escape_name(name), why, escape_name(dir)),
+      fmt::format("nothing was restored: the snapshot was crafted or damaged. Other parts "
+                  "of it can still be restored, e.g. with --exclude \"{}\"",
+                  escape_name(dir)));
 }
 
 } // namespace
@@ -179,7 +180,8 @@ ScanResult scan(TreeLoader& trees, const Filter& filter, const BlobId& root_tree
     scanner.scan_dir(root_tree, "/", false, 0);
   } else {
     const Selection sel = filter.select(root.path, *root.node, false);
-    if (sel != Selection::skip) scanner.scan_node(*root.node, root.path, sel, sel == Selection::all, 0);
+    if (sel != Selection::skip)
+      scanner.scan_node(*root.node, root.path, sel, sel == Selection::all, 0);
   }
   return scanner.take();
 }
