@@ -53,7 +53,7 @@ constexpr std::size_t k_aad_size = 15 + 1 + 32;
 static_assert(k_aad_prefix.size() == 15);
 
 // Padding is fed to the cipher from this block, as many times as needed.
-constexpr std::size_t k_zero_block_size = 64 * 1024;
+constexpr std::size_t k_zero_block_size = std::size_t{64} * 1024;
 constexpr std::array<std::uint8_t, k_zero_block_size> k_zero_block{};
 
 std::array<std::uint8_t, k_aad_size> make_aad(BlobType type, const BlobId& id) {
@@ -64,19 +64,30 @@ std::array<std::uint8_t, k_aad_size> make_aad(BlobType type, const BlobId& id) {
   return aad;
 }
 
+// Created on first use, so threads that only open never build a compressor.
 struct CCtx {
-  ZSTD_CCtx* ctx = ZSTD_createCCtx();
+  ZSTD_CCtx* ctx = nullptr;
   CCtx() = default;
   CCtx(const CCtx&) = delete;
   CCtx& operator=(const CCtx&) = delete;
   ~CCtx() { ZSTD_freeCCtx(ctx); }
+  ZSTD_CCtx* get() {
+    if (ctx == nullptr) ctx = ZSTD_createCCtx();
+    if (ctx == nullptr) throw Error(Code::generic, "out of memory creating a zstd context");
+    return ctx;
+  }
 };
 struct DCtx {
-  ZSTD_DCtx* ctx = ZSTD_createDCtx();
+  ZSTD_DCtx* ctx = nullptr;
   DCtx() = default;
   DCtx(const DCtx&) = delete;
   DCtx& operator=(const DCtx&) = delete;
   ~DCtx() { ZSTD_freeDCtx(ctx); }
+  ZSTD_DCtx* get() {
+    if (ctx == nullptr) ctx = ZSTD_createDCtx();
+    if (ctx == nullptr) throw Error(Code::generic, "out of memory creating a zstd context");
+    return ctx;
+  }
 };
 
 // Per-thread state: compression contexts and scratch buffers that keep their
@@ -99,7 +110,8 @@ public:
   MacCache(const MacCache&) = delete;
   MacCache& operator=(const MacCache&) = delete;
   ~MacCache() {
-    for (auto& slot : m_slots) crypto::secure_wipe(slot.key);
+    for (auto& slot : m_slots)
+      crypto::secure_wipe(slot.key);
   }
 
   crypto::HmacSha256& get(const crypto::Key& key) {
@@ -124,7 +136,8 @@ thread_local MacCache t_macs;
 
 bool all_zero(ByteView data) {
   std::uint8_t acc = 0;
-  for (const std::uint8_t b : data) acc |= b;
+  for (const std::uint8_t b : data)
+    acc |= b;
   return acc == 0;
 }
 
@@ -157,21 +170,19 @@ BlobId BlobCodec::id_of(ByteView plaintext) const {
   return t_macs.get(m_key.id_mac).mac(plaintext);
 }
 
-void BlobCodec::seal_append(Bytes& out, BlobType type, const BlobId& id,
-                            ByteView plaintext) const {
+void BlobCodec::seal_append(Bytes& out, BlobType type, const BlobId& id, ByteView plaintext) const {
   if (plaintext.size() > k_max_blob_size)
-    throw Error(Code::usage,
-                "a blob of " + std::to_string(plaintext.size()) +
-                    " bytes is larger than the 64 MiB limit (internal error)");
+    throw Error(Code::usage, "a blob of " + std::to_string(plaintext.size()) +
+                                 " bytes is larger than the 64 MiB limit (internal error)");
   ThreadState& ts = t_state;
 
   std::uint8_t compression = k_compression_none;
   ByteView payload = plaintext;
   if (!plaintext.empty()) {
-    if (ts.cctx.ctx == nullptr) throw Error(Code::generic, "out of memory creating a zstd context");
     ts.compressed.resize(ZSTD_compressBound(plaintext.size()));
-    const std::size_t n = ZSTD_compressCCtx(ts.cctx.ctx, ts.compressed.data(), ts.compressed.size(),
-                                            plaintext.data(), plaintext.size(), m_level);
+    const std::size_t n =
+        ZSTD_compressCCtx(ts.cctx.get(), ts.compressed.data(), ts.compressed.size(),
+                          plaintext.data(), plaintext.size(), m_level);
     if (ZSTD_isError(n))
       throw Error(Code::generic, std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
     if (n < plaintext.size()) {
@@ -185,7 +196,8 @@ void BlobCodec::seal_append(Bytes& out, BlobType type, const BlobId& id,
   std::array<std::uint8_t, k_header_size> header{};
   header[0] = compression;
   const auto len = static_cast<std::uint32_t>(payload.size());
-  for (std::size_t i = 0; i < 4; ++i) header[1 + i] = static_cast<std::uint8_t>(len >> (8 * i));
+  for (std::size_t i = 0; i < 4; ++i)
+    header[1 + i] = static_cast<std::uint8_t>(len >> (8 * i));
 
   // Padmé pads the largest inner size (64 MiB + 5, E = 26, S = 5) by less
   // than 2^21 bytes = 32 zero blocks, so a fixed array holds the parts.
@@ -248,9 +260,8 @@ std::optional<Bytes> BlobCodec::open(BlobType type, const BlobId& id, ByteView s
     if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
         size > k_max_blob_size)
       return std::nullopt;
-    if (ts.dctx.ctx == nullptr) throw Error(Code::generic, "out of memory creating a zstd context");
     result.resize(static_cast<std::size_t>(size));
-    const std::size_t n = ZSTD_decompressDCtx(ts.dctx.ctx, result.data(), result.size(),
+    const std::size_t n = ZSTD_decompressDCtx(ts.dctx.get(), result.data(), result.size(),
                                               frame.data(), frame.size());
     if (ZSTD_isError(n) || n != result.size()) return std::nullopt;
   }

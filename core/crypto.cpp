@@ -106,9 +106,8 @@ HmacSha256::HmacSha256(ByteView key) : m_state(std::make_unique<State>()) {
   m_state->ctx = EVP_MAC_CTX_new(mac_hmac());
   if (m_state->ctx == nullptr) fail("EVP_MAC_CTX_new");
   char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end()};
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
   // An empty key is legal HMAC, but EVP wants a non-null pointer to set one.
   static const std::uint8_t k_empty = 0;
   const std::uint8_t* key_ptr = key.empty() ? &k_empty : key.data();
@@ -165,13 +164,14 @@ Bytes scrypt(std::string_view passphrase, ByteView salt, const ScryptParams& par
   OSSL_PARAM ossl_params[] = {
       OSSL_PARAM_construct_octet_string(
           OSSL_KDF_PARAM_PASSWORD,
-          passphrase.empty() ? const_cast<std::uint8_t*>(&k_empty)
-                             : reinterpret_cast<std::uint8_t*>(const_cast<char*>(passphrase.data())),
+          passphrase.empty()
+              ? const_cast<std::uint8_t*>(&k_empty)
+              : reinterpret_cast<std::uint8_t*>(const_cast<char*>(passphrase.data())),
           passphrase.size()),
-      OSSL_PARAM_construct_octet_string(
-          OSSL_KDF_PARAM_SALT,
-          salt.empty() ? const_cast<std::uint8_t*>(&k_empty) : const_cast<std::uint8_t*>(salt.data()),
-          salt.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                        salt.empty() ? const_cast<std::uint8_t*>(&k_empty)
+                                                     : const_cast<std::uint8_t*>(salt.data()),
+                                        salt.size()),
       OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n_param),
       OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r_param),
       OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p_param),
@@ -254,10 +254,10 @@ thread_local GcmSlot t_open_slot;
 
 } // namespace
 
-void seal_append_parts(Bytes& out, ByteView key, std::span<const ByteView> parts,
-                       ByteView aad) {
+void seal_append_parts(Bytes& out, ByteView key, std::span<const ByteView> parts, ByteView aad) {
   std::size_t total = 0;
-  for (const ByteView part : parts) total += part.size();
+  for (const ByteView part : parts)
+    total += part.size();
   const std::size_t start = out.size();
   out.resize(start + k_nonce_size + total + k_tag_size);
   std::uint8_t* const nonce = out.data() + start;
@@ -276,8 +276,7 @@ void seal_append_parts(Bytes& out, ByteView key, std::span<const ByteView> parts
     slot.keyed = false;
     fail("EVP_EncryptFinal");
   }
-  if (EVP_CIPHER_CTX_ctrl(slot.ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(k_tag_size), dst) !=
-      1) {
+  if (EVP_CIPHER_CTX_ctrl(slot.ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(k_tag_size), dst) != 1) {
     slot.keyed = false;
     fail("EVP_CTRL_GCM_GET_TAG");
   }

@@ -75,8 +75,7 @@ void seal_append(Bytes& out, ByteView key, ByteView plaintext, ByteView aad);
 Bytes seal(ByteView key, ByteView plaintext, ByteView aad);
 // Gather variant: seals the concatenation of `parts` as one message, so a
 // caller can put a header and padding around a payload without copying it.
-void seal_append_parts(Bytes& out, ByteView key, std::span<const ByteView> parts,
-                       ByteView aad);
+void seal_append_parts(Bytes& out, ByteView key, std::span<const ByteView> parts, ByteView aad);
 
 // Authenticates and decrypts nonce || ciphertext || tag. Returns nullopt when
 // authentication fails or the input is too short; never returns garbage.

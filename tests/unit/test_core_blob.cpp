@@ -15,7 +15,8 @@ namespace {
 Bytes text(std::size_t n) {
   static constexpr std::string_view k_words = "the quick brown fox jumps over the lazy dog ";
   Bytes b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(k_words[i % k_words.size()]);
+  for (std::size_t i = 0; i < n; ++i)
+    b[i] = static_cast<std::uint8_t>(k_words[i % k_words.size()]);
   return b;
 }
 
@@ -30,7 +31,8 @@ TEST_SUITE_BEGIN("core::Blob");
 
 TEST_CASE("given a blob id when formatted as hex and parsed back then it is unchanged") {
   BlobId id{};
-  for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(i * 7 + 3);
+  for (std::size_t i = 0; i < id.size(); ++i)
+    id[i] = static_cast<std::uint8_t>(i * 7 + 3);
   const std::string hex = blob_id_hex(id);
   CHECK(hex.size() == 64);
   CHECK(hex.substr(0, 6) == "030a11");

@@ -16,7 +16,8 @@ std::string hex_of(ByteView b) { return to_hex(b); }
 
 Bytes pattern(std::size_t n, std::uint8_t seed = 1) {
   Bytes b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 31 + seed);
+  for (std::size_t i = 0; i < n; ++i)
+    b[i] = static_cast<std::uint8_t>(i * 31 + seed);
   return b;
 }
 
@@ -75,19 +76,18 @@ TEST_CASE("given invalid scrypt parameters when deriving then a usage error is t
                   Error);
   CHECK_THROWS_AS(crypto::scrypt("pw", as_bytes("salt"), crypto::ScryptParams{1024, 0, 1}, 32),
                   Error);
-  CHECK_THROWS_AS(
-      crypto::scrypt("pw", as_bytes("salt"), crypto::ScryptParams{std::uint64_t{1} << 40, 8, 1}, 32),
-      Error);
+  CHECK_THROWS_AS(crypto::scrypt("pw", as_bytes("salt"),
+                                 crypto::ScryptParams{std::uint64_t{1} << 40, 8, 1}, 32),
+                  Error);
 }
 
 TEST_CASE("given the GCM spec test case 16 when opening it then the known plaintext comes out") {
   const Bytes key = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
   const Bytes aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
-  const Bytes sealed =
-      hex("cafebabefacedbaddecaf888"
-          "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
-          "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"
-          "76fc6ece0f4e1768cddf8853bb2d551b");
+  const Bytes sealed = hex("cafebabefacedbaddecaf888"
+                           "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+                           "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"
+                           "76fc6ece0f4e1768cddf8853bb2d551b");
   const auto plain = crypto::open(key, sealed, aad);
   REQUIRE(plain.has_value());
   CHECK(hex_of(*plain) == "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
@@ -130,8 +130,8 @@ TEST_CASE("given a sealed message when any byte is changed or the aad or key dif
   CHECK_FALSE(crypto::open(key, sealed, as_bytes("ctX")).has_value());
   CHECK_FALSE(crypto::open(key, sealed, {}).has_value());
   CHECK_FALSE(crypto::open(crypto::random_bytes(32), sealed, as_bytes("ctx")).has_value());
-  CHECK_FALSE(crypto::open(key, ByteView(sealed).first(sealed.size() - 1), as_bytes("ctx"))
-                  .has_value());
+  CHECK_FALSE(
+      crypto::open(key, ByteView(sealed).first(sealed.size() - 1), as_bytes("ctx")).has_value());
   CHECK_FALSE(crypto::open(key, ByteView(sealed).first(27), as_bytes("ctx")).has_value());
   CHECK_FALSE(crypto::open(key, {}, as_bytes("ctx")).has_value());
   // The good message still opens after all those failures on the same thread.
@@ -169,7 +169,8 @@ TEST_CASE("given several parts when sealed as one then it opens as their concate
   crypto::seal_append_parts(out, key, parts, as_bytes("x"));
   Bytes expected = Bytes{'h', 'e', 'a', 'd', ':'};
   expected.insert(expected.end(), big.begin(), big.end());
-  for (char c : std::string_view(":tail")) expected.push_back(static_cast<std::uint8_t>(c));
+  for (char c : std::string_view(":tail"))
+    expected.push_back(static_cast<std::uint8_t>(c));
   CHECK(crypto::open(key, out, as_bytes("x")).value() == expected);
 }
 
