@@ -99,9 +99,12 @@ bool starts_with_signature(int fd) {
 }
 
 bool tag_in(int dir_fd, const char* tag_path) {
-  int fd = ::openat(dir_fd, tag_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return false;
+  // Check the type before opening: opening a FIFO or a device named
+  // CACHEDIR.TAG could block or have side effects (a tape rewinds).
   struct stat st {};
+  if (::fstatat(dir_fd, tag_path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return false;
+  int fd = ::openat(dir_fd, tag_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return false;
   bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && starts_with_signature(fd);
   ::close(fd);
   return ok;
