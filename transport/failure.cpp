@@ -1,5 +1,7 @@
 #include "transport/failure.hpp"
 
+#include <utility>
+
 namespace offsite::transport {
 
 std::string_view failure_kind_name(FailureKind kind) {
@@ -8,6 +10,7 @@ std::string_view failure_kind_name(FailureKind kind) {
   case FailureKind::refused: return "refused";
   case FailureKind::unreachable: return "unreachable";
   case FailureKind::reset: return "reset";
+  case FailureKind::name_resolution: return "name_resolution";
   case FailureKind::proxy_unreachable: return "proxy_unreachable";
   case FailureKind::proxy_denied: return "proxy_denied";
   case FailureKind::proxy_auth: return "proxy_auth";
@@ -19,5 +22,18 @@ std::string_view failure_kind_name(FailureKind kind) {
   }
   return "other";
 }
+
+namespace {
+std::string describe(const Failure& failure) {
+  if (failure.step.empty()) return failure.detail;
+  return failure.step + ": " + failure.detail;
+}
+} // namespace
+
+TransportError::TransportError(Failure failure)
+    : std::runtime_error(describe(failure)), m_failure(std::move(failure)) {}
+
+TransportError::TransportError(FailureKind kind, std::string step, std::string detail)
+    : TransportError(Failure{kind, std::move(step), std::move(detail)}) {}
 
 } // namespace offsite::transport

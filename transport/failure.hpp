@@ -2,6 +2,7 @@
 // How a connection attempt failed, classified where it happened, so that
 // retry, failover and test-connection decide on `kind`, not on message text.
 
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,7 @@ enum class FailureKind {
   refused,
   unreachable,
   reset,
+  name_resolution, // a proxy's host name did not resolve (data-centre names never are)
   proxy_unreachable,
   proxy_denied,
   proxy_auth,
@@ -22,12 +24,26 @@ enum class FailureKind {
   other,
 };
 
+// Stable machine name ("timeout", "tls_intercepted", ...), for JSON and logs.
 std::string_view failure_kind_name(FailureKind kind);
 
 struct Failure {
   FailureKind kind = FailureKind::other;
   std::string step;   // "tcp connect", "socks5 handshake", "tls handshake", ...
   std::string detail; // human text, never holding a secret
+};
+
+// What every layer throws: the classified Failure plus what() = "step: detail".
+class TransportError : public std::runtime_error {
+public:
+  explicit TransportError(Failure failure);
+  TransportError(FailureKind kind, std::string step, std::string detail);
+
+  const Failure& failure() const noexcept { return m_failure; }
+  FailureKind kind() const noexcept { return m_failure.kind; }
+
+private:
+  Failure m_failure;
 };
 
 } // namespace offsite::transport
