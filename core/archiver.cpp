@@ -25,6 +25,8 @@ namespace {
 
 // Finished directories waiting on chunks before the walk blocks for them.
 constexpr std::size_t k_max_finished_dirs = 4096;
+// Large reads keep syscalls rare; two maximum chunks always fit after compaction.
+constexpr std::size_t k_read_buffer = std::size_t{8} * 1024 * 1024;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -34,7 +36,8 @@ std::int64_t now_ns() {
 
 std::string lexically_absolute(const std::filesystem::path& p) {
   std::string s = std::filesystem::absolute(p).lexically_normal().string();
-  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  while (s.size() > 1 && s.back() == '/')
+    s.pop_back();
   return s;
 }
 
@@ -100,18 +103,21 @@ BackupResult Archiver::run() {
   m_pipeline = std::make_unique<ChunkPipeline>(m_repo, std::max(threads, 1u),
                                                m_options.max_in_flight_bytes, m_options.dry_run);
   const auto& params = m_repo.chunker().params();
-  m_buffer.resize(std::max<std::size_t>(8 * 1024 * 1024, 2 * params.max_size));
+  m_buffer.resize(std::max(k_read_buffer, 2 * params.max_size));
 
   try {
-    if (m_options.stdin_name) walk_stdin();
-    else walk_paths(paths);
+    if (m_options.stdin_name)
+      walk_stdin();
+    else
+      walk_paths(paths);
     m_pipeline->drain();
     finalize_ready(true);
   } catch (const Cancelled&) {
     // Keep what was uploaded: the next run finds those blobs in the index.
     m_pipeline->drain();
     if (!m_options.dry_run) m_repo.flush();
-    throw Error(Code::interrupted, "backup interrupted; what was uploaded is kept and the next backup reuses it",
+    throw Error(Code::interrupted,
+                "backup interrupted; what was uploaded is kept and the next backup reuses it",
                 "run the backup again to finish it");
   }
   m_dry_counts = m_pipeline->dry_run_counts();
@@ -129,7 +135,8 @@ BackupResult Archiver::run() {
   return std::move(m_result);
 }
 
-Snapshot Archiver::make_snapshot(const std::vector<std::string>& paths, const RepositoryStats& before) {
+Snapshot Archiver::make_snapshot(const std::vector<std::string>& paths,
+                                 const RepositoryStats& before) {
   Snapshot s;
   s.time_ns = m_options.time_ns ? m_options.time_ns : now_ns();
   s.host = m_options.host.empty() ? local_host_name() : m_options.host;
@@ -258,8 +265,10 @@ void Archiver::finalize(DirState& dir) {
   } else {
     id = m_repo.save_blob(BlobType::tree, encoded);
   }
-  if (dir.parent) dir.parent->nodes[dir.index_in_parent].subtree = id;
-  else m_root_tree = id;
+  if (dir.parent)
+    dir.parent->nodes[dir.index_in_parent].subtree = id;
+  else
+    m_root_tree = id;
 }
 
 void Archiver::load_parent_root(DirState& root) {
@@ -268,8 +277,8 @@ void Archiver::load_parent_root(DirState& root) {
     Snapshot parent = m_repo.load_snapshot(*m_options.parent);
     root.previous = decode_tree(m_repo.load_blob(BlobType::tree, parent.tree));
   } catch (const Error& e) {
-    warn(*m_options.parent, std::string("cannot use the parent snapshot, every file is read: ") + e.what(),
-         false);
+    warn(*m_options.parent,
+         std::string("cannot use the parent snapshot, every file is read: ") + e.what(), false);
   }
 }
 

@@ -69,7 +69,8 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
     ++m_summary.files_unmodified;
     m_summary.bytes_processed += node.size;
     if (m_cache && !m_options.dry_run)
-      m_cache->record(path, FilesCacheEntry{node.size, node.mtime_ns, node.ctime_ns, node.inode, node.content});
+      m_cache->record(
+          path, FilesCacheEntry{node.size, node.mtime_ns, node.ctime_ns, node.inode, node.content});
     ++m_progress.files_done;
     m_progress.bytes_done += node.size;
     into.nodes.push_back(std::move(node));
@@ -85,7 +86,10 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
   if (!fd.valid() && errno == EPERM) fd = Fd(::openat(dir_fd, node.name.c_str(), flags));
   if (!fd.valid()) {
     const int err = errno;
-    warn(path, err == ENOENT ? "vanished before it could be read" : std::string("cannot open: ") + std::strerror(err), true);
+    warn(path,
+         err == ENOENT ? "vanished before it could be read"
+                       : std::string("cannot open: ") + std::strerror(err),
+         true);
     return;
   }
   struct stat before {};
@@ -113,14 +117,18 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
                        !same_times(after.st_ctim, before.st_ctim) ||
                        *size != static_cast<std::uint64_t>(before.st_size);
   if (changed)
-    warn(path, "file changed while being read; the backup holds a mix of old and new content", false);
+    warn(path, "file changed while being read; the backup holds a mix of old and new content",
+         false);
   node.size = *size;
   add_xattrs(node, path, fd.get());
   fd.reset();
 
-  if (same) ++m_summary.files_unmodified;
-  else if (known) ++m_summary.files_changed;
-  else ++m_summary.files_new;
+  if (same)
+    ++m_summary.files_unmodified;
+  else if (known)
+    ++m_summary.files_changed;
+  else
+    ++m_summary.files_new;
   m_summary.bytes_processed += *size;
   ++m_progress.files_done;
 
@@ -130,14 +138,15 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
   // A file that changed under us is read again next time.
   pending.record_in_cache = m_cache && !m_options.dry_run && !changed;
   pending.path = path;
-  pending.cache_entry = FilesCacheEntry{static_cast<std::uint64_t>(before.st_size),
-                                        node.mtime_ns, node.ctime_ns, node.inode, {}};
+  pending.cache_entry = FilesCacheEntry{
+      static_cast<std::uint64_t>(before.st_size), node.mtime_ns, node.ctime_ns, node.inode, {}};
   into.nodes.push_back(std::move(node));
   into.pending.push_back(std::move(pending));
   report_progress(path);
 }
 
-std::optional<std::uint64_t> Archiver::read_and_chunk(int fd, const std::shared_ptr<ContentSlots>& slots,
+std::optional<std::uint64_t> Archiver::read_and_chunk(int fd,
+                                                      const std::shared_ptr<ContentSlots>& slots,
                                                       const std::string& path) {
   const Chunker& chunker = m_repo.chunker();
   std::size_t fill = 0; // valid bytes in m_buffer
@@ -168,7 +177,8 @@ std::optional<std::uint64_t> Archiver::read_and_chunk(int fd, const std::shared_
       const std::size_t len = chunker.next_boundary(view, eof);
       if (len == 0) break; // needs more bytes
       poll_cancel();
-      m_pipeline->submit(slots, Bytes(view.begin(), view.begin() + static_cast<std::ptrdiff_t>(len)));
+      m_pipeline->submit(slots,
+                         Bytes(view.begin(), view.begin() + static_cast<std::ptrdiff_t>(len)));
       pos += len;
     }
     if (eof && pos == fill) return total;

@@ -14,10 +14,12 @@ ChunkPipeline::ChunkPipeline(Repository& repo, unsigned threads, std::size_t max
   if (threads == 0) threads = 1;
   m_workers.reserve(threads);
   try {
-    for (unsigned i = 0; i < threads; ++i) m_workers.emplace_back([this] { work(); });
+    for (unsigned i = 0; i < threads; ++i)
+      m_workers.emplace_back([this] { work(); });
   } catch (...) {
     m_queue.close();
-    for (auto& t : m_workers) t.join();
+    for (auto& t : m_workers)
+      t.join();
     throw;
   }
 }
@@ -25,7 +27,8 @@ ChunkPipeline::ChunkPipeline(Repository& repo, unsigned threads, std::size_t max
 ChunkPipeline::~ChunkPipeline() {
   m_abort.store(true);
   m_queue.close();
-  for (auto& t : m_workers) t.join();
+  for (auto& t : m_workers)
+    t.join();
 }
 
 void ChunkPipeline::submit(const std::shared_ptr<ContentSlots>& file, Bytes chunk) {

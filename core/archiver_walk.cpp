@@ -58,7 +58,8 @@ std::vector<std::string> list_names(int dir_fd, int& err) {
 
 } // namespace
 
-void Archiver::walk_trie(const PathTrie& trie, int dir_fd, const std::string& path, DirState& into) {
+void Archiver::walk_trie(const PathTrie& trie, int dir_fd, const std::string& path,
+                         DirState& into) {
   for (const auto& [name, child] : trie.children) {
     const std::string child_path = join_path(path, name);
     if (child.target) {
@@ -93,16 +94,17 @@ void Archiver::walk_trie(const PathTrie& trie, int dir_fd, const std::string& pa
 void Archiver::walk_dir(int dir_fd, const std::string& path, DirState& state, dev_t root_dev) {
   int err = 0;
   std::vector<std::string> names = list_names(dir_fd, err);
-  if (err != 0)
-    warn(path, "cannot read the directory completely: " + errno_text(err), true);
+  if (err != 0) warn(path, "cannot read the directory completely: " + errno_text(err), true);
   if (m_options.exclude_caches && is_cachedir_tag_at(dir_fd)) {
     // Like restic and borg: keep the directory and its tag, skip the rest,
     // so the restored tree still shows what was left out.
-    const bool has_tag = std::binary_search(names.begin(), names.end(), std::string(k_cachedir_tag_name));
+    const bool has_tag =
+        std::binary_search(names.begin(), names.end(), std::string(k_cachedir_tag_name));
     names.clear();
     if (has_tag) names.emplace_back(k_cachedir_tag_name);
   }
-  for (const auto& name : names) process_entry(dir_fd, name, join_path(path, name), state, root_dev);
+  for (const auto& name : names)
+    process_entry(dir_fd, name, join_path(path, name), state, root_dev);
 }
 
 void Archiver::process_entry(int dir_fd, const std::string& name, const std::string& path,
@@ -112,7 +114,9 @@ void Archiver::process_entry(int dir_fd, const std::string& name, const std::str
   struct stat st {};
   if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     const int err = errno;
-    warn(path, err == ENOENT ? "vanished before it could be read" : "cannot stat: " + errno_text(err), true);
+    warn(path,
+         err == ENOENT ? "vanished before it could be read" : "cannot stat: " + errno_text(err),
+         true);
     return;
   }
   const auto type = node_type_of(st.st_mode);
@@ -134,7 +138,10 @@ void Archiver::process_entry(int dir_fd, const std::string& name, const std::str
     auto target = read_link_at(dir_fd, name, static_cast<std::size_t>(st.st_size));
     if (!target) {
       const int err = errno;
-      warn(path, err == ENOENT ? "vanished before it could be read" : "cannot read the symlink: " + errno_text(err), true);
+      warn(path,
+           err == ENOENT ? "vanished before it could be read"
+                         : "cannot read the symlink: " + errno_text(err),
+           true);
       return;
     }
     node.link_target = std::move(*target);
@@ -157,7 +164,10 @@ void Archiver::back_up_dir(int dir_fd, const std::string& path, const struct sta
     fd = Fd(::openat(dir_fd, node.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid()) {
       const int err = errno;
-      warn(path, err == ENOENT ? "vanished before it could be read" : "cannot open the directory: " + errno_text(err), true);
+      warn(path,
+           err == ENOENT ? "vanished before it could be read"
+                         : "cannot open the directory: " + errno_text(err),
+           true);
       return;
     }
     struct stat now {};

@@ -102,7 +102,8 @@ bool tag_in(int dir_fd, const char* tag_path) {
   // Check the type before opening: opening a FIFO or a device named
   // CACHEDIR.TAG could block or have side effects (a tape rewinds).
   struct stat st {};
-  if (::fstatat(dir_fd, tag_path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (::fstatat(dir_fd, tag_path, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+    return false;
   int fd = ::openat(dir_fd, tag_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return false;
   bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && starts_with_signature(fd);
@@ -124,7 +125,8 @@ void PathMatcher::add_pattern(std::string pattern) {
 void PathMatcher::add_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in)
-    throw Error(Code::usage, "cannot read the pattern file " + file.string() + ": " + std::strerror(errno),
+    throw Error(Code::usage,
+                "cannot read the pattern file " + file.string() + ": " + std::strerror(errno),
                 "check the path given to --exclude-file / --include-file");
   std::string line;
   while (std::getline(in, line)) {

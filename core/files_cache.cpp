@@ -103,7 +103,8 @@ std::optional<std::unordered_map<std::string, FilesCacheEntry>> parse(ByteView d
       r.take(k_id_size, p);
       std::memcpy(id.data(), p, k_id_size);
     }
-    entries.insert_or_assign(std::string(reinterpret_cast<const char*>(path), path_len), std::move(e));
+    entries.insert_or_assign(std::string(reinterpret_cast<const char*>(path), path_len),
+                             std::move(e));
   }
   if (r.remaining() != 0) return std::nullopt;
   return entries;
@@ -122,7 +123,8 @@ Bytes serialize(const std::unordered_map<std::string, FilesCacheEntry>& entries)
     put_u64(out, static_cast<std::uint64_t>(e.ctime_ns));
     put_u64(out, e.inode);
     put_u32(out, static_cast<std::uint32_t>(e.content.size()));
-    for (const auto& id : e.content) out.insert(out.end(), id.begin(), id.end());
+    for (const auto& id : e.content)
+      out.insert(out.end(), id.begin(), id.end());
   }
   put_u64(out, fnv1a(out));
   return out;
@@ -199,7 +201,8 @@ void FilesCache::save(const std::filesystem::path& file) const {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
-    throw Error(Code::generic, "cannot create the cache directory " + dir.string() + ": " + ec.message(),
+    throw Error(Code::generic,
+                "cannot create the cache directory " + dir.string() + ": " + ec.message(),
                 "check the permissions of the cache directory (or set --cache-dir)");
 
   std::string tmp = (dir / (file.filename().string() + ".tmp-XXXXXX")).string();

@@ -62,7 +62,8 @@ const std::string& OwnerNames::group(gid_t gid) {
 }
 
 std::int64_t timespec_ns(const struct timespec& ts) {
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(ts.tv_nsec);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 +
+         static_cast<std::int64_t>(ts.tv_nsec);
 }
 
 std::optional<NodeType> node_type_of(mode_t mode) {
@@ -102,7 +103,8 @@ void fill_metadata(Node& node, const struct stat& st, OwnerNames& names) {
     node.rdev = static_cast<std::uint64_t>(st.st_rdev);
 }
 
-std::optional<std::string> read_link_at(int dir_fd, const std::string& name, std::size_t size_hint) {
+std::optional<std::string> read_link_at(int dir_fd, const std::string& name,
+                                        std::size_t size_hint) {
   std::string buf(std::max<std::size_t>(size_hint + 1, 256), '\0');
   for (;;) {
     ssize_t n = ::readlinkat(dir_fd, name.c_str(), buf.data(), buf.size());

@@ -87,7 +87,8 @@ BlobId get_id(const json& v, std::string_view field) {
 }
 
 std::uint64_t get_uint(const json& v, std::string_view field, std::uint64_t max) {
-  if (!v.is_number_unsigned()) malformed("field \"" + std::string(field) + "\" is not an unsigned integer");
+  if (!v.is_number_unsigned())
+    malformed("field \"" + std::string(field) + "\" is not an unsigned integer");
   auto x = v.get<std::uint64_t>();
   if (x > max) malformed("field \"" + std::string(field) + "\" is out of range");
   return x;
@@ -133,7 +134,8 @@ json encode_node(const Node& node) {
   }
   if (!node.content.empty()) {
     json cs = json::array();
-    for (const auto& id : node.content) cs.push_back(to_binary(id));
+    for (const auto& id : node.content)
+      cs.push_back(to_binary(id));
     j["c"] = std::move(cs);
   }
   if (node.subtree) j["st"] = to_binary(*node.subtree);
@@ -155,23 +157,37 @@ Node decode_node(const json& j) {
     const json& v = it.value();
     constexpr auto u32 = std::numeric_limits<std::uint32_t>::max();
     constexpr auto u64 = std::numeric_limits<std::uint64_t>::max();
-    if (key == "m") node.mode = static_cast<std::uint32_t>(get_uint(v, key, 07777));
-    else if (key == "u") node.uid = static_cast<std::uint32_t>(get_uint(v, key, u32));
-    else if (key == "g") node.gid = static_cast<std::uint32_t>(get_uint(v, key, u32));
-    else if (key == "un") node.user = get_bytes(v, key);
-    else if (key == "gn") node.group = get_bytes(v, key);
-    else if (key == "mt") node.mtime_ns = get_int(v, key);
-    else if (key == "at") node.atime_ns = get_int(v, key);
-    else if (key == "ct") node.ctime_ns = get_int(v, key);
-    else if (key == "s") node.size = get_uint(v, key, u64);
-    else if (key == "i") node.inode = get_uint(v, key, u64);
-    else if (key == "d") node.device_id = get_uint(v, key, u64);
-    else if (key == "l") node.links = static_cast<std::uint32_t>(get_uint(v, key, u32));
-    else if (key == "r") node.rdev = get_uint(v, key, u64);
+    if (key == "m")
+      node.mode = static_cast<std::uint32_t>(get_uint(v, key, 07777));
+    else if (key == "u")
+      node.uid = static_cast<std::uint32_t>(get_uint(v, key, u32));
+    else if (key == "g")
+      node.gid = static_cast<std::uint32_t>(get_uint(v, key, u32));
+    else if (key == "un")
+      node.user = get_bytes(v, key);
+    else if (key == "gn")
+      node.group = get_bytes(v, key);
+    else if (key == "mt")
+      node.mtime_ns = get_int(v, key);
+    else if (key == "at")
+      node.atime_ns = get_int(v, key);
+    else if (key == "ct")
+      node.ctime_ns = get_int(v, key);
+    else if (key == "s")
+      node.size = get_uint(v, key, u64);
+    else if (key == "i")
+      node.inode = get_uint(v, key, u64);
+    else if (key == "d")
+      node.device_id = get_uint(v, key, u64);
+    else if (key == "l")
+      node.links = static_cast<std::uint32_t>(get_uint(v, key, u32));
+    else if (key == "r")
+      node.rdev = get_uint(v, key, u64);
     else if (key == "sp") {
       if (!v.is_boolean()) malformed("field \"sp\" is not a boolean");
       node.sparse = v.get<bool>();
-    } else if (key == "lt") node.link_target = get_bytes(v, key);
+    } else if (key == "lt")
+      node.link_target = get_bytes(v, key);
     else if (key == "x") {
       if (!v.is_array()) malformed("field \"x\" is not an array");
       for (const auto& pair : v) {
@@ -181,8 +197,10 @@ Node decode_node(const json& j) {
     } else if (key == "c") {
       if (!v.is_array()) malformed("field \"c\" is not an array");
       node.content.reserve(v.size());
-      for (const auto& id : v) node.content.push_back(get_id(id, key));
-    } else if (key == "st") node.subtree = get_id(v, key);
+      for (const auto& id : v)
+        node.content.push_back(get_id(id, key));
+    } else if (key == "st")
+      node.subtree = get_id(v, key);
   }
 
   if (node.type == NodeType::dir && !node.subtree) malformed("a directory node has no subtree");
@@ -209,7 +227,8 @@ std::string_view node_type_name(NodeType type) {
 
 Bytes encode_tree(const Tree& tree) {
   json nodes = json::array();
-  for (const auto& node : tree.nodes) nodes.push_back(encode_node(node));
+  for (const auto& node : tree.nodes)
+    nodes.push_back(encode_node(node));
   json doc = json::object();
   doc["v"] = k_tree_version;
   doc["nodes"] = std::move(nodes);
@@ -233,7 +252,8 @@ Tree decode_tree(ByteView data) {
   if (nodes == doc.end() || !nodes->is_array()) malformed("\"nodes\" is missing or not an array");
   Tree tree;
   tree.nodes.reserve(nodes->size());
-  for (const auto& j : *nodes) tree.nodes.push_back(decode_node(j));
+  for (const auto& j : *nodes)
+    tree.nodes.push_back(decode_node(j));
   return tree;
 }
 

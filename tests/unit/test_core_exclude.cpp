@@ -14,7 +14,8 @@ TEST_SUITE_BEGIN("core::Exclude");
 namespace {
 PathMatcher matcher(std::initializer_list<const char*> patterns) {
   PathMatcher m;
-  for (const char* p : patterns) m.add_pattern(p);
+  for (const char* p : patterns)
+    m.add_pattern(p);
   return m;
 }
 void write_file(const std::filesystem::path& p, const std::string& content) {
@@ -44,7 +45,8 @@ TEST_CASE("given an absolute pattern when matching then it is anchored at the ro
   CHECK_FALSE(m.matches("/home/a"));
 }
 
-TEST_CASE("given a relative pattern with slash when matching then any run of components may match") {
+TEST_CASE(
+    "given a relative pattern with slash when matching then any run of components may match") {
   auto m = matcher({"cache/*.bin"});
   CHECK(m.matches("/x/y/cache/a.bin"));
   CHECK(m.matches("/cache/a.bin"));
@@ -93,7 +95,8 @@ TEST_CASE("given patterns when added then patterns() lists them as given") {
   CHECK_FALSE(m.empty());
 }
 
-TEST_CASE("given an include pattern when asking for a directory then may_match_below says whether to descend") {
+TEST_CASE("given an include pattern when asking for a directory then may_match_below says whether "
+          "to descend") {
   auto m = matcher({"/home/a/docs/*.txt"});
   CHECK(m.may_match_below("/"));
   CHECK(m.may_match_below("/home"));
@@ -138,8 +141,9 @@ TEST_CASE("given CACHEDIR.TAG files when checked then only the real signature co
   std::filesystem::create_directories(dir / "none");
   std::filesystem::create_directories(dir / "link");
   std::filesystem::create_directories(dir / "dirtag/CACHEDIR.TAG");
-  write_file(dir / "good/CACHEDIR.TAG",
-             "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag.\n");
+  write_file(
+      dir / "good/CACHEDIR.TAG",
+      "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag.\n");
   write_file(dir / "bad/CACHEDIR.TAG", "Signature: 0000000000000000000000000000000\n");
   write_file(dir / "short/CACHEDIR.TAG", "Signature: 8a477f");
   std::filesystem::create_symlink(dir / "good/CACHEDIR.TAG", dir / "link/CACHEDIR.TAG");

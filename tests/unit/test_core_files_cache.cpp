@@ -75,7 +75,8 @@ TEST_CASE("given recorded entries when saved and loaded then every field comes b
   CHECK((st.st_mode & 077) == 0); // lists file names: private
   // No temporary files are left behind.
   std::size_t n = 0;
-  for ([[maybe_unused]] const auto& ent : std::filesystem::directory_iterator(file.parent_path())) ++n;
+  for ([[maybe_unused]] const auto& ent : std::filesystem::directory_iterator(file.parent_path()))
+    ++n;
   CHECK(n == 1);
 }
 
@@ -136,7 +137,8 @@ TEST_CASE("given an existing cache file when saved again then it is replaced who
   test::TempDir dir;
   const auto file = dir / "files";
   FilesCache first;
-  for (int i = 0; i < 1000; ++i) first.record("/f" + std::to_string(i), entry(1, 1, 4));
+  for (int i = 0; i < 1000; ++i)
+    first.record("/f" + std::to_string(i), entry(1, 1, 4));
   first.save(file);
   FilesCache second;
   second.record("/only", entry(1, 1, 1));

@@ -104,14 +104,15 @@ TEST_CASE("given nodes of every type when encoded and decoded then every field s
 
   Tree back = decode_tree(encode_tree(tree));
   REQUIRE(back.nodes.size() == tree.nodes.size());
-  for (std::size_t i = 0; i < tree.nodes.size(); ++i) check_equal(back.nodes[i], tree.nodes[i]);
+  for (std::size_t i = 0; i < tree.nodes.size(); ++i)
+    check_equal(back.nodes[i], tree.nodes[i]);
 }
 
 TEST_CASE("given hostile raw byte names when round-tripped then the bytes are unchanged") {
   Tree tree;
-  for (std::string name : {std::string("new\nline"), std::string("\xff\xfe", 2),
-                           std::string(255, 'x'), std::string("-rf"), std::string(" a b "),
-                           std::string("\xc3\x28 bad utf8")}) {
+  for (const std::string& name :
+       {std::string("new\nline"), std::string("\xff\xfe", 2), std::string(255, 'x'),
+        std::string("-rf"), std::string(" a b "), std::string("\xc3\x28 bad utf8")}) {
     Node n;
     n.name = name;
     n.user = "\xff user";
