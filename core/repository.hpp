@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -51,7 +52,10 @@ public:
   static MasterKey unlock(Store& store, std::string_view passphrase);
 
   // Reads and authenticates the config. Does not load the index.
+  // options.zstd_level applies to blobs written by this instance.
   Repository(Store& store, const MasterKey& key, RepositoryOptions options = {});
+  // Does not flush: an interrupted backup leaves what flush() or the
+  // periodic index files made durable, and nothing half-written.
   ~Repository();
   Repository(const Repository&) = delete;
   Repository& operator=(const Repository&) = delete;
@@ -90,9 +94,36 @@ public:
   // Error(usage) for an ambiguous prefix.
   std::string resolve_snapshot(std::string_view ref);
 
+  // Authenticates a pack's header (fetching only the pack's tail).
+  // Error(integrity) naming the pack when it is damaged, Error(not_found)
+  // when it does not exist. For check and index rebuilds.
+  std::vector<PackEntry> read_pack_header(const std::string& pack_name);
+  // The whole pack, its SHA-256 checked against its name; Error(integrity)
+  // on mismatch, Error(not_found) when it does not exist.
+  Bytes load_pack(const std::string& pack_name);
+  // "data/<first 2 hex>/<name>"
+  static std::string pack_key(const std::string& pack_name);
+
 private:
+  struct Config {
+    std::string id;
+    ChunkerParams chunker;
+  };
+  static Config read_config(Store& store, const MasterKey& key);
+  Repository(Store& store, const MasterKey& key, RepositoryOptions options, Config config);
+
+  // Called with m_uploads_in_flight already counting this pack; takes the
+  // lock itself afterwards.
   void upload_pack(FinishedPack pack);
+  // Seals and stores an index file for m_unindexed; drops the lock while
+  // uploading. On failure the packs stay in m_unindexed.
   void write_index_locked(std::unique_lock<std::mutex>& lock);
+  // Blocks until fewer than k_max_uploads packs are uploading; then, if
+  // m_pack is full (or `force` and non-empty), finishes it.
+  std::optional<FinishedPack> take_pack_locked(std::unique_lock<std::mutex>& lock, bool force);
+  Bytes load_from_pack(BlobType type, const BlobId& id, const BlobLocation& loc);
+  // Gets an object whose name is the SHA-256 of its bytes, checking it.
+  std::optional<Bytes> get_hashed(const std::string& key, std::string_view name);
 
   Store& m_store;
   MasterKey m_key;
@@ -102,8 +133,9 @@ private:
   std::string m_id;
   Index m_index;
 
+  // Guards everything below. Sealing and store I/O happen outside it.
   mutable std::mutex m_mutex;
-  std::condition_variable m_uploads_done;
+  std::condition_variable m_uploads_done; // also signalled when m_pack or m_in_flight change
   std::size_t m_uploads_in_flight = 0;
   PackBuilder m_pack;
   std::unordered_set<BlobId, BlobIdHash> m_in_flight; // saved, not yet indexed
