@@ -8,6 +8,9 @@
 #include <thread>
 #include <vector>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include "core/error.hpp"
 #include "core/local_store.hpp"
 #include "tests/unit/temp_dir.hpp"
@@ -200,6 +203,32 @@ TEST_CASE("given two LocalStore instances on one directory, then they see each o
   CHECK(one.put("k", as_bytes("v")));
   CHECK_FALSE(two.put("k", as_bytes("w")));
   CHECK(two.get("k", 0, std::nullopt) == Bytes{'v'});
+}
+
+TEST_CASE("given a write that fails midway, when put throws, then no object and no temporary file remain") {
+  test::TempDir dir;
+  LocalStore store(dir.path());
+  // A file size limit makes write() fail after 4 KiB, as a full disk would
+  // (EFBIG instead of ENOSPC, but the same path through put()).
+  struct rlimit old{};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 4096;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  bool threw = false;
+  try {
+    store.put("data/00/big", pattern(100000));
+  } catch (const Error& e) {
+    threw = true;
+    CHECK(std::string(e.what()).find("big") != std::string::npos);
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::signal(SIGXFSZ, old_handler);
+  CHECK(threw);
+  CHECK_FALSE(store.head("data/00/big"));
+  CHECK(count_files(dir / "tmp") == 0);
+  CHECK(store.put("data/00/big", pattern(100000)));
 }
 
 TEST_SUITE_END();
