@@ -52,7 +52,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::string suggestion(const CLI::App& app, int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg.empty() || arg[0] == '-') continue;
+    if (arg.empty()) continue;
+    if (arg[0] == '-') {
+      // Skip the value of a global option that takes one ("--repo DIR").
+      const auto* option = arg.find('=') == std::string_view::npos
+                               ? app.get_option_no_throw(std::string(arg))
+                               : nullptr;
+      if (option && option->get_type_size() > 0) ++i;
+      continue;
+    }
     std::string best;
     std::size_t best_distance = 3;
     for (const auto* sub : app.get_subcommands({})) {

@@ -1,7 +1,7 @@
 # Shared set-up for integration scenarios (sourced). Mirrors mold's
 # common.inc: strict mode, a trap naming the failing line, a scratch
 # directory that is kept (and printed) when the scenario fails.
-set -euo pipefail
+set -Eeuo pipefail
 
 : "${OFFSITE_BIN:?run through ctest, or set OFFSITE_BIN}"
 : "${TESTS_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -62,7 +62,8 @@ make_tree() {
   printf 'hello offsite\n' >"$d/hello.txt"
   : >"$d/empty-file"
   head -c 3000000 /dev/urandom >"$d/sub/random.bin"
-  yes 'compressible line of text' | head -c 2000000 >"$d/sub/deeper/text.txt"
+  awk 'BEGIN { for (i = 0; i < 80000; i++) print "compressible line of text", i % 7 }' \
+    >"$d/sub/deeper/text.txt"
   ln -s hello.txt "$d/link-to-hello"
   ln -s /nonexistent/target "$d/dangling-link"
   ln "$d/hello.txt" "$d/sub/hardlink-to-hello"

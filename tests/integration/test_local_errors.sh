@@ -13,7 +13,7 @@ offsite "${repo[@]}" backup "$WORK/data"
 # Wrong passphrase: exit 6, its own message, JSON code.
 printf 'not the passphrase\n' >"$WORK/wrong"
 expect_exit 6 "$OFFSITE_BIN" "${repo[@]}" --password-file "$WORK/wrong" snapshots 2>"$WORK/err"
-grep -q 'wrong passphrase' "$WORK/err" || fail "wrong passphrase message: $(cat "$WORK/err")"
+grep -q 'passphrase does not open' "$WORK/err" || fail "wrong passphrase message: $(cat "$WORK/err")"
 "$OFFSITE_BIN" "${repo[@]}" --password-file "$WORK/wrong" --json snapshots >"$WORK/out" 2>/dev/null || true
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["type"]=="error" and d["code"]=="wrong_passphrase" and d["exit_code"]==6, d' "$WORK/out"
 
@@ -27,7 +27,7 @@ grep -q -- '--password-file' "$WORK/err" || fail "hint should name --password-fi
 # Unknown snapshot: exit 9 naming it.
 expect_exit 9 offsite "${repo[@]}" restore deadbeef --target "$WORK/r" 2>"$WORK/err"
 grep -q 'deadbeef' "$WORK/err" || fail "unknown snapshot message"
-[[ ! -e $WORK/r ]] || ls -A "$WORK/r" | grep -q . && fail "restore of unknown snapshot wrote files" || true
+[[ ! -e $WORK/r ]] || fail "restore of an unknown snapshot created the target"
 
 # Usage errors: exit 2, with a suggestion for a mistyped command.
 expect_exit 2 offsite "${repo[@]}" backup --no-such-flag "$WORK/data" 2>/dev/null
