@@ -35,7 +35,8 @@ void register_global_options(CLI::App& app, GlobalOptions& g) {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     std::size_t diagonal = row[0];
     row[0] = i;
@@ -80,8 +81,10 @@ std::string suggestion(const CLI::App& app, int argc, char** argv) {
 nlohmann::json option_names(const CLI::App& app) {
   nlohmann::json names = nlohmann::json::array();
   for (const auto* option : app.get_options()) {
-    for (const auto& name : option->get_lnames()) names.push_back("--" + name);
-    for (const auto& name : option->get_snames()) names.push_back("-" + name);
+    for (const auto& name : option->get_lnames())
+      names.push_back("--" + name);
+    for (const auto& name : option->get_snames())
+      names.push_back("-" + name);
   }
   return names;
 }
@@ -96,7 +99,8 @@ void register_cli_spec(CLI::App& app, GlobalOptions& global) {
       nlohmann::json commands = nlohmann::json::object();
       for (const auto* command : app.get_subcommands({}))
         if (!command->get_group().empty()) commands[command->get_name()] = option_names(*command);
-      std::puts(nlohmann::json{{"global", option_names(app)}, {"commands", commands}}.dump().c_str());
+      std::puts(
+          nlohmann::json{{"global", option_names(app)}, {"commands", commands}}.dump().c_str());
       return 0;
     };
   });

@@ -112,9 +112,12 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
                 "use a zstd level from 1 (fastest) to 19 (smallest)");
 
   core::BackupOptions archive;
-  for (const auto& path : options.paths) archive.paths.emplace_back(path);
-  for (const auto& pattern : options.excludes) archive.excludes.add_pattern(pattern);
-  for (const auto& file : options.exclude_files) archive.excludes.add_file(file);
+  for (const auto& path : options.paths)
+    archive.paths.emplace_back(path);
+  for (const auto& pattern : options.excludes)
+    archive.excludes.add_pattern(pattern);
+  for (const auto& file : options.exclude_files)
+    archive.excludes.add_file(file);
   archive.exclude_caches = options.exclude_caches;
   archive.one_file_system = options.one_file_system;
   archive.tags = options.tags;
@@ -131,8 +134,8 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
     for (const auto& path : archive.paths)
       absolute.push_back(std::filesystem::absolute(path).lexically_normal().string());
     if (archive.stdin_name) absolute.push_back("/" + *archive.stdin_name);
-    archive.parent = find_parent(ctx.repo, archive.host.empty() ? core::local_host_name()
-                                                                : archive.host, absolute);
+    archive.parent = find_parent(
+        ctx.repo, archive.host.empty() ? core::local_host_name() : archive.host, absolute);
 
     BackupProgressReporter reporter(terminal);
     const auto result = core::backup(ctx.repo, &cache, archive, reporter);
@@ -152,8 +155,9 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
       if (options.dry_run)
         terminal.info("dry run: nothing was stored");
       else
-        terminal.info(fmt::format("snapshot {} saved{}", result.snapshot_id.substr(0, 8),
-                                  result.partial ? " (partial: some files could not be read)" : ""));
+        terminal.info(
+            fmt::format("snapshot {} saved{}", result.snapshot_id.substr(0, 8),
+                        result.partial ? " (partial: some files could not be read)" : ""));
     }
     if (result.partial) {
       if (!terminal.json())

@@ -43,10 +43,14 @@ public:
 
   void node(const std::string& path, const core::Node& n) {
     if (m_terminal.json()) {
-      nlohmann::json item = {{"path", path},      {"type", core::node_type_name(n.type)},
-                             {"mode", n.mode},    {"uid", n.uid},
-                             {"gid", n.gid},      {"user", n.user},
-                             {"group", n.group},  {"size", n.size},
+      nlohmann::json item = {{"path", path},
+                             {"type", core::node_type_name(n.type)},
+                             {"mode", n.mode},
+                             {"uid", n.uid},
+                             {"gid", n.gid},
+                             {"user", n.user},
+                             {"group", n.group},
+                             {"size", n.size},
                              {"mtime", format_utc_time(n.mtime_ns)}};
       if (n.type == core::NodeType::symlink) item["link_target"] = n.link_target;
       m_items.push_back(std::move(item));
@@ -56,10 +60,10 @@ public:
       m_text += printable(path) + "\n";
       return;
     }
-    std::string line = fmt::format(
-        "{} {:>8} {:>8} {:>12} {} {}", mode_string(n), n.user.empty() ? std::to_string(n.uid) : printable(n.user),
-        n.group.empty() ? std::to_string(n.gid) : printable(n.group), n.size,
-        format_local_time(n.mtime_ns), printable(path));
+    std::string line = fmt::format("{} {:>8} {:>8} {:>12} {} {}", mode_string(n),
+                                   n.user.empty() ? std::to_string(n.uid) : printable(n.user),
+                                   n.group.empty() ? std::to_string(n.gid) : printable(n.group),
+                                   n.size, format_local_time(n.mtime_ns), printable(path));
     if (n.type == core::NodeType::symlink) line += " -> " + printable(n.link_target);
     m_text += line + "\n";
   }
@@ -75,7 +79,8 @@ public:
 
   void finish(const std::string& snapshot_id) {
     if (m_terminal.json())
-      m_terminal.emit({{"type", "ls"}, {"snapshot_id", snapshot_id}, {"nodes", std::move(m_items)}});
+      m_terminal.emit(
+          {{"type", "ls"}, {"snapshot_id", snapshot_id}, {"nodes", std::move(m_items)}});
     else if (!m_text.empty())
       m_terminal.out(m_text);
   }

@@ -40,18 +40,17 @@ public:
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
     const double rate = seconds > 0 ? static_cast<double>(p.bytes_done) / seconds : 0;
-    const double percent =
-        p.bytes_total ? 100.0 * static_cast<double>(p.bytes_done) / static_cast<double>(p.bytes_total)
-                      : 100.0;
+    const double percent = p.bytes_total ? 100.0 * static_cast<double>(p.bytes_done) /
+                                               static_cast<double>(p.bytes_total)
+                                         : 100.0;
     if (m_terminal.progress_enabled()) {
       std::string eta;
       if (rate > 0 && p.bytes_total > p.bytes_done)
         eta = " ETA " + format_duration(static_cast<double>(p.bytes_total - p.bytes_done) / rate);
-      m_terminal.progress(fmt::format("[{}] {:.1f}% {} files, {} / {}, {}/s{}  {}",
-                                      format_duration(seconds), percent, p.files_done,
-                                      format_bytes(p.bytes_done), format_bytes(p.bytes_total),
-                                      format_bytes(static_cast<std::uint64_t>(rate)), eta,
-                                      printable(p.current_path)));
+      m_terminal.progress(fmt::format(
+          "[{}] {:.1f}% {} files, {} / {}, {}/s{}  {}", format_duration(seconds), percent,
+          p.files_done, format_bytes(p.bytes_done), format_bytes(p.bytes_total),
+          format_bytes(static_cast<std::uint64_t>(rate)), eta, printable(p.current_path)));
     }
     if (m_terminal.json() && m_terminal.status_due(std::chrono::milliseconds(500)))
       m_terminal.emit({{"type", "status"},
@@ -87,8 +86,10 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
   restore.target = options.target;
   restore.verify = options.verify;
   restore.overwrite = parse_overwrite(options.overwrite);
-  for (const auto& p : options.includes) restore.includes.add_pattern(p);
-  for (const auto& p : options.excludes) restore.excludes.add_pattern(p);
+  for (const auto& p : options.includes)
+    restore.includes.add_pattern(p);
+  for (const auto& p : options.excludes)
+    restore.excludes.add_pattern(p);
 
   std::string reference = options.snapshot;
   if (const auto colon = reference.find(':'); colon != std::string::npos) {
@@ -118,11 +119,10 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
                      {"warnings", result.warnings},
                      {"verified", result.verified}});
     } else {
-      terminal.info(fmt::format("restored {} files, {} dirs ({}) from snapshot {} to {}{}",
-                                result.files, result.dirs, format_bytes(result.bytes),
-                                snapshot.id.substr(0, 8), options.target,
-                                options.verify ? fmt::format(", {} verified", result.verified)
-                                               : ""));
+      terminal.info(fmt::format(
+          "restored {} files, {} dirs ({}) from snapshot {} to {}{}", result.files, result.dirs,
+          format_bytes(result.bytes), snapshot.id.substr(0, 8), options.target,
+          options.verify ? fmt::format(", {} verified", result.verified) : ""));
       if (result.skipped) terminal.info(fmt::format("{} existing entries kept", result.skipped));
     }
     return 0;

@@ -63,8 +63,8 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
       terminal.emit({{"type", "snapshots"}, {"snapshots", std::move(items)}});
       return 0;
     }
-    std::string table = fmt::format("{:<8}  {:<19}  {:<16}  {:<12}  {}\n", "ID", "Time", "Host",
-                                    "Tags", "Paths");
+    std::string table =
+        fmt::format("{:<8}  {:<19}  {:<16}  {:<12}  {}\n", "ID", "Time", "Host", "Tags", "Paths");
     for (const auto& s : list)
       table += fmt::format("{:<8}  {:<19}  {:<16}  {:<12}  {}{}\n", s.id.substr(0, 8),
                            format_local_time(s.time_ns), printable(s.host), join(s.tags, ","),

@@ -11,9 +11,9 @@ namespace offsite::cli {
 class Terminal;
 
 struct GlobalOptions {
-  std::string config_dir;       // "" = $XDG_CONFIG_HOME/offsite
-  std::string cache_dir;        // "" = $XDG_CACHE_HOME/offsite
-  std::string repo;             // local repository directory ("" = the registered account)
+  std::string config_dir; // "" = $XDG_CONFIG_HOME/offsite
+  std::string cache_dir;  // "" = $XDG_CACHE_HOME/offsite
+  std::string repo;       // local repository directory ("" = the registered account)
   std::string password_file;
   std::string password_command;
   bool json = false;

@@ -58,12 +58,12 @@ std::string read_secret_file(const std::string& path, std::string_view what) {
 
 std::string read_secret_command(const std::string& command, std::string_view what) {
   FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe)
-    throw Error(Code::usage, fmt::format("cannot run the {} command", what));
+  if (!pipe) throw Error(Code::usage, fmt::format("cannot run the {} command", what));
   std::string text;
   char buffer[4096];
   std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) text.append(buffer, n);
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    text.append(buffer, n);
   const int status = pclose(pipe);
   if (status != 0)
     throw Error(Code::usage,
@@ -87,7 +87,8 @@ std::string prompt_secret(std::string_view prompt) {
       // Nothing useful to do: the read below still works.
     }
     char c;
-    while (read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);
+    while (read(fd, &c, 1) == 1 && c != '\n')
+      line.push_back(c);
     if (write(fd, "\n", 1) < 0) {
     }
   }

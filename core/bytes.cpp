@@ -33,19 +33,23 @@ std::optional<Bytes> from_hex(std::string_view hex) {
 }
 
 void put_u32(Bytes& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 void put_u64(Bytes& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 std::uint32_t get_u32(const std::uint8_t* p) {
   std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = v << 8 | p[i];
+  for (int i = 3; i >= 0; --i)
+    v = v << 8 | p[i];
   return v;
 }
 std::uint64_t get_u64(const std::uint8_t* p) {
   std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | p[i];
+  for (int i = 7; i >= 0; --i)
+    v = v << 8 | p[i];
   return v;
 }
 

@@ -12,16 +12,16 @@ enum class Code {
   generic,
   usage,
   passphrase_required, // no passphrase source and no terminal to ask on
-  partial,          // backup finished, but some files could not be read
-  no_server,        // no data-centre server reachable
-  auth,             // account authentication or registration refused
-  wrong_passphrase, // the passphrase does not open the key
-  locked,           // the repository is locked by another client
-  integrity,        // stored data failed authentication or is malformed
-  not_found,        // unknown snapshot, path or object
-  no_space,         // a disk (ours or the server's) is full
-  config,           // missing or invalid configuration / not registered
-  interrupted,      // SIGINT/SIGTERM: stopped cleanly
+  partial,             // backup finished, but some files could not be read
+  no_server,           // no data-centre server reachable
+  auth,                // account authentication or registration refused
+  wrong_passphrase,    // the passphrase does not open the key
+  locked,              // the repository is locked by another client
+  integrity,           // stored data failed authentication or is malformed
+  not_found,           // unknown snapshot, path or object
+  no_space,            // a disk (ours or the server's) is full
+  config,              // missing or invalid configuration / not registered
+  interrupted,         // SIGINT/SIGTERM: stopped cleanly
 };
 
 struct CodeInfo {
