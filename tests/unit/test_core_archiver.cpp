@@ -630,6 +630,46 @@ TEST_CASE("given snapshot options when backed up then host, tags, user and time 
   CHECK(s.tree == result.snapshot.tree);
 }
 
+TEST_CASE("given one_file_system when /dev is backed up then mount points stay empty and devices "
+          "are recorded") {
+  // A non-empty mount point below /dev (devpts always holds ptmx).
+  std::string mount;
+  struct stat dev {};
+  if (::stat("/dev", &dev) == 0) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/dev", ec)) {
+      struct stat st {};
+      if (::lstat(e.path().c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev != dev.st_dev &&
+          !fs::is_empty(e.path(), ec)) {
+        mount = e.path().filename().string();
+        break;
+      }
+    }
+  }
+  if (mount.empty() || ::lstat("/dev/null", &dev) != 0 || !S_ISCHR(dev.st_mode)) {
+    MESSAGE("no non-empty mount point below /dev here; skipped");
+    return;
+  }
+  Fixture f;
+  BackupOptions o;
+  o.paths = {"/dev"};
+  o.one_file_system = true;
+  Recorder r;
+  BackupResult result = f.backup(o, nullptr, r);
+  Tree t = f.dir_tree(result.snapshot, "/dev");
+  const Node* mount_node = find_node(t, mount);
+  REQUIRE(mount_node != nullptr);
+  CHECK(mount_node->type == NodeType::dir);
+  check_metadata(*mount_node, fs::path("/dev") / mount);
+  CHECK(f.tree(*mount_node->subtree).nodes.empty()); // another file system: not entered
+  const Node* null_node = find_node(t, "null");
+  REQUIRE(null_node != nullptr);
+  CHECK(null_node->type == NodeType::chardev);
+  CHECK(null_node->rdev == lstat_of("/dev/null").st_rdev);
+  CHECK(null_node->content.empty());
+  check_metadata(*null_node, "/dev/null");
+}
+
 TEST_CASE(
     "given a byte budget when producers outrun the consumer then the queue never holds more") {
   WorkQueue<int> queue(100);
