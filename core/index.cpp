@@ -57,7 +57,8 @@ std::vector<std::string> Index::packs() const {
 
 Bytes encode_index(const std::vector<IndexedPack>& packs) {
   std::size_t size = 5;
-  for (const auto& p : packs) size += k_name_size + 4 + p.entries.size() * k_pack_entry_size;
+  for (const auto& p : packs)
+    size += k_name_size + 4 + p.entries.size() * k_pack_entry_size;
   Bytes out;
   out.reserve(size);
   out.push_back(k_index_version);
@@ -68,7 +69,8 @@ Bytes encode_index(const std::vector<IndexedPack>& packs) {
       throw Error(Code::usage, fmt::format("invalid pack name \"{}\"", p.name));
     out.insert(out.end(), raw->begin(), raw->end());
     put_u32(out, static_cast<std::uint32_t>(p.entries.size()));
-    for (const auto& e : p.entries) put_pack_entry(out, e);
+    for (const auto& e : p.entries)
+      put_pack_entry(out, e);
   }
   return out;
 }

@@ -69,7 +69,7 @@ void fsync_dir(const std::filesystem::path& dir) {
 // at the same moment: EEXIST is success.
 void make_dirs(const std::filesystem::path& root, const std::filesystem::path& dir) {
   if (dir == root) return;
-  struct stat st{};
+  struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return;
     throw Error(Code::generic, fmt::format("{} exists and is not a directory", dir.string()),
@@ -140,7 +140,7 @@ std::vector<DirEntry> read_dir(const std::filesystem::path& dir) {
     bool is_dir = e->d_type == DT_DIR;
     bool is_file = e->d_type == DT_REG;
     if (e->d_type == DT_UNKNOWN) {
-      struct stat st{};
+      struct stat st {};
       if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
       is_dir = S_ISDIR(st.st_mode);
       is_file = S_ISREG(st.st_mode);
@@ -171,7 +171,7 @@ bool walk(const std::filesystem::path& root, const std::string& rel, ListState& 
       if (walk(root, key, st)) return true;
     } else {
       if (!key.starts_with(st.prefix) || key <= st.start_after) continue;
-      struct stat s{};
+      struct stat s {};
       if (::stat((root / key).c_str(), &s) != 0) continue; // removed meanwhile
       st.out.push_back({key, static_cast<std::uint64_t>(s.st_size)});
       if (st.out.size() >= st.want) return true;
@@ -186,9 +186,10 @@ LocalStore::LocalStore(std::filesystem::path root) : m_root(std::move(root)) {
   std::error_code ec;
   std::filesystem::create_directories(m_root / k_tmp_dir, ec);
   if (ec)
-    throw Error(Code::generic,
-                fmt::format("cannot create storage directory {}: {}", m_root.string(), ec.message()),
-                "check the path and its permissions");
+    throw Error(
+        Code::generic,
+        fmt::format("cannot create storage directory {}: {}", m_root.string(), ec.message()),
+        "check the path and its permissions");
   // Sweep temporary files of writers that crashed long ago.
   const auto now = std::filesystem::file_time_type::clock::now();
   for (auto it = std::filesystem::directory_iterator(m_root / k_tmp_dir, ec);
@@ -229,7 +230,8 @@ bool LocalStore::put(std::string_view key, ByteView data) {
   } guard{tmp};
 
   write_all(fd.get(), data, final_path);
-  if (::fsync(fd.get()) != 0) throw_errno(fmt::format("cannot sync {}", final_path.string()), errno);
+  if (::fsync(fd.get()) != 0)
+    throw_errno(fmt::format("cannot sync {}", final_path.string()), errno);
   if (::close(fd.release()) != 0)
     throw_errno(fmt::format("cannot write {}", final_path.string()), errno);
 
@@ -238,7 +240,7 @@ bool LocalStore::put(std::string_view key, ByteView data) {
   if (::link(tmp.c_str(), final_path.c_str()) != 0) {
     const int err = errno;
     if (err == EEXIST) {
-      struct stat st{};
+      struct stat st {};
       if (::lstat(final_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
         throw Error(Code::usage, invalid_key_message(key) + " names a directory of other keys");
       return false;
@@ -259,7 +261,7 @@ std::optional<Bytes> LocalStore::get(std::string_view key, std::uint64_t offset,
     if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
     throw_errno(fmt::format("cannot open {}", path.string()), errno);
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw_errno(fmt::format("cannot stat {}", path.string()), errno);
   if (!S_ISREG(st.st_mode)) return std::nullopt;
   const auto size = static_cast<std::uint64_t>(st.st_size);
@@ -269,8 +271,8 @@ std::optional<Bytes> LocalStore::get(std::string_view key, std::uint64_t offset,
   Bytes out(static_cast<std::size_t>(want));
   std::size_t done = 0;
   while (done < out.size()) {
-    const ssize_t n = ::pread(fd.get(), out.data() + done, out.size() - done,
-                              static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pread(fd.get(), out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno(fmt::format("cannot read {}", path.string()), errno);
@@ -284,7 +286,7 @@ std::optional<Bytes> LocalStore::get(std::string_view key, std::uint64_t offset,
 
 std::optional<std::uint64_t> LocalStore::head(std::string_view key) {
   const std::filesystem::path path = path_of(key);
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
     throw_errno(fmt::format("cannot stat {}", path.string()), errno);

@@ -53,7 +53,8 @@ constexpr std::string_view k_header_aad = "offsite-pack-header-v1";
 // sampling, so every index is drawn from exactly uniform bits.
 std::vector<std::size_t> random_permutation(std::size_t n) {
   std::vector<std::size_t> perm(n);
-  for (std::size_t i = 0; i < n; ++i) perm[i] = i;
+  for (std::size_t i = 0; i < n; ++i)
+    perm[i] = i;
   if (n < 2) return perm;
   std::vector<std::uint64_t> pool;
   std::size_t next = 0;
@@ -71,7 +72,8 @@ std::vector<std::size_t> random_permutation(std::size_t n) {
     const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
                                 std::numeric_limits<std::uint64_t>::max() % bound;
     std::uint64_t r;
-    do r = draw();
+    do
+      r = draw();
     while (r >= limit);
     std::swap(perm[i], perm[static_cast<std::size_t>(r % bound)]);
   }
@@ -157,9 +159,9 @@ std::optional<std::vector<PackEntry>> read_pack_header(const crypto::Key& encryp
   const std::uint64_t sealed_len = get_u32(tail.data() + tail.size() - k_pack_trailer_size);
   if (sealed_len + k_pack_trailer_size > tail.size()) return std::nullopt;
   const std::uint64_t blobs_end = pack_size - k_pack_trailer_size - sealed_len;
-  const ByteView sealed = tail.subspan(
-      tail.size() - k_pack_trailer_size - static_cast<std::size_t>(sealed_len),
-      static_cast<std::size_t>(sealed_len));
+  const ByteView sealed =
+      tail.subspan(tail.size() - k_pack_trailer_size - static_cast<std::size_t>(sealed_len),
+                   static_cast<std::size_t>(sealed_len));
 
   const std::optional<Bytes> header = crypto::open(encryption_key, sealed, as_bytes(k_header_aad));
   if (!header || header->size() < k_header_fixed || (*header)[0] != k_header_version)
@@ -178,7 +180,8 @@ std::optional<std::vector<PackEntry>> read_pack_header(const crypto::Key& encryp
   }
   std::vector<const PackEntry*> by_offset;
   by_offset.reserve(entries.size());
-  for (const auto& e : entries) by_offset.push_back(&e);
+  for (const auto& e : entries)
+    by_offset.push_back(&e);
   std::sort(by_offset.begin(), by_offset.end(),
             [](const PackEntry* a, const PackEntry* b) { return a->offset < b->offset; });
   for (std::size_t i = 1; i < by_offset.size(); ++i)

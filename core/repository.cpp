@@ -63,7 +63,8 @@ void Repository::init(Store& store, const MasterKey& key, std::string_view passp
   // Key files without a config are the remains of an interrupted init: they
   // could never open anything, and one with the same passphrase would make
   // unlock pick a key that does not match the new config.
-  for (const auto& o : list_all(store, "keys/")) store.remove(o.key);
+  for (const auto& o : list_all(store, "keys/"))
+    store.remove(o.key);
 
   const std::string key_name = "keys/" + to_hex(crypto::random_bytes(8));
   if (!store.put(key_name, as_bytes(wrap_master_key(key, passphrase, kdf))))
@@ -73,7 +74,8 @@ void Repository::init(Store& store, const MasterKey& key, std::string_view passp
   const nlohmann::json doc = {
       {"version", k_config_version},
       {"id", to_hex(crypto::random_bytes(32))},
-      {"chunker", {{"min", chunker.min_size}, {"avg", chunker.avg_size}, {"max", chunker.max_size}}},
+      {"chunker",
+       {{"min", chunker.min_size}, {"avg", chunker.avg_size}, {"max", chunker.max_size}}},
       {"zstd_level", RepositoryOptions{}.zstd_level},
   };
   const Bytes sealed = crypto::seal(key.encryption, as_bytes(doc.dump()), as_bytes(k_config_aad));
@@ -152,15 +154,9 @@ Repository::Config Repository::read_config(Store& store, const MasterKey& key) {
 Repository::Repository(Store& store, const MasterKey& key, RepositoryOptions options)
     : Repository(store, key, options, read_config(store, key)) {}
 
-Repository::Repository(Store& store, const MasterKey& key, RepositoryOptions options,
-                       Config config)
-    : m_store(store),
-      m_key(key),
-      m_options(options),
-      m_codec(key, options.zstd_level),
-      m_chunker(key.chunker, config.chunker),
-      m_id(std::move(config.id)),
-      m_pack(key.encryption) {
+Repository::Repository(Store& store, const MasterKey& key, RepositoryOptions options, Config config)
+    : m_store(store), m_key(key), m_options(options), m_codec(key, options.zstd_level),
+      m_chunker(key.chunker, config.chunker), m_id(std::move(config.id)), m_pack(key.encryption) {
   if (m_options.pack_size == 0) m_options.pack_size = 1;
 }
 
@@ -175,7 +171,8 @@ void Repository::load_index() {
     if (!plain)
       throw Error(Code::integrity, fmt::format("index file {} failed authentication", name),
                   "run offsite check; a damaged index can be rebuilt from the packs");
-    for (const auto& pack : decode_index(*plain)) m_index.add_pack(pack.name, pack.entries);
+    for (const auto& pack : decode_index(*plain))
+      m_index.add_pack(pack.name, pack.entries);
   }
 }
 
@@ -237,8 +234,9 @@ std::optional<FinishedPack> Repository::take_pack_locked(std::unique_lock<std::m
   // each past the threshold before they wait here too); one of us takes it.
   m_uploads_done.wait(lock, [&] { return m_uploads_in_flight < k_max_uploads || !wanted(); });
   if (!wanted()) return std::nullopt;
-  ++m_uploads_in_flight;
-  return m_pack.finish();
+  FinishedPack pack = m_pack.finish();
+  ++m_uploads_in_flight; // only once finish() cannot throw any more: flush() waits for zero
+  return pack;
 }
 
 void Repository::upload_pack(FinishedPack pack) {
@@ -248,7 +246,8 @@ void Repository::upload_pack(FinishedPack pack) {
     m_store.put(pack_key(pack.name), pack.bytes);
   } catch (...) {
     std::lock_guard lock(m_mutex);
-    for (const auto& e : pack.entries) m_in_flight.erase(e.id);
+    for (const auto& e : pack.entries)
+      m_in_flight.erase(e.id);
     --m_uploads_in_flight;
     m_uploads_done.notify_all();
     throw;
@@ -256,7 +255,8 @@ void Repository::upload_pack(FinishedPack pack) {
   Bytes().swap(pack.bytes);
   std::unique_lock lock(m_mutex);
   m_index.add_pack(pack.name, pack.entries);
-  for (const auto& e : pack.entries) m_in_flight.erase(e.id);
+  for (const auto& e : pack.entries)
+    m_in_flight.erase(e.id);
   m_unindexed.push_back({std::move(pack.name), std::move(pack.entries)});
   ++m_stats.packs_written;
   --m_uploads_in_flight;
@@ -269,8 +269,7 @@ void Repository::write_index_locked(std::unique_lock<std::mutex>& lock) {
   packs.swap(m_unindexed);
   lock.unlock();
   try {
-    const Bytes sealed =
-        crypto::seal(m_key.encryption, encode_index(packs), as_bytes(k_index_aad));
+    const Bytes sealed = crypto::seal(m_key.encryption, encode_index(packs), as_bytes(k_index_aad));
     m_store.put("index/" + to_hex(crypto::sha256(sealed)), sealed);
   } catch (...) {
     lock.lock();
@@ -313,9 +312,10 @@ Bytes Repository::load_blob(BlobType type, const BlobId& id) {
     }
     if (!m_in_flight.contains(id)) {
       if (m_index.contains(id)) continue; // its upload finished just now
-      throw Error(Code::not_found,
-                  fmt::format("{} blob {} is not in the repository", type_name(type), blob_id_hex(id)),
-                  "run offsite check; the index may be incomplete or the blob was pruned");
+      throw Error(
+          Code::not_found,
+          fmt::format("{} blob {} is not in the repository", type_name(type), blob_id_hex(id)),
+          "run offsite check; the index may be incomplete or the blob was pruned");
     }
     // Being sealed or uploaded by another thread: wait until it lands.
     m_uploads_done.wait(lock, [&] { return !m_in_flight.contains(id) || m_pack.find(id); });
@@ -334,9 +334,10 @@ Bytes Repository::load_from_pack(BlobType type, const BlobId& id, const BlobLoca
                 fmt::format("pack {} is missing (it holds blob {})", loc.pack, blob_id_hex(id)),
                 "run offsite check to find every missing pack");
   if (data->size() != loc.length)
-    throw Error(Code::integrity,
-                fmt::format("pack {} is truncated: blob {} is cut short", loc.pack, blob_id_hex(id)),
-                "run offsite check --read-data to find every damaged pack");
+    throw Error(
+        Code::integrity,
+        fmt::format("pack {} is truncated: blob {} is cut short", loc.pack, blob_id_hex(id)),
+        "run offsite check --read-data to find every damaged pack");
   auto plain = m_codec.open(type, id, *data);
   if (!plain)
     throw Error(Code::integrity,
@@ -373,7 +374,7 @@ std::vector<PackEntry> Repository::read_pack_header(const std::string& pack_name
                  "run offsite check --read-data to find every damaged pack");
   };
   // One round trip for typical headers; a second one for very large ones.
-  constexpr std::uint64_t k_guess = 64 * 1024;
+  constexpr std::uint64_t k_guess = std::uint64_t{64} * 1024;
   std::uint64_t want = std::min(*size, k_guess);
   for (int attempt = 0; attempt < 2; ++attempt) {
     const auto tail = m_store.get(key, *size - want, want);
@@ -467,12 +468,12 @@ std::string Repository::resolve_snapshot(std::string_view ref) {
     return all.back().id;
   }
   std::string prefix(ref);
-  std::transform(prefix.begin(), prefix.end(), prefix.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   if (!is_hex(prefix) || prefix.empty() || prefix.size() > 64) throw no_match(ref);
   if (prefix.size() < k_min_prefix)
-    throw Error(Code::usage,
-                fmt::format("snapshot ID prefix \"{}\" is too short", printable(ref)),
+    throw Error(Code::usage, fmt::format("snapshot ID prefix \"{}\" is too short", printable(ref)),
                 "give at least 4 hex digits of the ID (offsite snapshots lists them)");
   std::vector<std::string> matches;
   for (const auto& o : list_all(m_store, std::string(k_prefix) + prefix)) {
@@ -485,17 +486,18 @@ std::string Repository::resolve_snapshot(std::string_view ref) {
     std::sort(matches.begin(), matches.end());
     std::size_t width = 8;
     for (std::size_t i = 1; i < matches.size(); ++i) {
-      const auto diff = std::mismatch(matches[i - 1].begin(), matches[i - 1].end(), matches[i].begin());
+      const auto diff =
+          std::mismatch(matches[i - 1].begin(), matches[i - 1].end(), matches[i].begin());
       width = std::max(width, static_cast<std::size_t>(diff.first - matches[i - 1].begin()) + 1);
     }
     std::string list;
     for (std::size_t i = 0; i < matches.size() && i < 10; ++i)
       list += (i ? ", " : "") + matches[i].substr(0, width);
     if (matches.size() > 10) list += fmt::format(" and {} more", matches.size() - 10);
-    throw Error(Code::usage,
-                fmt::format("snapshot ID prefix \"{}\" is ambiguous: it matches {}", printable(ref),
-                            list),
-                "give more digits of the ID");
+    throw Error(
+        Code::usage,
+        fmt::format("snapshot ID prefix \"{}\" is ambiguous: it matches {}", printable(ref), list),
+        "give more digits of the ID");
   }
   return matches.front();
 }

@@ -139,7 +139,7 @@ private:
   std::size_t m_uploads_in_flight = 0;
   PackBuilder m_pack;
   std::unordered_set<BlobId, BlobIdHash> m_in_flight; // saved, not yet indexed
-  std::vector<IndexedPack> m_unindexed;                // uploaded, not yet in an index file
+  std::vector<IndexedPack> m_unindexed;               // uploaded, not yet in an index file
   RepositoryStats m_stats;
 };
 

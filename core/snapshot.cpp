@@ -110,7 +110,8 @@ void put_list(json& doc, const char* field, const std::vector<std::string>& valu
   doc[field] = std::move(list);
   if (!all_utf8) {
     json hex = json::array();
-    for (const auto& v : values) hex.push_back(to_hex(as_bytes(v)));
+    for (const auto& v : values)
+      hex.push_back(to_hex(as_bytes(v)));
     doc[std::string(field) + "_hex"] = std::move(hex);
   }
 }
@@ -139,7 +140,8 @@ std::vector<std::string> get_list(const json& doc, const char* field, const std:
   const std::string hex_field = std::string(field) + "_hex";
   if (doc.contains(hex_field)) {
     if (!doc[hex_field].is_array()) bad(id, fmt::format("\"{}\" is not a list", hex_field));
-    for (const auto& v : doc[hex_field]) out.push_back(from_hex_text(v, id, field));
+    for (const auto& v : doc[hex_field])
+      out.push_back(from_hex_text(v, id, field));
     return out;
   }
   if (!doc.contains(field)) {
@@ -200,7 +202,8 @@ std::optional<std::int64_t> parse_time(std::string_view s) {
       ++pos;
     }
     if (digits == 0) return std::nullopt;
-    for (; digits < 9; ++digits) frac *= 10;
+    for (; digits < 9; ++digits)
+      frac *= 10;
   }
   std::int64_t offset = 0;
   if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
@@ -209,7 +212,7 @@ std::optional<std::int64_t> parse_time(std::string_view s) {
     const auto oh = num(pos + 1, 2), om = num(pos + 4, 2);
     if (!oh || !om || pos + 6 > s.size() || s[pos + 3] != ':' || *oh > 23 || *om > 59)
       return std::nullopt;
-    offset = (*oh * 60 + *om) * 60 * (s[pos] == '-' ? -1 : 1);
+    offset = std::int64_t{*oh * 60 + *om} * 60 * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return std::nullopt;
@@ -267,7 +270,8 @@ json snapshot_to_json(const Snapshot& s) {
   doc["partial"] = s.partial;
   put_text(doc, "program_version", s.program_version);
   json summary = json::object();
-  for (const auto& f : k_summary_fields) summary[f.name] = s.summary.*f.member;
+  for (const auto& f : k_summary_fields)
+    summary[f.name] = s.summary.*f.member;
   summary["duration_seconds"] = s.summary.duration_seconds;
   doc["summary"] = std::move(summary);
   return doc;
@@ -314,7 +318,8 @@ Snapshot snapshot_from_json(const json& doc, std::string id) {
       s.summary.*f.member = sum[f.name].get<std::uint64_t>();
     }
     if (sum.contains("duration_seconds")) {
-      if (!sum["duration_seconds"].is_number()) bad(id, "summary \"duration_seconds\" is not a number");
+      if (!sum["duration_seconds"].is_number())
+        bad(id, "summary \"duration_seconds\" is not a number");
       s.summary.duration_seconds = sum["duration_seconds"].get<double>();
     }
   }

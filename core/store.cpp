@@ -41,7 +41,8 @@ std::vector<ObjectInfo> list_all(Store& store, std::string_view prefix) {
     ListPage page = store.list(prefix, after, k_list_page);
     if (page.objects.empty()) break; // also guards against a store that never clears truncated
     after = page.objects.back().key;
-    for (auto& o : page.objects) out.push_back(std::move(o));
+    for (auto& o : page.objects)
+      out.push_back(std::move(o));
     if (!page.truncated) break;
   }
   return out;
@@ -98,9 +99,11 @@ ListPage PrefixStore::list(std::string_view prefix, std::string_view start_after
     if (!is_key_char(c) && c != '/')
       throw Error(Code::usage, fmt::format("invalid list prefix \"{}\"", printable(prefix)));
   const std::string inner_prefix = m_prefix + std::string(prefix);
-  const std::string inner_after = start_after.empty() ? std::string() : m_prefix + std::string(start_after);
+  const std::string inner_after =
+      start_after.empty() ? std::string() : m_prefix + std::string(start_after);
   ListPage page = m_inner.list(inner_prefix, inner_after, limit);
-  for (auto& o : page.objects) o.key.erase(0, m_prefix.size());
+  for (auto& o : page.objects)
+    o.key.erase(0, m_prefix.size());
   return page;
 }
 

@@ -12,7 +12,8 @@ namespace {
 
 BlobId make_id(std::uint32_t n) {
   BlobId id{};
-  for (std::size_t i = 0; i < 4; ++i) id[i] = static_cast<std::uint8_t>(n >> (8 * i));
+  for (std::size_t i = 0; i < 4; ++i)
+    id[i] = static_cast<std::uint8_t>(n >> (8 * i));
   id[31] = 0x5a;
   return id;
 }
@@ -24,8 +25,8 @@ std::vector<IndexedPack> sample() {
   for (std::uint32_t p = 0; p < 3; ++p) {
     IndexedPack ip{pack_name(static_cast<char>('a' + p)), {}};
     for (std::uint32_t i = 0; i < 5; ++i)
-      ip.entries.push_back({i % 2 ? BlobType::data : BlobType::tree, make_id(p * 100 + i), i * 100,
-                            100, i * 7});
+      ip.entries.push_back(
+          {i % 2 ? BlobType::data : BlobType::tree, make_id(p * 100 + i), i * 100, 100, i * 7});
     packs.push_back(ip);
   }
   return packs;
@@ -44,9 +45,11 @@ void expect_integrity(ByteView data) {
 
 TEST_SUITE_BEGIN("core::Index");
 
-TEST_CASE("given packs added to an index, when blobs are looked up, then each is found at its place") {
+TEST_CASE(
+    "given packs added to an index, when blobs are looked up, then each is found at its place") {
   Index index;
-  for (const auto& p : sample()) index.add_pack(p.name, p.entries);
+  for (const auto& p : sample())
+    index.add_pack(p.name, p.entries);
   CHECK(index.blob_count() == 15);
   CHECK(index.packs().size() == 3);
   auto loc = index.find(make_id(203));
@@ -61,7 +64,8 @@ TEST_CASE("given packs added to an index, when blobs are looked up, then each is
   CHECK_FALSE(index.find(make_id(5)));
 }
 
-TEST_CASE("given a blob in two packs, when indexed, then the first location is kept and packs are not duplicated") {
+TEST_CASE("given a blob in two packs, when indexed, then the first location is kept and packs are "
+          "not duplicated") {
   Index index;
   index.add_pack(pack_name('a'), {{BlobType::data, make_id(1), 0, 50, 1}});
   index.add_pack(pack_name('b'), {{BlobType::data, make_id(1), 10, 60, 1}});
@@ -93,7 +97,8 @@ TEST_CASE("given an index, when encoded and decoded, then every pack and entry r
   CHECK_THROWS_AS(encode_index({{std::string(64, 'A'), {}}}), Error);
 }
 
-TEST_CASE("given an encoded index, when truncated or altered anywhere, then decoding throws an integrity error") {
+TEST_CASE("given an encoded index, when truncated or altered anywhere, then decoding throws an "
+          "integrity error") {
   const Bytes data = encode_index(sample());
   for (std::size_t n = 0; n < data.size(); ++n) {
     CAPTURE(n);
@@ -109,11 +114,12 @@ TEST_CASE("given an encoded index, when truncated or altered anywhere, then deco
   type[5 + 32 + 4] = 9; // first entry's type
   expect_integrity(type);
   Bytes huge = data;
-  put_u32(huge, 0); // placeholder so the vector is long enough
+  put_u32(huge, 0);                             // placeholder so the vector is long enough
   huge[1] = huge[2] = huge[3] = huge[4] = 0xff; // 4 billion packs claimed
   expect_integrity(huge);
   Bytes huge_entries = data;
-  for (std::size_t i = 0; i < 4; ++i) huge_entries[5 + 32 + i] = 0xff;
+  for (std::size_t i = 0; i < 4; ++i)
+    huge_entries[5 + 32 + i] = 0xff;
   expect_integrity(huge_entries);
 }
 
@@ -127,10 +133,12 @@ TEST_CASE("given readers and writers on several threads, then every added blob i
         for (std::uint32_t i = 0; i < 10; ++i)
           entries.push_back({BlobType::data, make_id(t * 100000 + p * 100 + i), i, 1, 1});
         index.add_pack(std::string(62, 'a') + std::to_string(t) + std::to_string(p % 10), entries);
-        for (const auto& e : entries) CHECK(index.contains(e.id));
+        for (const auto& e : entries)
+          CHECK(index.contains(e.id));
       }
     });
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   CHECK(index.blob_count() == 4 * 50 * 10);
 }
 

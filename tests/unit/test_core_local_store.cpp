@@ -22,7 +22,8 @@ namespace {
 
 Bytes pattern(std::size_t n) {
   Bytes b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 7 + 3);
+  for (std::size_t i = 0; i < n; ++i)
+    b[i] = static_cast<std::uint8_t>(i * 7 + 3);
   return b;
 }
 
@@ -37,7 +38,8 @@ std::size_t count_files(const std::filesystem::path& dir) {
 
 TEST_SUITE_BEGIN("core::LocalStore");
 
-TEST_CASE("given an empty store, when a key is put twice, then the first wins and the second returns false") {
+TEST_CASE("given an empty store, when a key is put twice, then the first wins and the second "
+          "returns false") {
   test::TempDir dir;
   LocalStore store(dir / "repo");
   CHECK(store.put("data/ab/abc", as_bytes("first")));
@@ -74,18 +76,21 @@ TEST_CASE("given missing keys, when read or removed, then the results say so wit
   CHECK_FALSE(store.remove("dir"));
 }
 
-TEST_CASE("given many threads putting the same key, then exactly one put succeeds and the object is whole") {
+TEST_CASE("given many threads putting the same key, then exactly one put succeeds and the object "
+          "is whole") {
   test::TempDir dir;
   LocalStore store(dir.path());
   constexpr int k_threads = 16;
   std::atomic<int> winners{0};
   std::vector<std::thread> threads;
+  threads.reserve(k_threads);
   for (int t = 0; t < k_threads; ++t)
     threads.emplace_back([&, t] {
       Bytes data(100000, static_cast<std::uint8_t>(t));
       if (store.put("data/00/same", data)) ++winners;
     });
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   CHECK(winners.load() == 1);
   auto got = store.get("data/00/same", 0, std::nullopt);
   REQUIRE(got);
@@ -95,7 +100,8 @@ TEST_CASE("given many threads putting the same key, then exactly one put succeed
   CHECK(count_files(dir / "tmp") == 0);
 }
 
-TEST_CASE("given an object, when byte ranges are read, then they are exact and clipped at the end") {
+TEST_CASE(
+    "given an object, when byte ranges are read, then they are exact and clipped at the end") {
   test::TempDir dir;
   LocalStore store(dir.path());
   const Bytes data = pattern(10000);
@@ -117,7 +123,8 @@ TEST_CASE("given an object, when byte ranges are read, then they are exact and c
   CHECK(zero->empty());
 }
 
-TEST_CASE("given many keys, when listed page by page, then every key comes once, sorted, filtered by prefix") {
+TEST_CASE("given many keys, when listed page by page, then every key comes once, sorted, filtered "
+          "by prefix") {
   test::TempDir dir;
   LocalStore store(dir.path());
   std::vector<std::string> expected;
@@ -128,7 +135,8 @@ TEST_CASE("given many keys, when listed page by page, then every key comes once,
     expected.push_back(name);
   }
   // Names that sort around the '/' separator: "a-b" < "a/x" < "a0".
-  for (const char* k : {"a/x", "a-b", "a0", "a/y/z", "ab"}) store.put(k, as_bytes("yy"));
+  for (const char* k : {"a/x", "a-b", "a0", "a/y/z", "ab"})
+    store.put(k, as_bytes("yy"));
   store.put("index/one", as_bytes("zzz"));
   std::sort(expected.begin(), expected.end());
 
@@ -150,7 +158,8 @@ TEST_CASE("given many keys, when listed page by page, then every key comes once,
   CHECK(pages == 6);
 
   std::vector<std::string> a_keys;
-  for (const auto& o : list_all(store, "a")) a_keys.push_back(o.key);
+  for (const auto& o : list_all(store, "a"))
+    a_keys.push_back(o.key);
   CHECK(a_keys == std::vector<std::string>{"a-b", "a/x", "a/y/z", "a0", "ab"});
 
   // A partial last segment filters too; the temp dir never shows.
@@ -158,7 +167,8 @@ TEST_CASE("given many keys, when listed page by page, then every key comes once,
   REQUIRE(d01.size() == 2);
   CHECK(d01[0].key == "data/01/pack001");
   CHECK(d01[1].key == "data/01/pack006");
-  for (const auto& o : list_all(store, "")) CHECK_FALSE(o.key.starts_with("tmp"));
+  for (const auto& o : list_all(store, ""))
+    CHECK_FALSE(o.key.starts_with("tmp"));
   CHECK(list_all(store, "").size() == 46);
   CHECK(list_all(store, "nothing/").empty());
   CHECK(list_all(store, "../").empty());
@@ -167,7 +177,8 @@ TEST_CASE("given many keys, when listed page by page, then every key comes once,
 TEST_CASE("given invalid keys, when used, then every operation refuses them with a usage error") {
   test::TempDir dir;
   LocalStore store(dir / "root");
-  for (std::string_view bad : {"../x", "/abs", "a//b", "a/./b", "a/../../x", "", "x/", "tmp/put-1", "a b"}) {
+  for (std::string_view bad :
+       {"../x", "/abs", "a//b", "a/./b", "a/../../x", "", "x/", "tmp/put-1", "a b"}) {
     CAPTURE(bad);
     auto expect_usage = [&](auto&& fn) {
       try {
@@ -205,12 +216,13 @@ TEST_CASE("given two LocalStore instances on one directory, then they see each o
   CHECK(two.get("k", 0, std::nullopt) == Bytes{'v'});
 }
 
-TEST_CASE("given a write that fails midway, when put throws, then no object and no temporary file remain") {
+TEST_CASE("given a write that fails midway, when put throws, then no object and no temporary file "
+          "remain") {
   test::TempDir dir;
   LocalStore store(dir.path());
   // A file size limit makes write() fail after 4 KiB, as a full disk would
   // (EFBIG instead of ENOSPC, but the same path through put()).
-  struct rlimit old{};
+  struct rlimit old {};
   REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
   const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
   struct rlimit small = old;

@@ -14,13 +14,15 @@ namespace {
 
 crypto::Key make_key(std::uint8_t seed) {
   crypto::Key k{};
-  for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(seed + i);
+  for (std::size_t i = 0; i < k.size(); ++i)
+    k[i] = static_cast<std::uint8_t>(seed + i);
   return k;
 }
 
 BlobId make_id(std::uint32_t n) {
   BlobId id{};
-  for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(n * 31 + i);
+  for (std::size_t i = 0; i < id.size(); ++i)
+    id[i] = static_cast<std::uint8_t>(std::size_t{n} * 31 + i);
   id[0] = static_cast<std::uint8_t>(n);
   id[1] = static_cast<std::uint8_t>(n >> 8);
   return id;
@@ -28,16 +30,18 @@ BlobId make_id(std::uint32_t n) {
 
 Bytes fake_sealed(std::uint32_t n, std::size_t size) {
   Bytes b(size);
-  for (std::size_t i = 0; i < size; ++i) b[i] = static_cast<std::uint8_t>(n + i * 13);
+  for (std::size_t i = 0; i < size; ++i)
+    b[i] = static_cast<std::uint8_t>(n + i * 13);
   return b;
 }
 
 // A pack with an arbitrary (forged) header sealed under `key`.
-Bytes forge_pack(const crypto::Key& key, std::size_t blob_bytes, const std::vector<PackEntry>& entries,
-                 std::uint8_t version = 1) {
+Bytes forge_pack(const crypto::Key& key, std::size_t blob_bytes,
+                 const std::vector<PackEntry>& entries, std::uint8_t version = 1) {
   Bytes header{version};
   put_u32(header, static_cast<std::uint32_t>(entries.size()));
-  for (const auto& e : entries) put_pack_entry(header, e);
+  for (const auto& e : entries)
+    put_pack_entry(header, e);
   Bytes pack(blob_bytes, 0xaa);
   const std::size_t before = pack.size();
   crypto::seal_append(pack, key, header, as_bytes("offsite-pack-header-v1"));
@@ -49,7 +53,8 @@ Bytes forge_pack(const crypto::Key& key, std::size_t blob_bytes, const std::vect
 
 TEST_SUITE_BEGIN("core::Pack");
 
-TEST_CASE("given blobs added to a builder, when finished, then the pack holds each at its entry and the header reads back") {
+TEST_CASE("given blobs added to a builder, when finished, then the pack holds each at its entry "
+          "and the header reads back") {
   const crypto::Key key = make_key(1);
   PackBuilder builder(key);
   std::map<BlobId, Bytes> sealed;
@@ -72,7 +77,8 @@ TEST_CASE("given blobs added to a builder, when finished, then the pack holds ea
     const std::uint32_t n = e.id[0] | static_cast<std::uint32_t>(e.id[1]) << 8;
     CHECK(e.raw_length == n * 10);
     CHECK(e.type == (n % 3 ? BlobType::data : BlobType::tree));
-    CHECK(Bytes(pack.bytes.begin() + e.offset, pack.bytes.begin() + e.offset + e.length) == sealed[e.id]);
+    CHECK(Bytes(pack.bytes.begin() + e.offset, pack.bytes.begin() + e.offset + e.length) ==
+          sealed[e.id]);
   }
 
   const auto header = read_pack_header(key, pack.bytes, pack.bytes.size());
@@ -97,31 +103,39 @@ TEST_CASE("given blobs added to a builder, when finished, then the pack holds ea
   CHECK(second.entries[0].offset == 0);
 }
 
-TEST_CASE("given many blobs, when packed, then the order is shuffled and every permutation occurs") {
+TEST_CASE(
+    "given many blobs, when packed, then the order is shuffled and every permutation occurs") {
   const crypto::Key key = make_key(2);
   PackBuilder builder(key);
-  for (std::uint32_t i = 0; i < 64; ++i) builder.add(BlobType::data, make_id(i), fake_sealed(i, 100), 1);
+  for (std::uint32_t i = 0; i < 64; ++i)
+    builder.add(BlobType::data, make_id(i), fake_sealed(i, 100), 1);
   const FinishedPack pack = builder.finish();
   std::vector<std::uint32_t> order;
-  for (const auto& e : pack.entries) order.push_back(e.id[0]);
+  for (const auto& e : pack.entries)
+    order.push_back(e.id[0]);
   CHECK_FALSE(std::is_sorted(order.begin(), order.end())); // 1 in 64! of failing by chance
 
   // Three blobs: all six orders show up over 600 packs (each expected 100 times).
   std::map<std::vector<std::uint32_t>, int> seen;
   for (int t = 0; t < 600; ++t) {
-    for (std::uint32_t i = 0; i < 3; ++i) builder.add(BlobType::data, make_id(i), fake_sealed(i, 30), 1);
+    for (std::uint32_t i = 0; i < 3; ++i)
+      builder.add(BlobType::data, make_id(i), fake_sealed(i, 30), 1);
     std::vector<std::uint32_t> o;
-    for (const auto& e : builder.finish().entries) o.push_back(e.id[0]);
+    for (const auto& e : builder.finish().entries)
+      o.push_back(e.id[0]);
     ++seen[o];
   }
   CHECK(seen.size() == 6);
-  for (const auto& [o, n] : seen) CHECK(n > 40);
+  for (const auto& [o, n] : seen)
+    CHECK(n > 40);
 }
 
-TEST_CASE("given a pack, when its header is damaged or read with another key, then reading it fails") {
+TEST_CASE(
+    "given a pack, when its header is damaged or read with another key, then reading it fails") {
   const crypto::Key key = make_key(3);
   PackBuilder builder(key);
-  for (std::uint32_t i = 0; i < 5; ++i) builder.add(BlobType::data, make_id(i), fake_sealed(i, 64), 1);
+  for (std::uint32_t i = 0; i < 5; ++i)
+    builder.add(BlobType::data, make_id(i), fake_sealed(i, 64), 1);
   const FinishedPack pack = builder.finish();
   CHECK_FALSE(read_pack_header(make_key(4), pack.bytes, pack.bytes.size()));
 
@@ -138,15 +152,18 @@ TEST_CASE("given a pack, when its header is damaged or read with another key, th
                                pack.bytes.size() - 1));
 }
 
-TEST_CASE("given forged headers sealed with the right key, when read, then invalid entries are refused") {
+TEST_CASE(
+    "given forged headers sealed with the right key, when read, then invalid entries are refused") {
   const crypto::Key key = make_key(5);
   const BlobId id = make_id(1);
   auto read = [&](const Bytes& p) { return read_pack_header(key, p, p.size()); };
 
-  CHECK(read(forge_pack(key, 200, {{BlobType::data, id, 0, 100, 1}, {BlobType::tree, id, 100, 100, 1}})));
+  CHECK(read(
+      forge_pack(key, 200, {{BlobType::data, id, 0, 100, 1}, {BlobType::tree, id, 100, 100, 1}})));
   CHECK(read(forge_pack(key, 0, {})));
   // Overlapping blobs.
-  CHECK_FALSE(read(forge_pack(key, 200, {{BlobType::data, id, 0, 101, 1}, {BlobType::data, id, 100, 100, 1}})));
+  CHECK_FALSE(read(
+      forge_pack(key, 200, {{BlobType::data, id, 0, 101, 1}, {BlobType::data, id, 100, 100, 1}})));
   // A blob reaching into the header.
   CHECK_FALSE(read(forge_pack(key, 200, {{BlobType::data, id, 150, 51, 1}})));
   // Offset + length overflowing 32 bits.

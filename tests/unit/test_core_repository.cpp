@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const crypto::ScryptParams k_fast_kdf{1 << 10, 8, 1};
-constexpr std::size_t k_small_pack = 64 * 1024;
+constexpr std::size_t k_small_pack = std::size_t{64} * 1024;
 
 // Deterministic, incompressible content: blob n of a test.
 Bytes content(std::uint64_t n, std::size_t size) {
@@ -53,8 +53,7 @@ struct Fixture {
   std::size_t count(std::string_view prefix) { return list_all(store, prefix).size(); }
 };
 
-template <typename F>
-Error catch_error(F&& fn) {
+template <typename F> Error catch_error(F&& fn) {
   try {
     fn();
   } catch (const Error& e) {
@@ -90,7 +89,8 @@ Snapshot snapshot_at(std::int64_t time_ns, std::string host) {
 
 TEST_SUITE_BEGIN("core::Repository");
 
-TEST_CASE("given a new repository, when unlocked and opened, then the right passphrase works and a wrong one is refused") {
+TEST_CASE("given a new repository, when unlocked and opened, then the right passphrase works and a "
+          "wrong one is refused") {
   Fixture f;
   const auto keys = list_all(f.store, "keys/");
   REQUIRE(keys.size() == 1);
@@ -118,15 +118,18 @@ TEST_CASE("given a new repository, when unlocked and opened, then the right pass
   CHECK(other.code() == Code::integrity);
 }
 
-TEST_CASE("given a repository with two key files, when unlocking, then either passphrase opens it") {
+TEST_CASE(
+    "given a repository with two key files, when unlocking, then either passphrase opens it") {
   Fixture f;
   f.store.put("keys/00000000000000aa", as_bytes(wrap_master_key(f.key, "second", k_fast_kdf)));
   CHECK(Repository::unlock(f.store, "second").encryption == f.key.encryption);
   CHECK(Repository::unlock(f.store, "correct horse").encryption == f.key.encryption);
-  CHECK(catch_error([&] { Repository::unlock(f.store, "third"); }).code() == Code::wrong_passphrase);
+  CHECK(catch_error([&] { Repository::unlock(f.store, "third"); }).code() ==
+        Code::wrong_passphrase);
 }
 
-TEST_CASE("given an empty store, when opened or unlocked, then the error says there is no repository") {
+TEST_CASE(
+    "given an empty store, when opened or unlocked, then the error says there is no repository") {
   test::TempDir dir;
   LocalStore store(dir.path());
   const MasterKey key = MasterKey::generate();
@@ -134,7 +137,8 @@ TEST_CASE("given an empty store, when opened or unlocked, then the error says th
   CHECK(catch_error([&] { Repository::unlock(store, "pw"); }).code() == Code::config);
 }
 
-TEST_CASE("given blobs saved and flushed, when the repository is reopened, then every blob loads back equal") {
+TEST_CASE("given blobs saved and flushed, when the repository is reopened, then every blob loads "
+          "back equal") {
   Fixture f;
   std::map<BlobId, std::uint64_t> saved;
   {
@@ -166,10 +170,12 @@ TEST_CASE("given blobs saved and flushed, when the repository is reopened, then 
     CHECK(repo->has_blob(id));
     CHECK(repo->load_blob(n % 10 ? BlobType::data : BlobType::tree, id) == content(n, size_of(n)));
   }
-  for (const auto& name : repo->index().packs()) CHECK_FALSE(repo->read_pack_header(name).empty());
+  for (const auto& name : repo->index().packs())
+    CHECK_FALSE(repo->read_pack_header(name).empty());
 }
 
-TEST_CASE("given the same blob saved twice, in one session and across sessions, then it is stored once") {
+TEST_CASE(
+    "given the same blob saved twice, in one session and across sessions, then it is stored once") {
   Fixture f;
   const Bytes data = content(1, 5000);
   {
@@ -192,7 +198,8 @@ TEST_CASE("given the same blob saved twice, in one session and across sessions, 
   CHECK(f.count("data/") == 1);
 }
 
-TEST_CASE("given 4 threads saving overlapping blobs, then each blob is stored exactly once and all load") {
+TEST_CASE("given 4 threads saving overlapping blobs, then each blob is stored exactly once and all "
+          "load") {
   Fixture f;
   constexpr std::uint64_t k_blobs = 200;
   {
@@ -208,7 +215,8 @@ TEST_CASE("given 4 threads saving overlapping blobs, then each blob is stored ex
             ++accepted;
         }
       });
-    for (auto& th : threads) th.join();
+    for (auto& th : threads)
+      th.join();
     repo->flush();
     CHECK(accepted.load() == k_blobs);
     CHECK(repo->stats().data_blobs_new == k_blobs);
@@ -218,7 +226,8 @@ TEST_CASE("given 4 threads saving overlapping blobs, then each blob is stored ex
   // Count blobs in the packs themselves, not just in the index.
   std::multiset<BlobId> in_packs;
   for (const auto& name : repo->index().packs())
-    for (const auto& e : repo->read_pack_header(name)) in_packs.insert(e.id);
+    for (const auto& e : repo->read_pack_header(name))
+      in_packs.insert(e.id);
   CHECK(in_packs.size() == k_blobs);
   for (std::uint64_t n = 0; n < k_blobs; ++n) {
     const Bytes data = content(n, size_of(n));
@@ -228,11 +237,13 @@ TEST_CASE("given 4 threads saving overlapping blobs, then each blob is stored ex
   }
 }
 
-TEST_CASE("given a stored pack, when any sampled bit of it is flipped, then reading the affected blob or header fails naming the pack") {
+TEST_CASE("given a stored pack, when any sampled bit of it is flipped, then reading the affected "
+          "blob or header fails naming the pack") {
   Fixture f;
   std::vector<BlobId> ids;
   auto repo = f.open(1 << 20);
-  for (std::uint64_t n = 0; n < 12; ++n) ids.push_back(repo->save_blob(BlobType::data, content(n, size_of(n))));
+  for (std::uint64_t n = 0; n < 12; ++n)
+    ids.push_back(repo->save_blob(BlobType::data, content(n, size_of(n))));
   repo->flush();
   REQUIRE(repo->index().packs().size() == 1);
   const std::string name = repo->index().packs()[0];
@@ -242,8 +253,10 @@ TEST_CASE("given a stored pack, when any sampled bit of it is flipped, then read
   const std::size_t total_bits = original.size() * 8;
 
   std::vector<std::size_t> bits;
-  for (std::size_t bit = 0; bit < total_bits; bit += 97) bits.push_back(bit);
-  for (std::size_t bit = total_bits - 32; bit < total_bits; ++bit) bits.push_back(bit); // trailer
+  for (std::size_t bit = 0; bit < total_bits; bit += 97)
+    bits.push_back(bit);
+  for (std::size_t bit = total_bits - 32; bit < total_bits; ++bit)
+    bits.push_back(bit); // trailer
 
   std::size_t blob_hits = 0, header_hits = 0;
   for (std::size_t bit : bits) {
@@ -276,11 +289,13 @@ TEST_CASE("given a stored pack, when any sampled bit of it is flipped, then read
   CHECK(blob_hits > 50);
   CHECK(header_hits >= 32);
   write_file(file, original);
-  for (const auto& id : ids) CHECK_NOTHROW(repo->load_blob(BlobType::data, id));
+  for (const auto& id : ids)
+    CHECK_NOTHROW(repo->load_blob(BlobType::data, id));
   CHECK(repo->load_pack(name) == original);
 }
 
-TEST_CASE("given a pack or index that is missing or swapped, then loading fails with an integrity error") {
+TEST_CASE("given a pack or index that is missing or swapped, then loading fails with an integrity "
+          "error") {
   Fixture f;
   BlobId id;
   {
@@ -299,7 +314,8 @@ TEST_CASE("given a pack or index that is missing or swapped, then loading fails 
   CHECK(catch_error([&] { repo->load_blob(BlobType::data, id); }).code() == Code::not_found);
 }
 
-TEST_CASE("given a blob, when loaded as the wrong type or when its pack is gone, then the error says so") {
+TEST_CASE("given a blob, when loaded as the wrong type or when its pack is gone, then the error "
+          "says so") {
   Fixture f;
   auto repo = f.open();
   const BlobId id = repo->save_blob(BlobType::data, content(1, 3000));
@@ -313,7 +329,8 @@ TEST_CASE("given a blob, when loaded as the wrong type or when its pack is gone,
   CHECK(std::string(e.what()).find(pack) != std::string::npos);
 }
 
-TEST_CASE("given an interrupted backup, when the repository is reopened, then blobs in packs covered by an index file are reused") {
+TEST_CASE("given an interrupted backup, when the repository is reopened, then blobs in packs "
+          "covered by an index file are reused") {
   Fixture f;
   std::vector<BlobId> ids;
   std::uint64_t packs_before_drop = 0;
@@ -354,7 +371,8 @@ TEST_CASE("given an interrupted backup, when the repository is reopened, then bl
   CHECK(reopened->index().blob_count() == ids.size());
 }
 
-TEST_CASE("given saved snapshots, when listed, loaded and resolved, then references find the right one") {
+TEST_CASE(
+    "given saved snapshots, when listed, loaded and resolved, then references find the right one") {
   Fixture f;
   auto repo = f.open();
   Snapshot s2 = snapshot_at(2'000'000'000'000'000'000, "two");

@@ -17,7 +17,8 @@ Snapshot sample() {
   s.paths = {"/home/alice", "/etc"};
   s.tags = {"daily", "db"};
   s.excludes = {"*.tmp"};
-  for (std::size_t i = 0; i < s.tree.size(); ++i) s.tree[i] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; i < s.tree.size(); ++i)
+    s.tree[i] = static_cast<std::uint8_t>(i);
   s.parent = std::string(64, 'c');
   s.partial = true;
   s.program_version = "0.1.0";
@@ -76,7 +77,8 @@ TEST_CASE("given a snapshot, when it round-trips through JSON text, then every f
   CHECK(back.summary.duration_seconds == 1.5);
 }
 
-TEST_CASE("given paths that are not UTF-8, when round-tripped, then the exact bytes come back and the display form is valid") {
+TEST_CASE("given paths that are not UTF-8, when round-tripped, then the exact bytes come back and "
+          "the display form is valid") {
   Snapshot s = sample();
   s.paths = {"/ok", std::string("/bad\xff\xfe name", 11), "/caf\xc3\xa9"};
   s.host = std::string("h\x80", 2);
@@ -140,7 +142,8 @@ TEST_CASE("given malformed documents, when read, then each is refused with an in
   expect_integrity(d);
   // Optional fields may be absent.
   json minimal = good;
-  for (const char* f : {"user", "tags", "excludes", "parent", "partial", "program_version", "summary"})
+  for (const char* f :
+       {"user", "tags", "excludes", "parent", "partial", "program_version", "summary"})
     minimal.erase(f);
   const Snapshot s = snapshot_from_json(minimal, "x");
   CHECK(s.tags.empty());

@@ -20,7 +20,8 @@ public:
   bool put(std::string_view key, ByteView data) override {
     return m_objects.emplace(std::string(key), Bytes(data.begin(), data.end())).second;
   }
-  std::optional<Bytes> get(std::string_view key, std::uint64_t, std::optional<std::uint64_t>) override {
+  std::optional<Bytes> get(std::string_view key, std::uint64_t,
+                           std::optional<std::uint64_t>) override {
     auto it = m_objects.find(std::string(key));
     if (it == m_objects.end()) return std::nullopt;
     return it->second;
@@ -77,15 +78,18 @@ TEST_CASE("given keys of every shape, is_valid_key accepts only clean relative n
 
 TEST_CASE("given a store with small pages, when list_all runs, then it follows every page") {
   MemoryStore store;
-  for (int i = 0; i < 7; ++i) store.put("data/" + std::to_string(i), as_bytes("x"));
+  for (int i = 0; i < 7; ++i)
+    store.put("data/" + std::to_string(i), as_bytes("x"));
   store.put("index/1", as_bytes("y"));
   const auto all = list_all(store, "data/");
   REQUIRE(all.size() == 7);
-  for (int i = 0; i < 7; ++i) CHECK(all[static_cast<std::size_t>(i)].key == "data/" + std::to_string(i));
+  for (int i = 0; i < 7; ++i)
+    CHECK(all[static_cast<std::size_t>(i)].key == "data/" + std::to_string(i));
   CHECK(store.calls >= 4);
 }
 
-TEST_CASE("given a PrefixStore, when objects are stored, then they live under the prefix and lists strip it") {
+TEST_CASE("given a PrefixStore, when objects are stored, then they live under the prefix and lists "
+          "strip it") {
   test::TempDir dir;
   LocalStore inner(dir.path());
   PrefixStore a(inner, "accounts/a/");
@@ -106,7 +110,8 @@ TEST_CASE("given a PrefixStore, when objects are stored, then they live under th
   CHECK(b.head("data/x") == 5u);
 }
 
-TEST_CASE("given a PrefixStore, when a key tries to escape, then it is refused with a usage error") {
+TEST_CASE(
+    "given a PrefixStore, when a key tries to escape, then it is refused with a usage error") {
   test::TempDir dir;
   LocalStore inner(dir.path());
   PrefixStore a(inner, "accounts/a/");
