@@ -180,7 +180,6 @@ void Archiver::walk_paths(const std::vector<std::string>& paths) {
   }
 
   auto root = std::make_unique<DirState>();
-  load_parent_root(*root);
   Fd fd(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) throw_errno("cannot open the root directory", errno);
   if (trie.target) {
@@ -271,36 +270,40 @@ void Archiver::finalize(DirState& dir) {
     m_root_tree = id;
 }
 
-void Archiver::load_parent_root(DirState& root) {
-  if (!m_options.parent) return;
-  try {
-    Snapshot parent = m_repo.load_snapshot(*m_options.parent);
-    root.previous = decode_tree(m_repo.load_blob(BlobType::tree, parent.tree));
-  } catch (const Error& e) {
-    warn(*m_options.parent,
-         std::string("cannot use the parent snapshot, every file is read: ") + e.what(), false);
+const Tree* Archiver::previous_tree(DirState& dir) {
+  if (!m_options.parent) return nullptr;
+  // Loaded on first use: with a warm files cache most directories never
+  // need their old tree, and each load may be a round trip to the server.
+  if (!dir.previous_loaded) {
+    dir.previous_loaded = true;
+    try {
+      if (!dir.parent) {
+        Snapshot parent = m_repo.load_snapshot(*m_options.parent);
+        dir.previous = decode_tree(m_repo.load_blob(BlobType::tree, parent.tree));
+      } else if (const Node* node = previous_node(*dir.parent, dir.name);
+                 node && node->type == NodeType::dir && node->subtree) {
+        dir.previous = decode_tree(m_repo.load_blob(BlobType::tree, *node->subtree));
+      }
+    } catch (const Error& e) {
+      // Only costs re-reading the files below.
+      if (!dir.parent)
+        warn(*m_options.parent,
+             std::string("cannot use the parent snapshot, every file is read: ") + e.what(), false);
+    }
   }
+  return dir.previous ? &*dir.previous : nullptr;
 }
 
-const Node* Archiver::previous_node(const DirState& dir, const std::string& name) const {
-  if (!dir.previous) return nullptr;
+const Node* Archiver::previous_node(DirState& dir, const std::string& name) {
+  const Tree* tree = previous_tree(dir);
+  if (!tree) return nullptr;
   // Trees are written sorted by name; a tree that is not finds nothing, which
   // only costs re-reading.
-  const auto& nodes = dir.previous->nodes;
+  const auto& nodes = tree->nodes;
   auto it = std::lower_bound(nodes.begin(), nodes.end(), name,
                              [](const Node& n, const std::string& key) { return n.name < key; });
   if (it == nodes.end() || it->name != name) return nullptr;
   return &*it;
-}
-
-std::optional<Tree> Archiver::previous_subtree(const DirState& dir, const std::string& name) {
-  const Node* node = previous_node(dir, name);
-  if (!node || node->type != NodeType::dir || !node->subtree) return std::nullopt;
-  try {
-    return decode_tree(m_repo.load_blob(BlobType::tree, *node->subtree));
-  } catch (const Error&) {
-    return std::nullopt; // only costs re-reading the files below
-  }
 }
 
 void Archiver::warn(const std::string& path, const std::string& message, bool failed) {

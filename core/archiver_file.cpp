@@ -39,8 +39,7 @@ bool Archiver::all_blobs_present(const std::vector<BlobId>& ids) const {
   return std::all_of(ids.begin(), ids.end(), [&](const BlobId& id) { return m_repo.has_blob(id); });
 }
 
-void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirState& into,
-                            const Node* previous) {
+void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirState& into) {
   // Unchanged means same size, mtime, ctime and inode, and every content
   // blob still in the repository (a prune may have removed some).
   bool known = false; // the file existed in the last backup
@@ -55,7 +54,9 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
       }
     }
   }
-  if (!reuse && previous && previous->type == NodeType::file) {
+  // The parent snapshot is asked only when the cache could not answer.
+  const Node* previous = reuse ? nullptr : previous_node(into, node.name);
+  if (previous && previous->type == NodeType::file) {
     known = true;
     if (key_of(*previous) == key_of(node)) {
       same = true;

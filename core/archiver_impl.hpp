@@ -80,6 +80,8 @@ struct DirState {
   std::size_t index_in_parent = 0;
   std::vector<Node> nodes;
   std::vector<PendingFile> pending;
+  std::string name; // in the parent directory; "" for the root
+  bool previous_loaded = false;
   std::optional<Tree> previous; // this directory in the parent snapshot
 };
 
@@ -100,9 +102,10 @@ private:
   void finish_dir(std::unique_ptr<DirState> dir);
   void finalize_ready(bool wait_all);
   void finalize(DirState& dir);
-  void load_parent_root(DirState& root);
-  const Node* previous_node(const DirState& dir, const std::string& name) const;
-  std::optional<Tree> previous_subtree(const DirState& dir, const std::string& name);
+  // The parent snapshot's version of `dir` / of its entry `name`, or null.
+  // Pointers stay valid while `dir` lives.
+  const Tree* previous_tree(DirState& dir);
+  const Node* previous_node(DirState& dir, const std::string& name);
   void warn(const std::string& path, const std::string& message, bool failed);
   void poll_cancel();
   void report_progress(const std::string& path);
@@ -119,8 +122,7 @@ private:
   void add_xattrs(Node& node, const std::string& path, int fd);
 
   // archiver_file.cpp
-  void back_up_file(int dir_fd, const std::string& path, Node node, DirState& into,
-                    const Node* previous);
+  void back_up_file(int dir_fd, const std::string& path, Node node, DirState& into);
   // Reads `fd` to its end, submitting chunks. Returns the bytes read, or
   // nullopt with errno set when a read fails.
   std::optional<std::uint64_t> read_and_chunk(int fd, const std::shared_ptr<ContentSlots>& slots,

@@ -82,7 +82,7 @@ void Archiver::walk_trie(const PathTrie& trie, int dir_fd, const std::string& pa
     auto state = std::make_unique<DirState>();
     state->parent = &into;
     state->index_in_parent = into.nodes.size();
-    state->previous = previous_subtree(into, name);
+    state->name = name;
     into.nodes.push_back(std::move(node));
     ++m_summary.dirs;
     walk_trie(child, fd.get(), child_path, *state);
@@ -131,9 +131,7 @@ void Archiver::process_entry(int dir_fd, const std::string& name, const std::str
   case NodeType::dir:
     back_up_dir(dir_fd, path, st, std::move(node), into, root_dev.value_or(st.st_dev));
     return;
-  case NodeType::file:
-    back_up_file(dir_fd, path, std::move(node), into, previous_node(into, name));
-    return;
+  case NodeType::file: back_up_file(dir_fd, path, std::move(node), into); return;
   case NodeType::symlink: {
     auto target = read_link_at(dir_fd, name, static_cast<std::size_t>(st.st_size));
     if (!target) {
@@ -179,7 +177,7 @@ void Archiver::back_up_dir(int dir_fd, const std::string& path, const struct sta
   auto state = std::make_unique<DirState>();
   state->parent = &into;
   state->index_in_parent = into.nodes.size();
-  if (descend) state->previous = previous_subtree(into, node.name);
+  state->name = node.name;
   into.nodes.push_back(std::move(node));
   ++m_summary.dirs;
   if (descend) walk_dir(fd.get(), path, *state, root_dev);

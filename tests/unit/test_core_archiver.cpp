@@ -346,6 +346,15 @@ TEST_CASE("given an unchanged tree when backed up again then no file content is 
     REQUIRE(second.snapshot.parent.has_value());
     CHECK(*second.snapshot.parent == first.snapshot_id);
   }
+  SUBCASE("with a parent snapshot that cannot be loaded then a warning and every file is read") {
+    Recorder r;
+    BackupOptions o;
+    o.parent = std::string(64, 'f');
+    BackupResult second = f.backup(o, nullptr, r);
+    CHECK(second.files_content_read == 4);
+    CHECK(r.warned_about(std::string(64, 'f'), "cannot use the parent snapshot"));
+    CHECK_FALSE(second.partial);
+  }
   SUBCASE("with a modified file then only that file is read") {
     FilesCache loaded = FilesCache::load(f.tmp / "cache" / "files");
     write_file(f.src / "b", "changed and longer");
