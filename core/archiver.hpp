@@ -26,10 +26,10 @@ struct BackupOptions {
   std::string host;                      // "" = gethostname()
   std::optional<std::string> stdin_name; // back up stdin_fd as this file name
   int stdin_fd = 0;
-  bool dry_run = false;                  // read and chunk, store nothing
-  std::optional<std::string> parent;     // snapshot id, recorded in the snapshot
-  unsigned threads = 0;                  // 0 = one per core
-  std::int64_t time_ns = 0;              // 0 = now; tests inject times
+  bool dry_run = false;              // read and chunk, store nothing
+  std::optional<std::string> parent; // snapshot id, recorded in the snapshot
+  unsigned threads = 0;              // 0 = one per core
+  std::int64_t time_ns = 0;          // 0 = now; tests inject times
   std::size_t max_in_flight_bytes = 64 * 1024 * 1024;
 };
 
@@ -57,7 +57,7 @@ public:
 struct BackupResult {
   std::string snapshot_id; // empty on dry run
   Snapshot snapshot;
-  bool partial = false;    // some files could not be read
+  bool partial = false; // some files could not be read
   std::uint64_t warnings = 0;
   std::uint64_t files_content_read = 0; // files whose content was read
 };

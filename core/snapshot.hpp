@@ -15,8 +15,8 @@ struct SnapshotSummary {
   std::uint64_t files_changed = 0;
   std::uint64_t files_unmodified = 0;
   std::uint64_t dirs = 0;
-  std::uint64_t other_nodes = 0;   // symlinks, fifos, devices, sockets
-  std::uint64_t files_failed = 0;  // unreadable or vanished
+  std::uint64_t other_nodes = 0;  // symlinks, fifos, devices, sockets
+  std::uint64_t files_failed = 0; // unreadable or vanished
   std::uint64_t data_blobs_new = 0;
   std::uint64_t tree_blobs_new = 0;
   std::uint64_t bytes_processed = 0; // logical size of all files

@@ -36,8 +36,8 @@ struct Node {
   bool sparse = false;    // the file had holes; restore recreates them
   std::string link_target;
   std::vector<std::pair<std::string, std::string>> xattrs; // name -> raw value
-  std::vector<BlobId> content;  // files: data blobs in order
-  std::optional<BlobId> subtree; // dirs
+  std::vector<BlobId> content;                             // files: data blobs in order
+  std::optional<BlobId> subtree;                           // dirs
 };
 
 struct Tree {
