@@ -1,0 +1,107 @@
+#pragma once
+// The request handler of offsited: protocol logic over core::Store, with no
+// sockets, so that tests drive it with a LocalStore. The wire protocol is
+// documented in offsite-protocol(7).
+//
+// One Session per connection holds that connection's state (the account it
+// authenticated as, if any). Everything shared by all connections of the
+// process — the store, the accounts, the throttle, the in-memory usage
+// counters — lives in one ServerContext.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/store.hpp"
+#include "server/account_registry.hpp"
+#include "server/throttle.hpp"
+#include "transport/frame.hpp"
+
+namespace offsite::server {
+
+enum class RegistrationMode { open, invite };
+
+struct ServerOptions {
+  RegistrationMode registration = RegistrationMode::open;
+  std::vector<std::string> storage_pair;      // "IP:PORT" handed to new accounts
+  std::vector<std::string> registration_pair; // this data centre's registration servers
+  std::vector<std::string> subnets;           // CIDR text announced in the network map
+  std::uint16_t port = 16384;
+  std::uint64_t default_quota = 0; // for accounts without their own; 0 = none
+};
+
+class ServerContext {
+public:
+  // `store` is the root of the data directory's store (accounts/, invites/).
+  ServerContext(core::Store& store, ServerOptions options);
+
+  core::Store& store() { return m_store; }
+  AccountRegistry& registry() { return m_registry; }
+  Throttle& throttle() { return m_throttle; }
+  const ServerOptions& options() const { return m_options; }
+  nlohmann::json network_map() const;
+
+  // Per-account usage in bytes, read from the store once per process and
+  // then kept up to date by this process's puts and removes.
+  std::uint64_t usage(const std::string& account);
+  // Reserves `size` bytes when usage + size stays within `quota` (0 = none);
+  // false otherwise. release() gives a reservation (or removed bytes) back.
+  bool reserve(const std::string& account, std::uint64_t size, std::uint64_t quota);
+  void release(const std::string& account, std::uint64_t size);
+
+private:
+  std::uint64_t usage_locked(const std::string& account, std::unique_lock<std::mutex>& lock);
+  core::Store& m_store;
+  AccountRegistry m_registry;
+  Throttle m_throttle;
+  ServerOptions m_options;
+  std::mutex m_usage_mutex;
+  std::map<std::string, std::uint64_t> m_usage;
+};
+
+class Session {
+public:
+  // `peer_ip` keys the per-source throttle.
+  Session(ServerContext& context, std::string peer_ip);
+
+  // One request in, its reply out (reply_ok or reply_error with the request's
+  // id). Store I/O failures become an "internal" error reply.
+  transport::Frame handle(const transport::Frame& request);
+
+  const std::optional<std::string>& account() const { return m_account; }
+
+private:
+  struct Authenticated {
+    std::string id;
+    bool append_only = false;
+    std::uint64_t quota = 0;
+  };
+  transport::Frame dispatch(const transport::Frame& request);
+  transport::Frame hello(const transport::Frame& request);
+  transport::Frame register_account(const transport::Frame& request);
+  transport::Frame auth(const transport::Frame& request);
+  transport::Frame put(const transport::Frame& request);
+  transport::Frame get(const transport::Frame& request);
+  transport::Frame head(const transport::Frame& request);
+  transport::Frame list(const transport::Frame& request);
+  transport::Frame remove(const transport::Frame& request);
+  core::Store& repo() { return *m_repo; }
+
+  ServerContext& m_context;
+  std::string m_peer_ip;
+  std::optional<std::string> m_account;
+  Authenticated m_auth;
+  std::unique_ptr<core::PrefixStore> m_repo;
+};
+
+// The last path component must equal the SHA-256 (hex) of the payload for
+// these content-addressed keys: data/<2>/<64 hex>, index/<64>, snapshots/<64>.
+bool is_content_addressed(std::string_view key);
+
+} // namespace offsite::server
