@@ -51,6 +51,11 @@ public:
     m_live[id] = Entry{stream, true};
     return true;
   }
+  // The stream is about to be destroyed: no abort may touch it any more.
+  void forget_stream(std::uint64_t id) {
+    std::lock_guard lock(m_mutex);
+    m_live[id] = Entry{};
+  }
   void busy(std::uint64_t id) {
     std::lock_guard lock(m_mutex);
     m_live[id].idle = false;
@@ -106,7 +111,8 @@ void run_connection(Runtime& rt, std::uint64_t slot,
   } catch (const std::exception&) {
     peer_ip = "unknown";
   }
-  // Outlives close(slot): Connections::stop may abort it until then.
+  // Declared out here so that it is destroyed only after forget_stream():
+  // Connections::stop may abort it until then.
   std::unique_ptr<transport::TlsStream> stream;
   try {
     stream = rt.tls.accept(std::move(socket), Deadline::after(rt.options.handshake_timeout));
@@ -128,6 +134,9 @@ void run_connection(Runtime& rt, std::uint64_t slot,
   } catch (const std::exception& e) {
     log_line(fmt::format("connection from {} failed: {}", peer, e.what()));
   }
+  rt.connections.forget_stream(slot);
+  stream.reset();
+  // Last: once the slot is closed, serve() may return and `rt` be gone.
   rt.connections.close(slot);
 }
 
