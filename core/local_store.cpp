@@ -96,21 +96,7 @@ void write_all(int fd, ByteView data, const std::filesystem::path& path) {
 }
 
 std::string invalid_key_message(std::string_view key) {
-  std::string out = "invalid object key \"";
-  for (char c : key.substr(0, 200)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\')
-      out.push_back(c);
-    else
-      out += fmt::format("\\x{:02x}", u);
-  }
-  out += '"';
-  return out;
-}
-
-bool is_segment_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '-';
+  return fmt::format("invalid object key \"{}\"", printable_key(key));
 }
 
 struct DirEntry {
@@ -135,7 +121,7 @@ std::vector<DirEntry> read_dir(const std::filesystem::path& dir) {
   }
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
-    if (name == "." || name == ".." || !std::all_of(name.begin(), name.end(), is_segment_char))
+    if (!is_valid_key(name)) // also skips "." and ".."
       continue;
     bool is_dir = e->d_type == DT_DIR;
     bool is_file = e->d_type == DT_REG;

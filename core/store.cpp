@@ -18,8 +18,9 @@ bool is_key_char(char c) {
          c == '_' || c == '-';
 }
 
-// Keys arrive from the network too: never echo raw bytes into a message.
-std::string printable(std::string_view key) {
+} // namespace
+
+std::string printable_key(std::string_view key) {
   std::string out;
   for (char c : key.substr(0, 200)) {
     const auto u = static_cast<unsigned char>(c);
@@ -31,8 +32,6 @@ std::string printable(std::string_view key) {
   if (key.size() > 200) out += "...";
   return out;
 }
-
-} // namespace
 
 std::vector<ObjectInfo> list_all(Store& store, std::string_view prefix) {
   std::vector<ObjectInfo> out;
@@ -67,13 +66,13 @@ PrefixStore::PrefixStore(Store& inner, std::string prefix)
     : m_inner(inner), m_prefix(std::move(prefix)) {
   if (m_prefix.size() < 2 || m_prefix.back() != '/' ||
       !is_valid_key(std::string_view(m_prefix).substr(0, m_prefix.size() - 1)))
-    throw Error(Code::usage, fmt::format("invalid store prefix \"{}\"", printable(m_prefix)),
+    throw Error(Code::usage, fmt::format("invalid store prefix \"{}\"", printable_key(m_prefix)),
                 "a prefix is a valid key followed by '/'");
 }
 
 std::string PrefixStore::full(std::string_view key) const {
   if (!is_valid_key(key))
-    throw Error(Code::usage, fmt::format("invalid object key \"{}\"", printable(key)),
+    throw Error(Code::usage, fmt::format("invalid object key \"{}\"", printable_key(key)),
                 "keys are '/'-separated names of [A-Za-z0-9._-]");
   std::string out = m_prefix;
   out += key;
@@ -97,7 +96,7 @@ ListPage PrefixStore::list(std::string_view prefix, std::string_view start_after
   // able to climb out of our prefix: only key characters are allowed.
   for (char c : prefix)
     if (!is_key_char(c) && c != '/')
-      throw Error(Code::usage, fmt::format("invalid list prefix \"{}\"", printable(prefix)));
+      throw Error(Code::usage, fmt::format("invalid list prefix \"{}\"", printable_key(prefix)));
   const std::string inner_prefix = m_prefix + std::string(prefix);
   const std::string inner_after =
       start_after.empty() ? std::string() : m_prefix + std::string(start_after);

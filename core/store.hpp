@@ -57,6 +57,10 @@ std::vector<ObjectInfo> list_all(Store& store, std::string_view prefix);
 // leading or trailing '/', only [A-Za-z0-9._-] and '/').
 bool is_valid_key(std::string_view key);
 
+// A key for messages: keys arrive from the network too, so raw bytes are
+// never echoed (non-printable bytes as \xNN, clipped to 200 characters).
+std::string printable_key(std::string_view key);
+
 // A view of another store under a fixed prefix ("accounts/<id>/"), so that one
 // account can never name another's objects.
 class PrefixStore : public Store {
