@@ -9,21 +9,14 @@
 namespace offsite::cli {
 
 std::int64_t parse_time(std::string_view text, std::string_view flag) {
-  std::tm tm{};
   const std::string value(text);
-  const char* end = strptime(value.c_str(), "%Y-%m-%d %H:%M:%S", &tm);
-  if (!end || *end) {
-    tm = {};
-    end = strptime(value.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  for (const char* format : {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"}) {
+    std::tm tm{};
+    const char* end = strptime(value.c_str(), format, &tm);
+    if (end && *end == '\0') return static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000;
   }
-  if (!end || *end) {
-    tm = {};
-    end = strptime(value.c_str(), "%Y-%m-%d", &tm);
-  }
-  if (!end || *end)
-    throw Error(Code::usage, fmt::format("{} \"{}\" is not a time", flag, value),
-                "write it as \"YYYY-MM-DD HH:MM:SS\" (UTC)");
-  return static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000;
+  throw Error(Code::usage, fmt::format("{} \"{}\" is not a time", flag, value),
+              "write it as \"YYYY-MM-DD HH:MM:SS\" (UTC)");
 }
 
 std::string format_local_time(std::int64_t time_ns) {
