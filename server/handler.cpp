@@ -240,8 +240,9 @@ Frame Session::auth(const Frame& request) {
                                                AccountRegistry::repo_prefix(record->id));
   m_account = record->id;
   m_context.usage(record->id); // counted once per process, before the first put
-  return make_reply_ok(request.id,
-                       {{"append_only", m_auth.append_only}, {"quota_bytes", m_auth.quota}});
+  return make_reply_ok(request.id, {{"append_only", m_auth.append_only},
+                                    {"quota_bytes", m_auth.quota},
+                                    {"storage_pair", record->storage_pair}});
 }
 
 Frame Session::put(const Frame& request) {

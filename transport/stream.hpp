@@ -59,6 +59,12 @@ public:
   // The socket at the bottom of the stack (for getsockname, ss checks), or
   // -1 when there is none. Ownership stays with the stream.
   virtual int native_handle() const noexcept = 0;
+
+  // True when bytes already received sit in this layer's buffers (a TLS
+  // record read ahead), so that a read would not block even though the
+  // socket is not readable. Whoever polls native_handle() must check this
+  // first, or it waits for data that has already arrived.
+  virtual bool has_buffered_input() const noexcept { return false; }
 };
 
 } // namespace offsite::transport

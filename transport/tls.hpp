@@ -40,6 +40,7 @@ public:
   // Aborts the inner stream (thread-safe); the TLS session is then dead.
   void abort() noexcept override;
   int native_handle() const noexcept override;
+  bool has_buffered_input() const noexcept override;
 
   // Client side: the fingerprint of the CA the server was verified against.
   const std::string& verified_identity() const;

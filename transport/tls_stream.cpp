@@ -193,6 +193,10 @@ void TlsStream::abort() noexcept { m_impl->inner->abort(); }
 
 int TlsStream::native_handle() const noexcept { return m_impl->inner->native_handle(); }
 
+bool TlsStream::has_buffered_input() const noexcept {
+  return SSL_has_pending(m_impl->ssl.get()) == 1 || m_impl->inner->has_buffered_input();
+}
+
 const std::string& TlsStream::verified_identity() const { return m_impl->verified_identity; }
 
 } // namespace offsite::transport
