@@ -135,6 +135,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> listen;
   std::vector<std::string> assign;
   std::vector<std::string> subnets;
+  std::vector<std::string> registration_pair;
   std::string registration = "open";
   std::size_t max_connections = 64;
   std::uint64_t quota = 0;
@@ -143,6 +144,12 @@ int run(int argc, char** argv) {
       ->delimiter(',')
       ->expected(0, 2);
   serve_cmd->add_option("--subnet", subnets, "CIDR announced in the network map (repeatable)");
+  serve_cmd
+      ->add_option("--registration-pair", registration_pair,
+                   "PRIMARY:PORT,ALTERNATE:PORT announced as the registration pair (default: the "
+                   "two --listen addresses; none with one)")
+      ->delimiter(',')
+      ->expected(2);
   serve_cmd->add_option("--registration", registration, "open or invite")
       ->check(CLI::IsMember({"open", "invite"}));
   serve_cmd->add_option("--max-connections", max_connections, "concurrent connections")
@@ -170,6 +177,8 @@ int run(int argc, char** argv) {
       parse_listen(text); // validates
       options.server.storage_pair.push_back(parse_listen(text).to_string());
     }
+    for (const auto& text : registration_pair)
+      options.server.registration_pair.push_back(parse_listen(text).to_string());
     for (const auto& text : subnets) {
       std::string error;
       const auto cidr = transport::Cidr::parse(text, &error);

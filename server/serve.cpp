@@ -220,7 +220,10 @@ int serve(ServeOptions options) {
     bound.push_back(l->local_endpoint());
 
   auto& server = options.server;
-  if (server.registration_pair.empty()) server.registration_pair = endpoint_texts(bound);
+  // One process cannot know its partner: it announces no registration pair
+  // then, and clients keep the one they have.
+  if (server.registration_pair.empty() && bound.size() == 2)
+    server.registration_pair = endpoint_texts(bound);
   if (server.storage_pair.empty()) server.storage_pair = endpoint_texts(bound);
   if (server.storage_pair.size() == 1) server.storage_pair.push_back(server.storage_pair[0]);
   if (server.subnets.empty()) server.subnets = default_subnets(bound);
