@@ -142,6 +142,7 @@ int run(int argc, char** argv) {
              "  offsite --repo /mnt/usb/offsite backup ~/Documents\n"
              "  offsite --repo /mnt/usb/offsite restore latest --target /tmp/restore");
   register_global_options(app, global);
+  register_register(app, global);
   register_init(app, global);
   register_backup(app, global);
   register_restore(app, global);

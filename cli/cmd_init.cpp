@@ -11,7 +11,7 @@ namespace offsite::cli {
 
 int run_init(const GlobalOptions& global, Terminal& terminal) {
   std::string location;
-  auto store = open_store(global, location);
+  auto store = open_local_store(global, location);
   if (store->head("config"))
     throw Error(Code::config, fmt::format("{} already holds a repository", location),
                 "use it as it is, or choose an empty directory");

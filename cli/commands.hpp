@@ -9,6 +9,7 @@
 namespace offsite::cli {
 
 void register_init(CLI::App& app, GlobalOptions& global);
+void register_register(CLI::App& app, GlobalOptions& global);
 void register_backup(CLI::App& app, GlobalOptions& global);
 void register_restore(CLI::App& app, GlobalOptions& global);
 void register_snapshots(CLI::App& app, GlobalOptions& global);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/account_access.hpp"
 #include "cli/passphrase.hpp"
 #include "cli/paths.hpp"
 #include "core/error.hpp"
@@ -9,23 +10,38 @@
 
 namespace offsite::cli {
 
-std::unique_ptr<core::Store> open_store(const GlobalOptions& options, std::string& location) {
+std::unique_ptr<core::Store> open_local_store(const GlobalOptions& options, std::string& location) {
   if (options.repo.empty())
-    throw Error(Code::config, "no repository is configured",
-                "pass --repo DIR (or set OFFSITE_REPOSITORY) for a local repository");
+    throw Error(Code::usage, "no local repository is named",
+                "pass --repo DIR (or set OFFSITE_REPOSITORY); to back up to the data centre, run "
+                "\"offsite register\" instead");
   const std::filesystem::path root = std::filesystem::absolute(options.repo);
   location = root.string();
   return std::make_unique<core::LocalStore>(root);
+}
+
+std::unique_ptr<core::Store> open_store(const GlobalOptions& options, Terminal& terminal,
+                                        std::string& location) {
+  if (!options.repo.empty()) return open_local_store(options, location);
+  const Account account = load_account(options);
+  auto store = open_account_store(account, terminal);
+  store->connect();
+  location = fmt::format("account {} on {}", *account.config.account_id, store->current_server());
+  return store;
 }
 
 int with_repository(const GlobalOptions& options, Terminal& terminal,
                     const core::RepositoryOptions& repo_options,
                     const std::function<int(RepositoryContext&)>& fn) {
   std::string location;
-  auto store = open_store(options, location);
-  if (!store->head("config"))
+  auto store = open_store(options, terminal, location);
+  if (!store->head("config")) {
+    if (options.repo.empty())
+      throw Error(Code::config, fmt::format("the {} holds no repository yet", location),
+                  "finish the set-up with \"offsite register --existing ACCOUNT_ID\"");
     throw Error(Code::config, fmt::format("there is no repository at {}", location),
                 "create one with \"offsite init\", or check --repo");
+  }
   const std::string passphrase = read_passphrase(options, "Passphrase: ");
   const core::MasterKey key = core::Repository::unlock(*store, passphrase);
   core::Repository repo(*store, key, repo_options);

@@ -20,8 +20,13 @@ struct RepositoryContext {
   std::string location;              // for messages
 };
 
-// Opens the store the options name (never asks for a passphrase).
-std::unique_ptr<core::Store> open_store(const GlobalOptions& options, std::string& location);
+// The local repository --repo names (never asks for a passphrase).
+std::unique_ptr<core::Store> open_local_store(const GlobalOptions& options, std::string& location);
+
+// --repo DIR when given, else the registered account's storage pair
+// (connected, so an unreachable data centre is reported first).
+std::unique_ptr<core::Store> open_store(const GlobalOptions& options, Terminal& terminal,
+                                        std::string& location);
 
 // Opens the repository and runs `fn`; returns what fn returns.
 int with_repository(const GlobalOptions& options, Terminal& terminal,

@@ -85,3 +85,60 @@ make_tree() {
     chown 1234:5678 "$d/empty-file"
   fi
 }
+
+# --- a data centre on loopback ------------------------------------------
+
+# start_offsited NAME DATA_DIR LISTEN [serve options...]: starts one
+# `offsited serve` in the background, waits (bounded) until it listens, and
+# records its PID in $WORK/NAME.pid and STARTED_PIDS.
+start_offsited() {
+  local name=$1 data=$2 listen=$3
+  shift 3
+  : "${OFFSITED_BIN:?run through ctest, or set OFFSITED_BIN}"
+  "$OFFSITED_BIN" serve --data "$data" --listen "$listen" "$@" \
+    >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  local pid=$!
+  STARTED_PIDS+=("$pid")
+  echo "$pid" >"$WORK/$name.pid"
+  for _ in $(seq 100); do
+    grep -qx "listening on $listen" "$WORK/$name.out" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || fail "offsited $name exited: $(cat "$WORK/$name.err")"
+    sleep 0.1
+  done
+  fail "offsited $name did not listen on $listen within 10 s"
+}
+
+# start_pair PRIMARY_IP ALTERNATE_IP: a data centre in $WORK/dc served by
+# two processes (primary and alternate, one data directory, like a shared
+# store) on port 16384, subnets 127.239.112.0/24 and 127.239.113.0/24.
+# Sets DC, FINGERPRINT, PRIMARY, ALTERNATE and REGISTER_ARGS.
+start_pair() {
+  PRIMARY=$1:16384
+  ALTERNATE=$2:16384
+  DC=$WORK/dc
+  FINGERPRINT=$("$OFFSITED_BIN" init --data "$DC" 2>/dev/null)
+  local common=(--assign "$PRIMARY,$ALTERNATE" --registration-pair "$PRIMARY,$ALTERNATE"
+    --subnet 127.239.112.0/24 --subnet 127.239.113.0/24)
+  start_offsited primary "$DC" "$PRIMARY" "${common[@]}"
+  start_offsited alternate "$DC" "$ALTERNATE" "${common[@]}"
+  REGISTER_ARGS=(--registration "$PRIMARY,$ALTERNATE" --subnet 127.239.112.0/24
+    --subnet 127.239.113.0/24 --fingerprint "$FINGERPRINT")
+}
+
+# kill_server NAME [SIGNAL]: stops one started offsited by its PID.
+kill_server() {
+  local pid
+  pid=$(cat "$WORK/$1.pid")
+  kill "-${2:-TERM}" "$pid" 2>/dev/null || true
+  # A dead child stays a zombie (kill -0 still succeeds) until reaped.
+  local state
+  for _ in $(seq 300); do
+    state=$(ps -o stat= -p "$pid" 2>/dev/null || true)
+    if [[ -z $state || $state == Z* ]]; then
+      wait "$pid" 2>/dev/null || true
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "offsited $1 (pid $pid) did not stop"
+}

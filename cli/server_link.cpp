@@ -1,0 +1,196 @@
+#include "cli/server_link.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "transport/tcp_connector.hpp"
+#include "transport/tls.hpp"
+
+namespace offsite::cli {
+
+using transport::Failure;
+using transport::FailureKind;
+using transport::Frame;
+using transport::Op;
+
+namespace {
+
+bool inside_subnets(const transport::Endpoint& server,
+                    const std::vector<transport::Cidr>& subnets) {
+  return std::any_of(subnets.begin(), subnets.end(),
+                     [&](const transport::Cidr& subnet) { return subnet.contains(server.host); });
+}
+
+std::string subnet_list(const std::vector<transport::Cidr>& subnets) {
+  std::string out;
+  for (const auto& subnet : subnets)
+    out += (out.empty() ? "" : ", ") + subnet.to_string();
+  return out.empty() ? "(none)" : out;
+}
+
+// hello: the server names its protocol version and sends its network map.
+nlohmann::json say_hello(transport::FramePipeline& pipeline) {
+  const Frame reply = pipeline.call(
+      Op::hello, {{"client", fmt::format("offsite/{}", OFFSITE_VERSION)}, {"protocol", 1}});
+  if (reply.op != Op::reply_ok)
+    throw transport::TransportError(
+        FailureKind::protocol, "hello",
+        fmt::format("the server refused hello: {}",
+                    sanitize_server_text(transport::error_of(reply).message)));
+  const auto protocol = reply.header.find("protocol");
+  if (protocol == reply.header.end() || !protocol->is_number_unsigned() || *protocol != 1)
+    throw transport::TransportError(FailureKind::protocol, "hello",
+                                    "the server does not speak protocol version 1");
+  return reply.header;
+}
+
+// Most telling first: what the user must act on beats what may be transient.
+int rank(FailureKind kind) {
+  switch (kind) {
+  case FailureKind::outside_subnets: return 0;
+  case FailureKind::tls_intercepted: return 1;
+  case FailureKind::tls_untrusted: return 2;
+  case FailureKind::protocol: return 3;
+  case FailureKind::proxy_auth:
+  case FailureKind::proxy_denied:
+  case FailureKind::proxy_unreachable:
+  case FailureKind::name_resolution: return 4;
+  case FailureKind::timeout: return 5;
+  default: return 6;
+  }
+}
+
+std::string hint_for(FailureKind kind) {
+  switch (kind) {
+  case FailureKind::outside_subnets:
+    return "check the addresses and subnets in the configuration (offsite config), or register "
+           "again with the right --subnet";
+  case FailureKind::tls_intercepted:
+    return "something between you and the data centre presents a certificate that is not the "
+           "pinned identity: a TLS-inspecting proxy (ask for an exception for port 16384), or a "
+           "wrong --fingerprint";
+  case FailureKind::tls_untrusted:
+    return "the server's certificate does not match its address; check the configured servers";
+  case FailureKind::timeout:
+    return "no answer at all usually means a packet filter drops TCP to port 16384: run "
+           "\"offsite test-connection\" and \"offsite firewall-rules\"";
+  case FailureKind::refused:
+    return "nothing accepts connections there: the server may be down, or a firewall rejects "
+           "the connection; run \"offsite test-connection\"";
+  default: return "run \"offsite test-connection\" for a step-by-step diagnosis";
+  }
+}
+
+} // namespace
+
+std::string sanitize_server_text(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, std::min<std::size_t>(text.size(), 300))) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f)
+      out.push_back(c);
+    else
+      out += fmt::format("\\x{:02x}", u);
+  }
+  if (text.size() > 300) out += "...";
+  return out;
+}
+
+std::optional<Link> open_link(const LinkOptions& options, std::size_t first,
+                              std::vector<Attempt>& attempts) {
+  const std::size_t count = options.servers.size();
+  for (std::size_t step = 0; step < count; ++step)
+    if (auto link = open_link_to(options, (first + step) % count, attempts)) return link;
+  return std::nullopt;
+}
+
+std::optional<Link> open_link_to(const LinkOptions& options, std::size_t index,
+                                 std::vector<Attempt>& attempts) {
+  const auto& server = options.servers.at(index);
+  if (!inside_subnets(server, options.subnets)) {
+    attempts.push_back({server,
+                        {FailureKind::outside_subnets, "address check",
+                         fmt::format("{} is outside the data centre's subnets ({}); refused "
+                                     "without connecting",
+                                     server.to_string(), subnet_list(options.subnets))}});
+    return std::nullopt;
+  }
+  try {
+    auto stream =
+        options.connector->connect(server, transport::Deadline::after(options.connect_timeout));
+    auto pipeline = std::make_shared<transport::FramePipeline>(std::move(stream), options.pipeline);
+    auto hello = say_hello(*pipeline);
+    return Link{std::move(pipeline), index, std::move(hello)};
+  } catch (const transport::TransportError& e) {
+    attempts.push_back({server, e.failure()});
+    return std::nullopt;
+  }
+}
+
+std::shared_ptr<transport::Connector> make_connector(const std::string& fingerprint,
+                                                     const nlohmann::json& transport_settings) {
+  transport::TcpOptions tcp;
+  if (const auto ports = transport_settings.find("source_ports");
+      ports != transport_settings.end() && ports->is_string()) {
+    std::string error;
+    tcp.source_ports = transport::SourcePortRange::parse(ports->get<std::string>(), &error);
+    if (!tcp.source_ports)
+      throw Error(Code::config, fmt::format("source_ports in the configuration: {}", error),
+                  "fix it with \"offsite config\"");
+  }
+  if (fingerprint.empty())
+    throw Error(Code::config, "the data centre's fingerprint is not known",
+                "pass --fingerprint sha256:<hex> (the operator prints it with \"offsited "
+                "fingerprint\")");
+  try {
+    return std::make_shared<transport::TlsConnector>(std::make_shared<transport::TcpConnector>(tcp),
+                                                     transport::TlsClientConfig{fingerprint, {}});
+  } catch (const transport::TransportError& e) {
+    throw Error(Code::config, fmt::format("the data centre's fingerprint: {}", e.failure().detail),
+                "a fingerprint looks like sha256: followed by 64 hex digits");
+  }
+}
+
+void throw_unreachable(std::string_view what, const std::vector<Attempt>& attempts) {
+  std::string message = fmt::format("cannot reach {}:", what);
+  const Attempt* telling = nullptr;
+  for (const auto& attempt : attempts) {
+    message += fmt::format("\n  {}: {} ({}: {})", attempt.server.to_string(),
+                           transport::failure_kind_name(attempt.failure.kind), attempt.failure.step,
+                           attempt.failure.detail);
+    if (!telling || rank(attempt.failure.kind) < rank(telling->failure.kind)) telling = &attempt;
+  }
+  if (!telling) throw Error(Code::config, fmt::format("no servers are configured for {}", what));
+  const Code code =
+      telling->failure.kind == FailureKind::outside_subnets ? Code::config : Code::no_server;
+  throw Error(code, message, hint_for(telling->failure.kind));
+}
+
+void throw_reply_error(const Frame& reply, std::string_view what) {
+  const auto error = transport::error_of(reply);
+  const std::string message = sanitize_server_text(error.message);
+  const std::string code = sanitize_server_text(error.code);
+  if (code == "auth_failed")
+    throw Error(Code::auth,
+                fmt::format("{}: the data centre refused the account's credentials", what),
+                "check the account ID and the account secret in the credentials file");
+  if (code == "throttled")
+    throw Error(Code::auth, fmt::format("{}: too many failed logins from here", what),
+                "wait a minute, then try again with the right credentials");
+  if (code == "invite_required" || code == "invalid_invite")
+    throw Error(Code::auth, fmt::format("{}: {}", what, message),
+                "ask the data centre's operator for an invitation code and pass --code CODE");
+  if (code == "quota_exceeded")
+    throw Error(Code::no_space, fmt::format("{}: {}", what, message),
+                "forget and prune old snapshots, or ask the operator for a larger quota");
+  if (code == "no_space")
+    throw Error(Code::no_space, fmt::format("{}: the server's storage is full", what),
+                "try again later; the operator has been told by the server's logs");
+  if (code == "append_only")
+    throw Error(Code::auth, fmt::format("{}: {}", what, message),
+                "the account is append-only; deletion needs the data centre's operator");
+  throw Error(Code::generic, fmt::format("{}: the server answered {}: {}", what, code, message));
+}
+
+} // namespace offsite::cli
