@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --version -h --help"
-    local commands="init backup restore snapshots ls version"
+    local commands="register init backup restore snapshots ls version"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -20,19 +20,20 @@ _offsite() {
     case $prev in
         --config-dir | --cache-dir | -r | --repo | -t | --target)
             _filedir -d; return ;;
-        --password-file | --exclude-file)
+        --password-file | --exclude-file | --secret-file)
             _filedir; return ;;
         --password-command)
             COMPREPLY=($(compgen -c -- "$cur")); return ;;
         --overwrite)
             COMPREPLY=($(compgen -W "always if-changed never" -- "$cur")); return ;;
-        --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
+        --registration | --subnet | --fingerprint | --code | --existing | --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
             return ;;
     esac
 
     local opts
     case $command in
         "") COMPREPLY=($(compgen -W "$commands $global_opts" -- "$cur")); return ;;
+        register) opts="--registration --subnet --fingerprint --code --existing --secret-file" ;;
         init) opts="" ;;
         backup) opts="-e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --compression --time" ;;
         restore) opts="-t --target -i --include -e --exclude --verify --overwrite" ;;

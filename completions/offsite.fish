@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands init backup restore snapshots ls version
+set -l commands register init backup restore snapshots ls version
 complete -c offsite -f
 
 # Global options
@@ -17,12 +17,21 @@ complete -c offsite -l version -d 'Print the version'
 complete -c offsite -s h -l help -d 'Show help'
 
 # Commands
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a register -d 'Create an account at the data centre, or attach to one'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a init -d 'Create a local repository'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a backup -d 'Back up files and directories'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a restore -d 'Restore a snapshot'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a snapshots -d 'List snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List the files in a snapshot'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
+
+# register
+complete -c offsite -n '__fish_seen_subcommand_from register' -l registration -r -d 'Registration pair IP:PORT,IP:PORT'
+complete -c offsite -n '__fish_seen_subcommand_from register' -l subnet -r -d 'A data-centre subnet (CIDR)'
+complete -c offsite -n '__fish_seen_subcommand_from register' -l fingerprint -r -d 'The data centre identity, sha256:HEX'
+complete -c offsite -n '__fish_seen_subcommand_from register' -l code -r -d 'Invitation code'
+complete -c offsite -n '__fish_seen_subcommand_from register' -l existing -r -d 'Attach to an existing account'
+complete -c offsite -n '__fish_seen_subcommand_from register' -l secret-file -r -F -d 'The account secret, for --existing'
 
 # backup
 complete -c offsite -n '__fish_seen_subcommand_from backup' -F
