@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# Accounts are isolated: account B, authenticated, cannot list, read,
+# overwrite or delete account A's objects, whatever key it names; a wrong
+# secret is refused and repeated failures are throttled per source address
+# and per account. The protocol is driven directly (python3: TLS 1.3, ALPN
+# offsite/1, frames and CBOR headers as in offsite-protocol(7)); the CLI
+# part shows one account's snapshots are invisible to another.
+source "$(dirname "$0")/lib.sh"
+
+start_pair 127.239.112.72 127.239.113.72
+
+# --- through the CLI: B sees none of A's snapshots -----------------------
+offsite --config-dir "$WORK/cfg-a" register "${REGISTER_ARGS[@]}" >"$WORK/register-a.out" \
+  2>"$WORK/register-a.err" || fail "register A failed: $(cat "$WORK/register-a.err")"
+offsite --config-dir "$WORK/cfg-b" register "${REGISTER_ARGS[@]}" >"$WORK/register-b.out" \
+  2>"$WORK/register-b.err" || fail "register B failed: $(cat "$WORK/register-b.err")"
+mkdir -p "$WORK/src"
+printf 'only for account A\n' >"$WORK/src/a.txt"
+head -c 2000000 /dev/urandom >"$WORK/src/a.bin"
+offsite --config-dir "$WORK/cfg-a" backup "$WORK/src" >"$WORK/backup.out" 2>"$WORK/backup.err" ||
+  fail "backup as A failed: $(cat "$WORK/backup.err")"
+count_snapshots() {
+  offsite --config-dir "$1" --json snapshots | python3 -c '
+import json, sys
+docs = [json.loads(line) for line in sys.stdin if line.strip()]
+docs = [d for d in docs if d["type"] == "snapshots"]
+assert len(docs) == 1, docs
+print(len(docs[0]["snapshots"]))'
+}
+[[ $(count_snapshots "$WORK/cfg-a") == 1 ]] || fail "A does not see its snapshot"
+[[ $(count_snapshots "$WORK/cfg-b") == 0 ]] || fail "B sees snapshots it did not make"
+out=$(offsite --config-dir "$WORK/cfg-b" snapshots 2>&1) || fail "snapshots as B failed: $out"
+[[ $out != *"$WORK/src"* ]] || fail "B's snapshot list names A's path: $out"
+
+# --- the protocol, directly ------------------------------------------------
+python3 - "$PRIMARY" "$ALTERNATE" "$DC/identity/ca.pem" "$WORK/cfg-a/credentials.json" \
+  >"$WORK/wire.out" 2>&1 <<'PY' || fail "protocol isolation: $(cat "$WORK/wire.out")"
+import hashlib, json, os, socket, ssl, struct, sys
+
+PRIMARY, ALTERNATE, CA, CLI_A_CREDENTIALS = sys.argv[1:5]
+
+# A tiny CBOR codec: definite lengths, the types our headers use.
+def cbor_head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    for ai, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
+        if n < 1 << (8 * struct.calcsize(fmt)):
+            return bytes([major << 5 | ai]) + struct.pack(fmt, n)
+    raise ValueError(n)
+
+def cbor_encode(v):
+    if v is None: return b"\xf6"
+    if v is True: return b"\xf5"
+    if v is False: return b"\xf4"
+    if isinstance(v, int):
+        return cbor_head(0, v) if v >= 0 else cbor_head(1, -1 - v)
+    if isinstance(v, bytes): return cbor_head(2, len(v)) + v
+    if isinstance(v, str):
+        b = v.encode("utf-8", "surrogateescape")
+        return cbor_head(3, len(b)) + b
+    if isinstance(v, (list, tuple)):
+        return cbor_head(4, len(v)) + b"".join(cbor_encode(x) for x in v)
+    if isinstance(v, dict):
+        return cbor_head(5, len(v)) + b"".join(cbor_encode(k) + cbor_encode(x) for k, x in v.items())
+    raise TypeError(type(v))
+
+def cbor_decode(data, pos=0):
+    ib = data[pos]; pos += 1
+    major, ai = ib >> 5, ib & 31
+    if major == 7:
+        simple = {20: False, 21: True, 22: None}
+        if ai in simple: return simple[ai], pos
+        for a, fmt in ((25, ">e"), (26, ">f"), (27, ">d")):
+            if ai == a:
+                n = struct.calcsize(fmt)
+                return struct.unpack(fmt, data[pos:pos + n])[0], pos + n
+        raise ValueError(f"simple value {ai}")
+    if ai < 24:
+        n = ai
+    else:
+        fmt = {24: ">B", 25: ">H", 26: ">I", 27: ">Q"}[ai]  # KeyError: indefinite/reserved
+        k = struct.calcsize(fmt)
+        n = struct.unpack(fmt, data[pos:pos + k])[0]; pos += k
+    if major == 0: return n, pos
+    if major == 1: return -1 - n, pos
+    if major in (2, 3):
+        raw = bytes(data[pos:pos + n])
+        assert len(raw) == n, "short string"
+        return (raw if major == 2 else raw.decode()), pos + n
+    if major == 4:
+        out = []
+        for _ in range(n):
+            x, pos = cbor_decode(data, pos); out.append(x)
+        return out, pos
+    if major == 5:
+        out = {}
+        for _ in range(n):
+            k, pos = cbor_decode(data, pos)
+            out[k], pos = cbor_decode(data, pos)
+        return out, pos
+    raise ValueError(f"major type {major}")
+
+assert cbor_decode(cbor_encode({"a": [1, -500, True, None, b"x", "é" * 30, 2**40]}))[0] == \
+    {"a": [1, -500, True, None, b"x", "é" * 30, 2**40]}
+
+OPS = {"hello": 1, "register_account": 2, "auth": 3, "put": 4, "get": 5, "head": 6,
+       "list": 7, "remove": 8}
+REPLY_OK, REPLY_ERROR = 0x80, 0x81
+
+ctx = ssl.create_default_context(cafile=CA)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+ctx.set_alpn_protocols(["offsite/1"])
+
+class Conn:
+    def __init__(self, server, source=None):
+        ip, port = server.rsplit(":", 1)
+        raw = socket.create_connection((ip, int(port)), timeout=20,
+                                       source_address=(source, 0) if source else None)
+        self.s = ctx.wrap_socket(raw, server_hostname=ip)
+        assert self.s.version() == "TLSv1.3", self.s.version()
+        assert self.s.selected_alpn_protocol() == "offsite/1"
+        self.next_id = 1
+        op, h, _ = self.call("hello", {"client": "isolation-test"})
+        assert op == REPLY_OK and h["protocol"] == 1, h
+
+    def recv_exact(self, n):
+        out = b""
+        while len(out) < n:
+            chunk = self.s.recv(n - len(out))
+            if not chunk:
+                raise EOFError("the server closed the connection")
+            out += chunk
+        return out
+
+    def call(self, op, header, payload=b""):
+        rid = self.next_id; self.next_id += 1
+        h = cbor_encode(header)
+        body = struct.pack(">BBII", 1, OPS[op], rid, len(h)) + h + payload
+        self.s.sendall(struct.pack(">I", len(body)) + body)
+        (length,) = struct.unpack(">I", self.recv_exact(4))
+        body = self.recv_exact(length)
+        version, rop, reply_id, hlen = struct.unpack(">BBII", body[:10])
+        assert version == 1 and reply_id == rid, (version, reply_id, rid)
+        header, end = cbor_decode(body, 10)
+        assert end == 10 + hlen, "header length"
+        return rop, header, body[10 + hlen:]
+
+    def ok(self, op, header, payload=b""):
+        rop, h, p = self.call(op, header, payload)
+        assert rop == REPLY_OK, f"{op} {header}: {h}"
+        return h, p
+
+    def error(self, op, header, payload=b""):
+        rop, h, _ = self.call(op, header, payload)
+        assert rop == REPLY_ERROR, f"{op} {header} succeeded: {h}"
+        return h["code"]
+
+    def auth(self, account):
+        return self.ok("auth", {"account_id": account["account_id"], "secret": account["secret"]})
+
+    def keys(self, prefix=""):
+        h, _ = self.ok("list", {"prefix": prefix, "start_after": "", "limit": 1000})
+        assert h["truncated"] is False
+        return {k: size for k, size in h["objects"]}
+
+def register(server):
+    c = Conn(server)
+    h, _ = c.ok("register_account", {})
+    assert len(h["account_id"]) == 16 and len(h["secret"]) == 64, h
+    return {"account_id": h["account_id"], "secret": h["secret"]}
+
+A = register(PRIMARY)
+B = register(ALTERNATE)
+assert A["account_id"] != B["account_id"]
+cli_a = json.load(open(CLI_A_CREDENTIALS))
+
+# Before auth, storage requests are refused.
+anon = Conn(PRIMARY)
+assert anon.error("get", {"key": "keys/x"}) == "auth_required"
+assert anon.error("list", {"prefix": "", "start_after": "", "limit": 10}) == "auth_required"
+
+a = Conn(PRIMARY); a.auth(A)
+A_BYTES = b"account A's key file\n" * 100
+a_snapshot = b"A's snapshot"
+a_snapshot_key = "snapshots/" + hashlib.sha256(a_snapshot).hexdigest()
+assert a.ok("put", {"key": "keys/x"}, A_BYTES)[0]["created"] is True
+assert a.ok("put", {"key": a_snapshot_key}, a_snapshot)[0]["created"] is True
+a_keys = a.keys()
+assert a_keys == {"keys/x": len(A_BYTES), a_snapshot_key: len(a_snapshot)}, a_keys
+
+# The CLI account's real objects, to name them from B too.
+cli = Conn(PRIMARY); cli.auth(cli_a)
+cli_keys = cli.keys()
+assert "config" in cli_keys and any(k.startswith("snapshots/") for k in cli_keys), cli_keys
+
+def a_unchanged():
+    assert a.keys() == a_keys, a.keys()
+    _, data = a.ok("get", {"key": "keys/x"})
+    assert data == A_BYTES
+    assert cli.keys() == cli_keys
+
+AID = A["account_id"]
+hostile = ["..", "../x", "keys/../x", "keys/../../x", f"../{AID}/repo/keys/x",
+           f"../../{AID}/repo/keys/x", f"../../../accounts/{AID}/repo/keys/x", "/abs",
+           "/keys/x", f"/accounts/{AID}/repo/keys/x", "keys//x", "keys/./x", ".", "", "keys/x/",
+           "keys\\x", "..\\..\\x", "keys/x\x00", "keys/%2e%2e", "keys/\u00e9", "~/x", "keys/*"]
+
+for server in (PRIMARY, ALTERNATE):
+    b = Conn(server); b.auth(B)
+    # B sees nothing of A's (nor of the CLI account's) by any listing.
+    for prefix in ("", "keys/", "keys/x", "snapshots/", "config", "accounts/", "data/"):
+        assert b.keys(prefix) == {}, (prefix, b.keys(prefix))
+    for prefix in ("../", f"../{AID}/", "/", "keys//", "./"):
+        assert b.error("list", {"prefix": prefix, "start_after": "", "limit": 10}) == \
+            "invalid_key", prefix
+    # Reading A's keys by their names reads B's (absent) objects.
+    for key in ["keys/x", a_snapshot_key] + list(cli_keys):
+        assert b.error("get", {"key": key}) == "not_found", key
+        assert b.error("get", {"key": key, "offset": 0, "length": 4}) == "not_found", key
+        assert b.error("head", {"key": key}) == "not_found", key
+        assert b.ok("remove", {"key": key})[0]["removed"] is False, key
+    a_unchanged()
+    # B's put of keys/x makes B's own object; A's stays as it was.
+    B_BYTES = b"B writes here\n"
+    assert b.ok("put", {"key": "keys/x"}, B_BYTES)[0]["created"] is True
+    assert b.ok("get", {"key": "keys/x"})[1] == B_BYTES
+    assert b.keys() == {"keys/x": len(B_BYTES)}
+    a_unchanged()
+    assert b.ok("remove", {"key": "keys/x"})[0]["removed"] is True
+    assert b.error("head", {"key": "keys/x"}) == "not_found"
+    a_unchanged()
+    # Hostile keys: refused, never resolved outside B's own space.
+    for key in hostile:
+        for op, payload in (("get", b""), ("head", b""), ("remove", b""), ("put", b"evil")):
+            code = b.error(op, {"key": key}, payload)
+            assert code == "invalid_key", (op, key, code)
+    a_unchanged()
+    # A key spelling A's path on disk is a valid key, but inside B.
+    spelled = f"accounts/{AID}/repo/keys/x"
+    assert b.error("get", {"key": spelled}) == "not_found"
+    assert b.ok("put", {"key": spelled}, b"evil")[0]["created"] is True
+    assert b.ok("get", {"key": spelled})[1] == b"evil"
+    a_unchanged()
+    assert b.keys() == {spelled: 4}, b.keys()
+    assert b.ok("remove", {"key": spelled})[0]["removed"] is True
+    assert b.keys() == {}
+    a_unchanged()
+
+# --- wrong secrets and throttling (primary; fresh source addresses) ---------
+S1, S2, S3 = "127.239.114.72", "127.239.115.72", "127.239.116.72"
+
+# An unknown account and a wrong secret get the same answer.
+c3 = Conn(PRIMARY, S3)
+unknown = c3.call("auth", {"account_id": "0123456789abcdef", "secret": B["secret"]})
+c1 = Conn(PRIMARY, S1)
+wrong = c1.call("auth", {"account_id": AID, "secret": B["secret"]})
+assert unknown[0] == REPLY_ERROR and wrong[0] == REPLY_ERROR
+assert unknown[1]["code"] == wrong[1]["code"] == "auth_failed", (unknown, wrong)
+assert unknown[1]["message"] == wrong[1]["message"]
+# A failed auth leaves the connection unauthenticated.
+assert c1.error("get", {"key": "keys/x"}) == "auth_required"
+# Four more failures against A from S1: five within 60 s.
+for i in range(4):
+    code = c1.error("auth", {"account_id": AID, "secret": os.urandom(32).hex()})
+    assert code == "auth_failed", (i, code)
+# Now A is throttled, even with its right secret, from a fresh source ...
+c2 = Conn(PRIMARY, S2)
+rop, h, _ = c2.call("auth", {"account_id": AID, "secret": A["secret"]})
+assert rop == REPLY_ERROR and h["code"] == "throttled", h
+assert 0 < h["retry_after_ms"] <= 60000, h
+assert c2.error("get", {"key": "keys/x"}) == "auth_required"
+# ... and S1 is throttled, even for B with B's right secret.
+rop, h, _ = Conn(PRIMARY, S1).call("auth", {"account_id": B["account_id"], "secret": B["secret"]})
+assert rop == REPLY_ERROR and h["code"] == "throttled", h
+# B from another source is not affected; nor is A's data.
+Conn(PRIMARY, S3).auth(B)
+a_unchanged()
+
+# The server keeps no account secret in the clear.
+print("ok", A["secret"], B["secret"], cli_a["secret"])
+PY
+read -r _ secret_a secret_b secret_cli <"$WORK/wire.out"
+for secret in "$secret_a" "$secret_b" "$secret_cli"; do
+  ! grep -rqF "$secret" "$DC" || fail "an account secret is stored in the clear under $DC"
+done
+kill -0 "$(cat "$WORK/primary.pid")" || fail "the primary died"
+kill -0 "$(cat "$WORK/alternate.pid")" || fail "the alternate died"
+echo ok
