@@ -54,8 +54,8 @@ Restorer::Restorer(Repository& repo, const Snapshot& snapshot, const RestoreOpti
     : m_repo(repo), m_snapshot(snapshot), m_options(options), m_reporter(reporter), m_trees(repo),
       m_filter(options.includes, options.excludes),
       m_meta(options.ownership.value_or(::geteuid() == 0),
-             [this](const std::string& path, const std::string& message) { warn(path, message); }) {
-}
+             [this](const std::string& path, const std::string& message) { warn(path, message); }),
+      m_prefetch(repo) {}
 
 static Fd open_target(const std::filesystem::path& target) {
   // The target path is the user's choice, so following symlinks in it is
@@ -110,7 +110,10 @@ RestoreResult Restorer::run() {
 
 void Restorer::restore_children(int dirfd, const Tree& tree, const std::string& path,
                                 std::vector<std::string>& rel, bool inside_included, int depth) {
-  for (const auto& node : tree.nodes) {
+  std::size_t announced = 0;
+  for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
+    const Node& node = tree.nodes[i];
+    if (i >= announced) announced = announce_files(tree, i, path, inside_included);
     poll_cancel();
     const std::string child = join_path(path, node.name);
     const Selection sel = m_filter.select(child, node, inside_included);
@@ -122,6 +125,21 @@ void Restorer::restore_children(int dirfd, const Tree& tree, const std::string& 
       warn(child, failure.message);
     }
   }
+}
+
+std::size_t Restorer::announce_files(const Tree& tree, std::size_t from, const std::string& path,
+                                     bool inside_included) {
+  std::vector<BlobId> ids;
+  std::size_t i = from;
+  for (; i < tree.nodes.size() && tree.nodes[i].type != NodeType::dir; ++i) {
+    const Node& node = tree.nodes[i];
+    if (node.type != NodeType::file) continue;
+    if (m_filter.select(join_path(path, node.name), node, inside_included) == Selection::skip)
+      continue;
+    ids.insert(ids.end(), node.content.begin(), node.content.end());
+  }
+  m_prefetch.expect(ids);
+  return i + 1;
 }
 
 void Restorer::restore_entry(int dirfd, const Node& node, const std::string& path,

@@ -39,7 +39,7 @@ void Restorer::restore_file(int dirfd, const Node& node, const std::string& path
     // Errors here (a blob failing to authenticate, a missing pack) are
     // Error and stop the restore: the repository is damaged, and going on
     // would only repeat the message for every file sharing the pack.
-    const Bytes data = m_repo.load_blob(BlobType::data, id);
+    const Bytes data = m_prefetch.take(id);
     if (node.sparse)
       write_sparse_at(fd.get(), data, offset);
     else

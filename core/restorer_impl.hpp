@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/blob_prefetcher.hpp"
 #include "core/restorer.hpp"
 #include "core/restorer_fs.hpp"
 #include "core/restorer_meta.hpp"
@@ -31,6 +32,11 @@ private:
   void restore_dir(int dirfd, const Node& node, const std::string& path,
                    std::vector<std::string>& rel, bool inside_included, int depth);
   void restore_special(int dirfd, const Node& node, const std::string& path);
+  // Announces to the prefetcher the content of the files in tree.nodes from
+  // `from` up to the next directory (the order restore consumes them);
+  // returns the index after that directory.
+  std::size_t announce_files(const Tree& tree, std::size_t from, const std::string& path,
+                             bool inside_included);
 
   // restorer_file.cpp
   void restore_file(int dirfd, const Node& node, const std::string& path,
@@ -62,6 +68,7 @@ private:
   Fd m_target;
   RestoreResult m_result;
   RestoreProgress m_progress;
+  BlobPrefetcher m_prefetch;
 
   struct FirstLink {
     std::vector<std::string> rel; // path from the target, last = file name
