@@ -102,6 +102,7 @@ nlohmann::json summary_json(const core::BackupResult& result, bool dry_run) {
 } // namespace
 
 int run_backup(const BackupOptions& options, const GlobalOptions& global, Terminal& terminal) {
+  terminal.stream_events();
   if (options.paths.empty() && !options.use_stdin)
     throw Error(Code::usage, "nothing to back up", "name one or more paths, or use --stdin");
   if (!options.paths.empty() && options.use_stdin)

@@ -80,6 +80,7 @@ core::Overwrite parse_overwrite(const std::string& value) {
 } // namespace
 
 int run_restore(const RestoreOptions& options, const GlobalOptions& global, Terminal& terminal) {
+  terminal.stream_events();
   if (options.target.empty())
     throw Error(Code::usage, "restore needs a target directory", "add --target DIR");
   core::RestoreOptions restore;

@@ -38,7 +38,7 @@ void Terminal::detail(std::string_view text) {
 void Terminal::warning(std::string_view text) {
   clear_progress();
   fmt::print(stderr, "offsite: warning: {}\n", text);
-  if (m_json) emit({{"type", "warning"}, {"message", text}});
+  if (m_json && m_streaming) emit({{"type", "warning"}, {"message", text}});
 }
 
 void Terminal::emit(nlohmann::json object) {

@@ -32,8 +32,12 @@ public:
   void info(std::string_view text);
   // Only with -v.
   void detail(std::string_view text);
-  // Always shown on stderr (and as a JSON event when streaming).
+  // Always shown on stderr; with --json also a warning event on stdout, but
+  // only for commands that stream JSON Lines (see stream_events), so that
+  // the others print exactly one document.
   void warning(std::string_view text);
+  // Called by long-running commands (backup, restore) that emit JSON Lines.
+  void stream_events() { m_streaming = true; }
 
   // One JSON object on its own line of stdout; adds "schema" if missing.
   void emit(nlohmann::json object);
@@ -52,6 +56,7 @@ private:
   int m_verbose;
   bool m_progress;
   bool m_stdout_tty;
+  bool m_streaming = false;
   bool m_stderr_tty;
   bool m_progress_shown = false;
   std::chrono::steady_clock::time_point m_last_progress{};
