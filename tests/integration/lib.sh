@@ -142,3 +142,69 @@ kill_server() {
   done
   fail "offsited $1 (pid $pid) did not stop"
 }
+
+# --- real proxies (Debian packages) on loopback ----------------------------
+
+# wait_port HOST PORT: until something accepts there (bounded: 10 s).
+wait_port() {
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  fail "nothing listens on $1:$2 after 10 s"
+}
+
+# start_background NAME HOST PORT CMD...: a server process, PID recorded.
+start_background() {
+  local name=$1 host=$2 port=$3
+  shift 3
+  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  local pid=$!
+  STARTED_PIDS+=("$pid")
+  echo "$pid" >"$WORK/$name.pid"
+  wait_port "$host" "$port"
+}
+
+# start_microsocks PORT [USER PASSWORD]: SOCKS5, with username/password when given.
+start_microsocks() {
+  local auth=()
+  [[ -n ${2:-} ]] && auth=(-u "$2" -P "$3")
+  start_background "microsocks-$1" 127.0.0.1 "$1" microsocks -i 127.0.0.1 -p "$1" "${auth[@]}"
+}
+
+# start_tinyproxy PORT [USER PASSWORD]: HTTP CONNECT to port 16384 only.
+start_tinyproxy() {
+  local dir=$WORK/tinyproxy-$1
+  mkdir -p "$dir"
+  chmod 1777 "$dir" # tinyproxy drops to nobody and writes its log there
+  {
+    printf 'User nobody\nGroup nogroup\nPort %s\nListen 127.0.0.1\nTimeout 60\n' "$1"
+    printf 'LogFile "%s/log"\nLogLevel Info\nMaxClients 20\nAllow 127.0.0.1\n' "$dir"
+    printf 'ConnectPort 16384\n'
+    [[ -n ${2:-} ]] && printf 'BasicAuth %s %s\n' "$2" "$3"
+  } >"$dir/conf"
+  start_background "tinyproxy-$1" 127.0.0.1 "$1" tinyproxy -d -c "$dir/conf"
+}
+
+# start_danted PORT [BLOCKED_CIDR]: SOCKS4/4a/5 without authentication that
+# passes TCP to port 16384 on the stand-in subnets, except BLOCKED_CIDR.
+start_danted() {
+  local conf=$WORK/danted-$1.conf
+  {
+    printf 'logoutput: %s/danted-%s.log\n' "$WORK" "$1"
+    printf 'internal: 127.0.0.1 port = %s\nexternal: 127.0.0.1\n' "$1"
+    printf 'clientmethod: none\nsocksmethod: none\n'
+    printf 'user.privileged: root\nuser.unprivileged: nobody\n'
+    printf 'client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }\n'
+    [[ -n ${2:-} ]] && printf 'socks block { from: 0.0.0.0/0 to: %s log: connect error }\n' "$2"
+    printf 'socks pass { from: 0.0.0.0/0 to: 127.239.112.0/24 port = 16384 command: connect }\n'
+    printf 'socks pass { from: 0.0.0.0/0 to: 127.239.113.0/24 port = 16384 command: connect }\n'
+  } >"$conf"
+  start_background "danted-$1" 127.0.0.1 "$1" danted -f "$conf" -N 1
+}
+
+# start_forward PORT TARGET_IP:TARGET_PORT: one port of a mapped firewall.
+start_forward() {
+  start_background "socat-$1" 127.0.0.1 "$1" \
+    socat "TCP-LISTEN:$1,bind=127.0.0.1,fork,reuseaddr" "TCP:$2"
+}
