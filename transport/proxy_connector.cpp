@@ -25,7 +25,7 @@ std::string_view kind_phrase(FailureKind kind) {
   std::string detail;
   switch (inner.kind) {
   case FailureKind::timeout:
-    detail = fmt::format("{} did not answer before the deadline ({})", who, inner.detail);
+    detail = fmt::format("{} did not answer before the deadline", who);
     break;
   case FailureKind::reset:
     detail = fmt::format("{} broke the connection ({})", who, inner.detail);

@@ -74,6 +74,7 @@ public:
           while (!m_stop) {
             auto stream = m_listener->accept(Deadline::after(std::chrono::milliseconds(50)));
             if (!stream) continue;
+            ++served; // before echoing, so a client that got its echo sees the count
             try {
               Bytes buffer(4096);
               for (;;) {
@@ -84,7 +85,6 @@ public:
               stream->shutdown_write(soon());
             } catch (const TransportError&) {
             }
-            ++served;
           }
         }) {}
   ~EchoServer() {
