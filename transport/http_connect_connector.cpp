@@ -32,8 +32,8 @@ namespace {
 
 constexpr const char* k_step = "http connect";
 constexpr const char* k_config = "http proxy config";
-constexpr std::size_t k_max_head = 16 * 1024;
-constexpr std::size_t k_max_body = 8 * 1024;
+constexpr std::size_t k_max_head = std::size_t{16} * 1024;
+constexpr std::size_t k_max_body = std::size_t{8} * 1024;
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -274,7 +274,8 @@ std::unique_ptr<Stream> HttpConnectConnector::handshake(std::unique_ptr<Stream> 
                           fmt::format("{} ({} answered \"{}\")", sentence, who_text, quoted));
   };
   const int status = response.status;
-  if (status == 407) {
+  // 407 is the standard; tinyproxy (Debian 12) answers wrong credentials with 401.
+  if (status == 407 || (status == 401 && m_options.credentials)) {
     std::vector<std::string> schemes;
     for (const auto& value : response.all("proxy-authenticate"))
       schemes.push_back(value.substr(0, value.find(' ')));

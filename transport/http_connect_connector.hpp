@@ -26,11 +26,10 @@ public:
 
   // Sends "CONNECT ip:port HTTP/1.1" (IPv6 in brackets) with Host and, when
   // configured, Proxy-Authorization; any 2xx opens the tunnel. Failures
-  // (step "http connect"): 407 proxy_auth, 403 proxy_denied, 502 (and
-  // tinyproxy's 500 "Unable to connect") refused or unreachable, 503
-  // unreachable, 504 timeout, other statuses proxy_denied quoting the status
-  // line; an answer that is not HTTP, or headers over 16 KiB, protocol; a
-  // proxy closing without an answer, reset.
+  // (step "http connect"): 407 (and 401 after sending credentials) proxy_auth, 403 proxy_denied,
+  // 502 (and tinyproxy's 500 "Unable to connect") refused or unreachable, 503 unreachable, 504
+  // timeout, other statuses proxy_denied quoting the status line; an answer that is not HTTP, or
+  // headers over 16 KiB, protocol; a proxy closing without an answer, reset.
   std::unique_ptr<Stream> handshake(std::unique_ptr<Stream> to_proxy, const Endpoint& destination,
                                     Deadline deadline) const override;
 

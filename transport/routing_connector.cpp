@@ -71,8 +71,8 @@ bool name_entry_matches(std::string_view entry, std::string_view host) {
 RoutingConnector::RoutingConnector(std::shared_ptr<Connector> direct,
                                    std::shared_ptr<Connector> proxied,
                                    std::vector<std::string> no_proxy)
-    : m_direct(std::move(direct)), m_proxied(std::move(proxied)) {
-  for (const std::string& list : no_proxy) {
+    : m_direct(std::move(direct)), m_proxied(std::move(proxied)), m_given(std::move(no_proxy)) {
+  for (const std::string& list : m_given) {
     std::size_t i = 0;
     while (i < list.size()) {
       while (i < list.size() && is_separator(list[i]))

@@ -33,6 +33,7 @@ public:
 private:
   std::shared_ptr<Connector> m_direct;
   std::shared_ptr<Connector> m_proxied;
+  std::vector<std::string> m_given;   // as configured
   std::vector<std::string> m_entries; // split, trimmed
   bool m_everything = false;
 };

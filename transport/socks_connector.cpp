@@ -236,7 +236,7 @@ void SocksConnector::handshake_v5(Stream& stream, const Endpoint& destination,
     if (e.kind() != FailureKind::reset) throw;
     throw TransportError(FailureKind::reset, k_handshake,
                          e.failure().detail +
-                             " (a SOCKS4-only proxy does this: then use socks4a://HOST:PORT)");
+                             "; a SOCKS4-only proxy does this: then use socks4a://HOST:PORT");
   }
   if (choice[0] != 0x05) wrong_protocol(choice[0], 0x05, k_handshake, who_text);
   switch (choice[1]) {
@@ -377,17 +377,21 @@ void SocksConnector::handshake_v4(Stream& stream, const Endpoint& destination,
   }
   detail::proxy_write(stream, request, deadline, k_connect4, who_text);
 
+  // VN and CD first: a SOCKS5 proxy answers 2 bytes and closes, and its
+  // version byte says more than "closed after 2 of 8 bytes".
   std::array<std::uint8_t, 8> reply{};
   try {
-    detail::proxy_read_exact(stream, reply, deadline, k_connect4, who_text);
+    detail::proxy_read_exact(stream, MutableSpan(reply).first(2), deadline, k_connect4, who_text);
   } catch (const TransportError& e) {
     if (e.kind() != FailureKind::reset) throw;
     throw TransportError(FailureKind::reset, k_connect4,
                          e.failure().detail +
-                             " (a SOCKS5-only proxy does this: then use socks5://HOST:PORT)");
+                             "; a SOCKS5-only proxy does this: then use socks5://HOST:PORT");
   }
   // VN is 0 per the SOCKS4 spec; some proxies send 4, which is harmless.
   if (reply[0] != 0x00 && reply[0] != 0x04) wrong_protocol(reply[0], 0x00, k_connect4, who_text);
+  if (reply[1] == 0x5a)
+    detail::proxy_read_exact(stream, MutableSpan(reply).subspan(2), deadline, k_connect4, who_text);
   if (reply[1] != 0x5a) {
     throw TransportError(
         socks4_reply_failure(reply[1], destination, m_options.credentials, who_text));

@@ -175,6 +175,8 @@ TEST_CASE("given each refusal status when connecting then kind and sentence say 
       {"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\n"
        "Proxy-Authenticate: Negotiate\r\n\r\n",
        true, FailureKind::proxy_auth, "it offers only NTLM, Negotiate authentication"},
+      {"HTTP/1.0 401 Unauthorized\r\n\r\n", true, FailureKind::proxy_auth, // tinyproxy
+       "rejected the credentials for user alice"},
       {"HTTP/1.1 403 Forbidden\r\n\r\n", false, FailureKind::proxy_denied,
        "forbids a tunnel to 127.239.112.10:16384: ask its administrator to permit CONNECT to TCP "
        "port 16384"},

@@ -554,6 +554,18 @@ TEST_CASE("given a SOCKS5-only proxy that closes on a SOCKS4 request when connec
   CHECK(contains(failure.detail, "socks5://"));
 }
 
+TEST_CASE("given a SOCKS5 proxy answering a SOCKS4 request with its own version when connecting "
+          "then a protocol failure suggests socks5") {
+  FakeProxy proxy([](Stream& client) {
+    read_n(client, 9);
+    send(client, {0x05, 0xff}); // what microsocks does
+  });
+  Failure failure = socks_failure(SocksOptions{SocksVersion::v4, proxy.endpoint(), {}}, k_server);
+  proxy.join();
+  CHECK(failure.kind == FailureKind::protocol);
+  CHECK(contains(failure.detail, "it speaks SOCKS5; use socks5://"));
+}
+
 // --- TLS through the tunnel ---------------------------------------------------------------------
 
 TEST_CASE("given TLS over SOCKS5 when connecting then the pinned handshake and data pass the "
