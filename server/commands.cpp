@@ -4,6 +4,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,41 @@ int cmd_accounts(const fs::path& data, bool json) {
   return 0;
 }
 
+struct AccountChanges {
+  std::string id;
+  std::string append_only; // "on", "off" or "" (unchanged)
+  std::optional<std::uint64_t> quota;
+  std::vector<std::string> assign;
+};
+
+// The operator's switches on one account. Sessions read the record when
+// they log in, so a change applies to every new connection at once.
+int cmd_account_set(const fs::path& data, const AccountChanges& changes) {
+  require_data_dir(data);
+  core::LocalStore store(data / "store");
+  AccountRegistry registry(store);
+  auto record = registry.find(changes.id);
+  if (!record)
+    throw Error(Code::not_found, fmt::format("no account {}", changes.id),
+                fmt::format("list them with offsited accounts --data {}", data.string()));
+  if (changes.append_only.empty() && !changes.quota && changes.assign.empty())
+    throw Error(Code::usage, "nothing to change",
+                "give --append-only on|off, --quota BYTES or --assign PRIMARY,ALTERNATE");
+  if (!changes.append_only.empty()) record->append_only = changes.append_only == "on";
+  if (changes.quota) record->quota_bytes = *changes.quota;
+  if (!changes.assign.empty()) {
+    record->storage_pair.clear();
+    for (const auto& text : changes.assign)
+      record->storage_pair.push_back(parse_listen(text).to_string());
+  }
+  registry.update(*record);
+  std::cout << fmt::format("account {}: append-only {}, quota {} bytes, storage {}\n", record->id,
+                           record->append_only ? "on" : "off", record->quota_bytes,
+                           fmt::join(record->storage_pair, ","))
+            << std::flush;
+  return 0;
+}
+
 } // namespace
 
 int run(int argc, char** argv) {
@@ -129,6 +165,23 @@ int run(int argc, char** argv) {
   auto* accounts = app.add_subcommand("accounts", "list the accounts and their usage");
   add_data(accounts);
   accounts->add_flag("--json", json, "JSON output");
+
+  auto* account = app.add_subcommand("account", "change one account (operator only)");
+  account->require_subcommand(1);
+  auto* account_set =
+      account->add_subcommand("set", "set an account's append-only mode, quota or pair");
+  add_data(account_set);
+  AccountChanges changes;
+  account_set->add_option("ID", changes.id, "the account ID")->required();
+  account_set
+      ->add_option("--append-only", changes.append_only,
+                   "on: the account's clients can never delete or overwrite anything")
+      ->check(CLI::IsMember({"on", "off"}));
+  account_set->add_option("--quota", changes.quota, "storage quota in bytes (0 = none)");
+  account_set
+      ->add_option("--assign", changes.assign, "PRIMARY:PORT,ALTERNATE:PORT for this account")
+      ->delimiter(',')
+      ->expected(2);
 
   auto* serve_cmd = app.add_subcommand("serve", "serve the registration and storage roles");
   add_data(serve_cmd);
@@ -168,6 +221,7 @@ int run(int argc, char** argv) {
     if (*fingerprint) return cmd_fingerprint(dir);
     if (*invite) return cmd_invite(dir);
     if (*accounts) return cmd_accounts(dir, json);
+    if (*account_set) return cmd_account_set(dir, changes);
 
     ServeOptions options;
     options.data_dir = dir;
