@@ -5,6 +5,7 @@ set -Eeuo pipefail
 
 : "${OFFSITE_BIN:?run through ctest, or set OFFSITE_BIN}"
 : "${TESTS_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+export TESTS_DIR
 
 TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/offsite-it-$TEST_NAME.XXXXXX")
