@@ -43,20 +43,22 @@ Account load_account(const GlobalOptions& options) {
                             *account.config.account_id),
                 "put the matching credentials file in place, or register again");
   account.credentials = std::move(*credentials);
+  account.transport = transport_settings(options.transport, account.config.transport);
   return account;
 }
 
-LinkOptions link_options(const ClientConfig& config, std::vector<transport::Endpoint> servers) {
+LinkOptions link_options(const ClientConfig& config, const TransportSettings& transport,
+                         std::vector<transport::Endpoint> servers) {
   LinkOptions options;
   options.servers = std::move(servers);
   options.subnets = config.subnets;
-  options.connector = make_connector(config.fingerprint, config.transport);
+  options.connector = make_connector(config.fingerprint, transport);
   return options;
 }
 
 std::unique_ptr<RemoteStore> open_account_store(const Account& account, Terminal& terminal) {
   RemoteStoreOptions options;
-  options.link = link_options(account.config, account.config.storage->both());
+  options.link = link_options(account.config, account.transport, account.config.storage->both());
   options.account_id = account.credentials.account_id;
   options.secret = account.credentials.secret;
   options.notice = [&terminal](const std::string& text) {

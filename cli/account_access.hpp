@@ -10,6 +10,7 @@
 #include "cli/global_options.hpp"
 #include "cli/remote_store.hpp"
 #include "cli/terminal.hpp"
+#include "cli/transport_settings.hpp"
 
 namespace offsite::cli {
 
@@ -17,14 +18,17 @@ struct Account {
   std::filesystem::path dir; // the config directory
   ClientConfig config;
   Credentials credentials;
+  TransportSettings transport; // flags > environment > config.json, password resolved
 };
 
-// The registered account, or Error(config) saying how to register.
+// The registered account, or Error(config) saying how to register. Resolves
+// the transport settings too (this may ask for the proxy password).
 Account load_account(const GlobalOptions& options);
 
-// LinkOptions for `servers` under `config` (subnets, pinned identity,
-// transport settings).
-LinkOptions link_options(const ClientConfig& config, std::vector<transport::Endpoint> servers);
+// LinkOptions for `servers` under `config` (subnets, pinned identity) and
+// `transport` (the connector stack).
+LinkOptions link_options(const ClientConfig& config, const TransportSettings& transport,
+                         std::vector<transport::Endpoint> servers);
 
 // A store on the account's storage pair; not yet connected.
 std::unique_ptr<RemoteStore> open_account_store(const Account& account, Terminal& terminal);

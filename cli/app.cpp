@@ -9,6 +9,7 @@
 #include "cli/global_options.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/terminal.hpp"
+#include "cli/transport_settings.hpp"
 #include "core/error.hpp"
 
 namespace offsite::cli {
@@ -31,6 +32,23 @@ void register_global_options(CLI::App& app, GlobalOptions& g) {
   app.add_flag("-q,--quiet", g.quiet, "Print only errors");
   app.add_flag("-v,--verbose", g.verbose, "Print more detail (repeat for more)");
   app.add_flag("--no-progress", g.no_progress, "Do not draw a progress line");
+  // How to reach the data centre (cli/transport_settings.hpp weighs these
+  // against the environment and config.json).
+  app.add_option("--proxy", g.transport.proxy,
+                 "Proxy: socks5://[USER@]HOST[:PORT], socks4://, socks4a://, http://, "
+                 "mapped://HOST (with --map), or direct")
+      ->type_name("URL");
+  app.add_option("--map", g.transport.map,
+                 "For mapped://: the firewall port of a data-centre server (repeatable)")
+      ->type_name("SERVER_IP=PORT");
+  app.add_option("--source-ports", g.transport.source_ports,
+                 "Bind the local end of connections into this port range")
+      ->type_name("LOW-HIGH");
+  app.add_flag("--no-proxy", g.transport.no_proxy,
+               "Ignore ALL_PROXY, HTTPS_PROXY and NO_PROXY from the environment");
+  app.add_option("--proxy-password-file", g.transport.proxy_password_file,
+                 "Read the proxy password from a file")
+      ->type_name("FILE");
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -149,6 +167,7 @@ int run(int argc, char** argv) {
   register_snapshots(app, global);
   register_ls(app, global);
   register_version(app, global);
+  register_config(app, global);
   register_cli_spec(app, global);
 
   const bool json = wants_json(argc, argv);
@@ -166,9 +185,13 @@ int run(int argc, char** argv) {
     return report_error(Code::usage, e.what(), hint, json);
   }
 
+  // CLI11 holds its own copies now: hide a proxy password from ps.
+  scrub_argv_password(argc, argv);
+
   install_interrupt_handlers();
   try {
     Terminal terminal(global);
+    if (auto warning = argv_password_warning(global.transport)) terminal.warning(*warning);
     return global.run(terminal);
   } catch (const Error& e) {
     return report_error(e.code(), e.what(), e.hint(), global.json);

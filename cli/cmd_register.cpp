@@ -104,9 +104,10 @@ struct NewAccount {
   ServerPair storage;
 };
 
-NewAccount create_account(ClientConfig& config, const RegisterOptions& flags, Terminal& terminal) {
+NewAccount create_account(ClientConfig& config, const TransportSettings& transport,
+                          const RegisterOptions& flags, Terminal& terminal) {
   std::vector<Attempt> attempts;
-  auto link = open_link(link_options(config, config.registration.both()), 0, attempts);
+  auto link = open_link(link_options(config, transport, config.registration.both()), 0, attempts);
   if (!link) throw_unreachable("the registration servers", attempts);
   if (!attempts.empty())
     terminal.warning(fmt::format("the registration primary failed ({}); used the alternate",
@@ -132,9 +133,10 @@ NewAccount create_account(ClientConfig& config, const RegisterOptions& flags, Te
 }
 
 // Where an --existing account stores its data: its own login tells.
-ServerPair find_storage(ClientConfig& config, const Credentials& credentials) {
+ServerPair find_storage(ClientConfig& config, const TransportSettings& transport,
+                        const Credentials& credentials) {
   RemoteStoreOptions options;
-  options.link = link_options(config, config.registration.both());
+  options.link = link_options(config, transport, config.registration.both());
   options.account_id = credentials.account_id;
   options.secret = credentials.secret;
   nlohmann::json storage;
@@ -159,18 +161,21 @@ int run_register(const GlobalOptions& global, const RegisterOptions& flags, Term
   const auto dir = config_dir(global);
   refuse_if_registered(dir);
   ClientConfig config = config_from_flags(flags);
+  // Transport settings saved before registering ("offsite config set proxy
+  // ...") are kept, and used to reach the registration pair.
+  if (const auto existing = load_config(dir)) config.transport = existing->transport;
 
-  Account account{dir, config, {}};
+  Account account{dir, config, {}, transport_settings(global.transport, config.transport)};
   std::string passphrase;
   if (flags.existing.empty()) {
     passphrase = read_passphrase(global, "New passphrase: ", true);
     if (passphrase.empty())
       throw Error(Code::usage, "the passphrase is empty", "choose a passphrase of some length");
-    auto created = create_account(account.config, flags, terminal);
+    auto created = create_account(account.config, account.transport, flags, terminal);
     account.credentials = created.credentials;
   } else {
     account.credentials = {flags.existing, read_account_secret(flags)};
-    find_storage(account.config, account.credentials);
+    find_storage(account.config, account.transport, account.credentials);
   }
   account.config.account_id = account.credentials.account_id;
   save_credentials(dir, account.credentials);

@@ -15,5 +15,6 @@ void register_restore(CLI::App& app, GlobalOptions& global);
 void register_snapshots(CLI::App& app, GlobalOptions& global);
 void register_ls(CLI::App& app, GlobalOptions& global);
 void register_version(CLI::App& app, GlobalOptions& global);
+void register_config(CLI::App& app, GlobalOptions& global);
 
 } // namespace offsite::cli

@@ -5,10 +5,21 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace offsite::cli {
 
 class Terminal;
+
+// The transport flags as typed; cli/transport_settings.hpp validates them
+// and weighs them against the environment and config.json.
+struct TransportFlags {
+  std::string proxy;               // --proxy URL
+  std::vector<std::string> map;    // --map SERVER_IP[:PORT]=PORT (repeatable)
+  std::string source_ports;        // --source-ports LOW-HIGH
+  bool no_proxy = false;           // --no-proxy: ignore the proxy environment variables
+  std::string proxy_password_file; // --proxy-password-file FILE
+};
 
 struct GlobalOptions {
   std::string config_dir; // "" = $XDG_CONFIG_HOME/offsite
@@ -20,6 +31,7 @@ struct GlobalOptions {
   bool quiet = false;
   int verbose = 0;
   bool no_progress = false;
+  TransportFlags transport;
 
   // Set by the parsed subcommand's callback; main runs it.
   std::function<int(Terminal&)> run;

@@ -4,9 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "transport/tcp_connector.hpp"
-#include "transport/tls.hpp"
-
 namespace offsite::cli {
 
 using transport::Failure;
@@ -125,30 +122,6 @@ std::optional<Link> open_link_to(const LinkOptions& options, std::size_t index,
   } catch (const transport::TransportError& e) {
     attempts.push_back({server, e.failure()});
     return std::nullopt;
-  }
-}
-
-std::shared_ptr<transport::Connector> make_connector(const std::string& fingerprint,
-                                                     const nlohmann::json& transport_settings) {
-  transport::TcpOptions tcp;
-  if (const auto ports = transport_settings.find("source_ports");
-      ports != transport_settings.end() && ports->is_string()) {
-    std::string error;
-    tcp.source_ports = transport::SourcePortRange::parse(ports->get<std::string>(), &error);
-    if (!tcp.source_ports)
-      throw Error(Code::config, fmt::format("source_ports in the configuration: {}", error),
-                  "fix it with \"offsite config\"");
-  }
-  if (fingerprint.empty())
-    throw Error(Code::config, "the data centre's fingerprint is not known",
-                "pass --fingerprint sha256:<hex> (the operator prints it with \"offsited "
-                "fingerprint\")");
-  try {
-    return std::make_shared<transport::TlsConnector>(std::make_shared<transport::TcpConnector>(tcp),
-                                                     transport::TlsClientConfig{fingerprint, {}});
-  } catch (const transport::TransportError& e) {
-    throw Error(Code::config, fmt::format("the data centre's fingerprint: {}", e.failure().detail),
-                "a fingerprint looks like sha256: followed by 64 hex digits");
   }
 }
 

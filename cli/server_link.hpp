@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/transport_settings.hpp" // make_connector: the connector stack
 #include "core/error.hpp"
 #include "transport/connector.hpp"
 #include "transport/endpoint.hpp"
@@ -50,11 +51,6 @@ std::optional<Link> open_link(const LinkOptions& options, std::size_t first,
 // The same for servers[index] alone.
 std::optional<Link> open_link_to(const LinkOptions& options, std::size_t index,
                                  std::vector<Attempt>& attempts);
-
-// The connector stack the configuration asks for: TLS pinned to
-// `fingerprint`, over direct TCP (proxies arrive with the transport issue).
-std::shared_ptr<transport::Connector> make_connector(const std::string& fingerprint,
-                                                     const nlohmann::json& transport_settings);
 
 // Error(no_server) listing every attempt, with a hint chosen from the most
 // telling failure (TLS interception before a timeout before a refusal).

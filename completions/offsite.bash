@@ -4,14 +4,14 @@ _offsite() {
     local cur prev words cword
     _init_completion || return
 
-    local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --version -h --help"
-    local commands="register init backup restore snapshots ls version"
+    local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
+    local commands="register init backup restore snapshots ls version config"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --config-dir | --cache-dir | -r | --repo | --password-file | --password-command) ((i++)) ;;
+            --config-dir | --cache-dir | -r | --repo | --password-file | --password-command | --proxy | --map | --source-ports | --proxy-password-file) ((i++)) ;;
             -*) ;;
             *) command=${words[i]}; break ;;
         esac
@@ -20,12 +20,17 @@ _offsite() {
     case $prev in
         --config-dir | --cache-dir | -r | --repo | -t | --target)
             _filedir -d; return ;;
-        --password-file | --exclude-file | --secret-file)
+        --password-file | --exclude-file | --secret-file | --proxy-password-file)
             _filedir; return ;;
         --password-command)
             COMPREPLY=($(compgen -c -- "$cur")); return ;;
         --overwrite)
             COMPREPLY=($(compgen -W "always if-changed never" -- "$cur")); return ;;
+        --proxy)
+            compopt -o nospace 2>/dev/null
+            COMPREPLY=($(compgen -W "socks5:// socks5h:// socks4:// socks4a:// http:// mapped:// direct" -- "$cur")); return ;;
+        --map | --source-ports)
+            return ;;
         --registration | --subnet | --fingerprint | --code | --existing | --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
             return ;;
     esac
@@ -40,6 +45,18 @@ _offsite() {
         snapshots) opts="--host --tag --path --latest" ;;
         ls) opts="-l --long" ;;
         version) opts="" ;;
+        config)
+            # offsite config show|set|unset, then keys for set and unset.
+            local action="" j
+            for ((j = i + 1; j < cword; j++)); do
+                [[ ${words[j]} != -* ]] && { action=${words[j]}; break; }
+            done
+            if [[ -z $action ]]; then
+                COMPREPLY=($(compgen -W "show set unset" -- "$cur"))
+            elif [[ $action == set || $action == unset ]]; then
+                COMPREPLY=($(compgen -W "proxy map source_ports no_proxy proxy_password_file fingerprint subnets registration" -- "$cur"))
+            fi
+            return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts -h --help" -- "$cur"))

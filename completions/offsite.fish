@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls version
+set -l commands register init backup restore snapshots ls version config
 complete -c offsite -f
 
 # Global options
@@ -13,6 +13,11 @@ complete -c offsite -l json -d 'Print JSON on stdout'
 complete -c offsite -s q -l quiet -d 'Print only errors'
 complete -c offsite -s v -l verbose -d 'Print more detail'
 complete -c offsite -l no-progress -d 'Do not draw a progress line'
+complete -c offsite -l proxy -r -a 'socks5:// socks5h:// socks4:// socks4a:// http:// mapped:// direct' -d 'Proxy URL'
+complete -c offsite -l map -r -d 'For mapped://: SERVER_IP=PORT (repeatable)'
+complete -c offsite -l source-ports -r -d 'Bind local ports into LOW-HIGH'
+complete -c offsite -l no-proxy -d 'Ignore ALL_PROXY, HTTPS_PROXY and NO_PROXY'
+complete -c offsite -l proxy-password-file -r -F -d 'Read the proxy password from a file'
 complete -c offsite -l version -d 'Print the version'
 complete -c offsite -s h -l help -d 'Show help'
 
@@ -24,6 +29,7 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a restore -d
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a snapshots -d 'List snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List the files in a snapshot'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a config -d 'Show or change the configuration'
 
 # register
 complete -c offsite -n '__fish_seen_subcommand_from register' -l registration -r -d 'Registration pair IP:PORT,IP:PORT'
@@ -62,3 +68,10 @@ complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l latest -r -d '
 
 # ls
 complete -c offsite -n '__fish_seen_subcommand_from ls' -s l -l long -d 'Long format'
+
+# config
+set -l config_keys proxy map source_ports no_proxy proxy_password_file fingerprint subnets registration
+complete -c offsite -n '__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from show set unset' -a show -d 'Print the configuration'
+complete -c offsite -n '__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from show set unset' -a set -d 'Set keys: KEY VALUE...'
+complete -c offsite -n '__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from show set unset' -a unset -d 'Remove keys'
+complete -c offsite -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from set unset' -a "$config_keys" -d 'Configuration key'
