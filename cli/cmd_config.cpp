@@ -226,7 +226,8 @@ json effective_json(const GlobalOptions& global, const ClientConfig& config) {
 
 std::string text_of(const json& value) {
   if (value.is_null()) return "(none)";
-  if (value.is_string()) return printable(value.get<std::string>());
+  if (value.is_string())
+    return value.get<std::string>().empty() ? "(none)" : printable(value.get<std::string>());
   if (value.is_array()) {
     std::string text;
     for (const auto& item : value)
