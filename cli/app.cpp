@@ -166,6 +166,8 @@ int run(int argc, char** argv) {
   register_restore(app, global);
   register_snapshots(app, global);
   register_ls(app, global);
+  register_test_connection(app, global);
+  register_firewall_rules(app, global);
   register_version(app, global);
   register_config(app, global);
   register_cli_spec(app, global);

@@ -15,6 +15,8 @@ void register_restore(CLI::App& app, GlobalOptions& global);
 void register_snapshots(CLI::App& app, GlobalOptions& global);
 void register_ls(CLI::App& app, GlobalOptions& global);
 void register_version(CLI::App& app, GlobalOptions& global);
+void register_test_connection(CLI::App& app, GlobalOptions& global);
+void register_firewall_rules(CLI::App& app, GlobalOptions& global);
 void register_config(CLI::App& app, GlobalOptions& global);
 
 } // namespace offsite::cli

@@ -58,28 +58,46 @@ int rank(FailureKind kind) {
   }
 }
 
-std::string hint_for(FailureKind kind) {
-  switch (kind) {
-  case FailureKind::outside_subnets:
-    return "check the addresses and subnets in the configuration (offsite config), or register "
-           "again with the right --subnet";
-  case FailureKind::tls_intercepted:
-    return "something between you and the data centre presents a certificate that is not the "
-           "pinned identity: a TLS-inspecting proxy (ask for an exception for port 16384), or a "
-           "wrong --fingerprint";
-  case FailureKind::tls_untrusted:
-    return "the server's certificate does not match its address; check the configured servers";
-  case FailureKind::timeout:
-    return "no answer at all usually means a packet filter drops TCP to port 16384: run "
-           "\"offsite test-connection\" and \"offsite firewall-rules\"";
-  case FailureKind::refused:
-    return "nothing accepts connections there: the server may be down, or a firewall rejects "
-           "the connection; run \"offsite test-connection\"";
-  default: return "run \"offsite test-connection\" for a step-by-step diagnosis";
-  }
-}
-
 } // namespace
+
+std::string failure_advice(FailureKind kind) {
+  switch (kind) {
+  case FailureKind::timeout:
+    return "no answer at all: a packet filter probably drops outbound TCP to port 16384; run "
+           "\"offsite firewall-rules\" and give the rules to the firewall's administrator";
+  case FailureKind::refused:
+    return "the connection was actively refused: the server may be down, or a firewall rejects "
+           "port 16384";
+  case FailureKind::unreachable:
+    return "no route to the server: check this machine's network and default gateway";
+  case FailureKind::reset:
+    return "the connection was cut: a firewall or proxy may end connections it does not like";
+  case FailureKind::name_resolution:
+    return "the proxy's host name does not resolve: check its spelling and the DNS";
+  case FailureKind::proxy_unreachable:
+    return "the proxy itself cannot be reached: check its address and port (--proxy, ALL_PROXY)";
+  case FailureKind::proxy_denied:
+    return "the proxy refused this destination: its rules must allow TCP port 16384 to the "
+           "data centre's subnets (see \"offsite firewall-rules\")";
+  case FailureKind::proxy_auth:
+    return "the proxy needs credentials, or refused ours: give the user in the proxy URL and "
+           "the password with OFFSITE_PROXY_PASSWORD or --proxy-password-file";
+  case FailureKind::tls_intercepted:
+    return "something on the way presents its own certificate: a TLS-inspecting proxy or "
+           "firewall; ask its administrator to exempt the data centre's subnets from inspection "
+           "(or check --fingerprint)";
+  case FailureKind::tls_untrusted:
+    return "the server's certificate does not name this address: check the configured servers";
+  case FailureKind::protocol:
+    return "something answered that is not an offsite server (a proxy's error page, another "
+           "service on the port)";
+  case FailureKind::outside_subnets:
+    return "this address is outside the data centre's subnets; check the configuration "
+           "(offsite config show)";
+  case FailureKind::other: break;
+  }
+  return "see the detail above";
+}
 
 std::string sanitize_server_text(std::string_view text) {
   std::string out;
@@ -137,7 +155,9 @@ void throw_unreachable(std::string_view what, const std::vector<Attempt>& attemp
   if (!telling) throw Error(Code::config, fmt::format("no servers are configured for {}", what));
   const Code code =
       telling->failure.kind == FailureKind::outside_subnets ? Code::config : Code::no_server;
-  throw Error(code, message, hint_for(telling->failure.kind));
+  std::string hint = failure_advice(telling->failure.kind);
+  if (code == Code::no_server) hint += "; \"offsite test-connection\" shows each step";
+  throw Error(code, message, hint);
 }
 
 void throw_reply_error(const Frame& reply, std::string_view what) {

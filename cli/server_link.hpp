@@ -60,6 +60,10 @@ std::optional<Link> open_link_to(const LinkOptions& options, std::size_t index,
 // operation ("upload data/ab/...").
 [[noreturn]] void throw_reply_error(const transport::Frame& reply, std::string_view what);
 
+// What to do about a failure of this kind, in plain words (the hint of
+// every "cannot reach" error, and test-connection's advice).
+std::string failure_advice(transport::FailureKind kind);
+
 // Server text is untrusted: non-printable bytes as \xNN, clipped.
 std::string sanitize_server_text(std::string_view text);
 

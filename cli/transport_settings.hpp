@@ -48,6 +48,7 @@
 #include "cli/global_options.hpp"
 #include "transport/connector.hpp"
 #include "transport/endpoint.hpp"
+#include "transport/proxy_connector.hpp"
 #include "transport/tcp_connector.hpp"
 
 namespace offsite::cli {
@@ -170,6 +171,12 @@ std::shared_ptr<transport::Connector> make_connector(const std::string& fingerpr
 // environment); the password comes from its usual sources.
 std::shared_ptr<transport::Connector> make_connector(const std::string& fingerprint,
                                                      const nlohmann::json& config_transport);
+
+// The proxy layer alone (over its own TCP connector), for test-connection's
+// step-by-step probe; nullptr when the settings say direct.
+std::shared_ptr<transport::ProxyConnector> make_proxy_layer(const TransportSettings& settings);
+// True when `server` is reached directly: no proxy, or NO_PROXY matches it.
+bool bypasses_proxy(const TransportSettings& settings, const transport::Endpoint& server);
 
 // A warning when --proxy carries a password (argv is visible to every user
 // of the machine); nullopt otherwise.

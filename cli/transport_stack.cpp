@@ -27,9 +27,9 @@ std::optional<transport::ProxyCredentials> credentials(const ProxyUrl& url) {
   return transport::ProxyCredentials{*url.username, url.password.value_or("")};
 }
 
-std::shared_ptr<transport::Connector> proxy_layer(const TransportSettings& settings,
-                                                  std::shared_ptr<transport::Connector> inner,
-                                                  std::string& layers) {
+std::shared_ptr<transport::ProxyConnector> proxy_layer(const TransportSettings& settings,
+                                                       std::shared_ptr<transport::Connector> inner,
+                                                       std::string& layers) {
   const ProxyUrl& url = *settings.proxy;
   switch (url.kind) {
   case ProxyKind::socks5:
@@ -57,6 +57,20 @@ std::shared_ptr<transport::Connector> proxy_layer(const TransportSettings& setti
 }
 
 } // namespace
+
+std::shared_ptr<transport::ProxyConnector> make_proxy_layer(const TransportSettings& settings) {
+  if (!settings.proxy) return nullptr;
+  std::string layers;
+  return proxy_layer(
+      settings,
+      std::make_shared<transport::TcpConnector>(transport::TcpOptions{true, settings.source_ports}),
+      layers);
+}
+
+bool bypasses_proxy(const TransportSettings& settings, const transport::Endpoint& server) {
+  if (!settings.proxy) return true;
+  return transport::RoutingConnector(nullptr, nullptr, settings.no_proxy).bypasses(server);
+}
 
 ConnectorStack build_connector_stack(const std::string& fingerprint,
                                      const TransportSettings& settings) {
