@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
-    local commands="register init backup restore snapshots ls version config"
+    local commands="register init backup restore snapshots ls version test-connection firewall-rules config"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -26,6 +26,10 @@ _offsite() {
             COMPREPLY=($(compgen -c -- "$cur")); return ;;
         --overwrite)
             COMPREPLY=($(compgen -W "always if-changed never" -- "$cur")); return ;;
+        --format)
+            COMPREPLY=($(compgen -W "text json iptables nftables pf ufw firewalld windows cisco" -- "$cur")); return ;;
+        --timeout)
+            return ;;
         --proxy)
             compopt -o nospace 2>/dev/null
             COMPREPLY=($(compgen -W "socks5:// socks5h:// socks4:// socks4a:// http:// mapped:// direct" -- "$cur")); return ;;
@@ -44,6 +48,8 @@ _offsite() {
         restore) opts="-t --target -i --include -e --exclude --verify --overwrite" ;;
         snapshots) opts="--host --tag --path --latest" ;;
         ls) opts="-l --long" ;;
+        test-connection) opts="--detect --save --timeout" ;;
+        firewall-rules) opts="--format --inbound" ;;
         version) opts="" ;;
         config)
             # offsite config show|set|unset, then keys for set and unset.

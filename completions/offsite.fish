@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls version config
+set -l commands register init backup restore snapshots ls version config test-connection firewall-rules
 complete -c offsite -f
 
 # Global options
@@ -28,6 +28,8 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a backup -d 
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a restore -d 'Restore a snapshot'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a snapshots -d 'List snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List the files in a snapshot'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a test-connection -d 'Check every server step by step'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a firewall-rules -d 'Print what a firewall must allow'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a config -d 'Show or change the configuration'
 
@@ -75,3 +77,12 @@ complete -c offsite -n '__fish_seen_subcommand_from config; and not __fish_seen_
 complete -c offsite -n '__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from show set unset' -a set -d 'Set keys: KEY VALUE...'
 complete -c offsite -n '__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from show set unset' -a unset -d 'Remove keys'
 complete -c offsite -n '__fish_seen_subcommand_from config; and __fish_seen_subcommand_from set unset' -a "$config_keys" -d 'Configuration key'
+
+# test-connection
+complete -c offsite -n '__fish_seen_subcommand_from test-connection' -l detect -d 'Try direct, then the proxies found'
+complete -c offsite -n '__fish_seen_subcommand_from test-connection' -l save -d 'With --detect: keep the path that works'
+complete -c offsite -n '__fish_seen_subcommand_from test-connection' -l timeout -r -d 'Seconds per step'
+
+# firewall-rules
+complete -c offsite -n '__fish_seen_subcommand_from firewall-rules' -l format -r -a 'text json iptables nftables pf ufw firewalld windows cisco' -d 'Output format'
+complete -c offsite -n '__fish_seen_subcommand_from firewall-rules' -l inbound -d 'Also allow return traffic'

@@ -55,4 +55,11 @@ result=$(bash -c '
   _offsite offsite ba offsite
   printf "%s\n" "${COMPREPLY[@]}"' _ "$src")
 [[ $result == backup ]] || fail "bash completion of 'offsite ba' gave: $result"
+result=$(bash -c '
+  source /usr/share/bash-completion/bash_completion
+  source "$1/completions/offsite.bash"
+  COMP_WORDS=(offsite fi); COMP_CWORD=1; COMP_LINE="offsite fi"; COMP_POINT=${#COMP_LINE}
+  _offsite offsite fi offsite
+  printf "%s\n" "${COMPREPLY[@]}"' _ "$src")
+[[ $result == firewall-rules ]] || fail "bash completion of 'offsite fi' gave: $result"
 echo ok
