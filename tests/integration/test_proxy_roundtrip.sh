@@ -61,6 +61,15 @@ start_forward 21088 "$ALTERNATE"
 round mapped 'socat-21087 socat-21088' --proxy mapped://127.0.0.1 --map 127.239.112.81=21087 \
   --map 127.239.113.81=21088
 
+# Failover works through a proxy too: the primary dies, the client goes on
+# to the alternate through the same proxy and says so.
+start_microsocks 21089
+kill_server primary KILL
+offsite --config-dir "$WORK/socks5/config" --proxy socks5://127.0.0.1:21089 snapshots \
+  >"$WORK/failover.out" 2>&1 || fail "no failover through the proxy: $(cat "$WORK/failover.out")"
+grep -q "continuing on the alternate" "$WORK/failover.out" ||
+  fail "no failover notice through the proxy: $(cat "$WORK/failover.out")"
+
 # The password never reached a file, the JSON or the process list.
 grep -rqaF 's3cret' "$WORK"/*/config "$DC" && fail "a proxy password was written to disk"
 echo OK
