@@ -103,18 +103,21 @@ std::string run_probes(const Loaded& loaded, const TransportSettings& settings,
   return overall_result(probes);
 }
 
-// The paths --detect tries, in order: direct, then each proxy it can find
-// (the text as found, so that a password inside an environment URL works).
+// The paths --detect tries, in order: direct, then each proxy it can find:
+// --proxy, the environment (unless --no-proxy), config.json (the text as
+// found, so that a password inside a URL works).
 struct Candidate {
   std::string origin;
   std::string proxy; // "direct" or a proxy URL
 };
 
-std::vector<Candidate> candidate_paths(const Loaded& loaded) {
+std::vector<Candidate> candidate_paths(const GlobalOptions& global, const Loaded& loaded) {
   std::vector<Candidate> found{{"default", "direct"}};
+  if (!global.transport.proxy.empty()) found.push_back({"--proxy", global.transport.proxy});
   const auto env = process_environment();
-  for (const char* name : {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
-    if (const auto value = env(name)) found.push_back({name, *value});
+  if (!global.transport.no_proxy)
+    for (const char* name : {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
+      if (const auto value = env(name)) found.push_back({name, *value});
   if (const auto it = loaded.config.transport.find("proxy");
       it != loaded.config.transport.end() && it->is_string())
     found.push_back({"config.json", it->get<std::string>()});
@@ -131,7 +134,8 @@ std::vector<Candidate> candidate_paths(const Loaded& loaded) {
 int run_detect(const GlobalOptions& global, const TestConnectionOptions& options,
                Terminal& terminal, const Loaded& loaded) {
   nlohmann::json tried = nlohmann::json::array();
-  for (const auto& [origin, proxy] : candidate_paths(loaded)) {
+  const auto candidates = candidate_paths(global, loaded);
+  for (const auto& [origin, proxy] : candidates) {
     TransportFlags flags = global.transport;
     flags.no_proxy = true; // the candidate decides, not the environment
     flags.proxy = proxy;
@@ -177,6 +181,12 @@ int run_detect(const GlobalOptions& global, const TestConnectionOptions& options
                    {"command", "test-connection"},
                    {"result", "unreachable"},
                    {"tried", tried}});
+  if (candidates.size() == 1) // direct only: there was no proxy to try
+    throw Error(Code::no_server,
+                "no path to the data centre works: direct connections fail, and no proxy was found "
+                "(none given with --proxy, in HTTPS_PROXY or ALL_PROXY, or in config.json)",
+                "if this network has a proxy, run again with --proxy URL; otherwise "
+                "\"offsite firewall-rules\" prints what the firewall must allow");
   throw Error(
       Code::no_server, "no path to the data centre works: direct and every proxy found failed",
       "see the steps above; \"offsite firewall-rules\" prints what the firewall must allow");
@@ -211,7 +221,7 @@ void register_test_connection(CLI::App& app, GlobalOptions& global) {
       "test-connection", "Check every data-centre server step by step, and say what blocks it");
   auto options = std::make_shared<TestConnectionOptions>();
   sub->add_flag("--detect", options->detect,
-                "try direct, then each proxy found in the environment and the configuration");
+                "try direct, then each proxy found: --proxy, the environment, the configuration");
   sub->add_flag("--save", options->save, "with --detect: keep the path that works")
       ->needs(sub->get_option("--detect"));
   sub->add_option("--timeout", options->timeout_seconds, "seconds allowed per step (default 10)")
