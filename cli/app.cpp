@@ -1,4 +1,5 @@
 #include "cli/app.hpp"
+#include "cli/text.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -49,22 +50,6 @@ void register_global_options(CLI::App& app, GlobalOptions& g) {
   app.add_option("--proxy-password-file", g.transport.proxy_password_file,
                  "Read the proxy password from a file")
       ->type_name("FILE");
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // "did you mean ...?" for a mistyped subcommand (ninja does this for tools).

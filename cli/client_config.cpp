@@ -1,4 +1,5 @@
 #include "cli/client_config.hpp"
+#include "cli/text.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -31,13 +32,6 @@ constexpr std::size_t k_max_file_size = std::size_t{1} << 20;
 constexpr std::size_t k_max_map_subnets = 64;
 
 // --- text helpers ------------------------------------------------------------
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 std::vector<std::string_view> split_any(std::string_view text, std::string_view separators) {
   std::vector<std::string_view> parts;
@@ -80,22 +74,6 @@ bool is_valid_account_id(std::string_view id) {
 
 bool is_valid_secret(std::string_view secret) {
   return !secret.empty() && secret.size() <= 1024 && is_printable(secret);
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // A JSON integer >= 0, whether nlohmann stored it signed (built in C++) or

@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/paths.hpp"
 #include "cli/terminal.hpp"
+#include "cli/text.hpp"
 #include "cli/transport_settings.hpp"
 #include "core/error.hpp"
 
@@ -40,22 +41,6 @@ std::vector<std::string_view> all_keys() {
   std::vector<std::string_view> keys(std::begin(k_data_centre_keys), std::end(k_data_centre_keys));
   keys.insert(keys.end(), std::begin(k_transport_keys), std::end(k_transport_keys));
   return keys;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // "source-ports" (the flag's spelling) is source_ports.

@@ -162,6 +162,11 @@ int run_detect(const GlobalOptions& global, const TestConnectionOptions& options
       save_config(loaded.dir, config);
       saved = true;
     }
+    // The password is never saved; an unattended run must find it elsewhere.
+    if (saved && settings.proxy && settings.proxy->wants_password())
+      terminal.warning("the proxy password was not saved: give it to later runs with "
+                       "OFFSITE_PROXY_PASSWORD, --proxy-password-file FILE, or \"offsite config "
+                       "set proxy_password_file FILE\"");
     if (terminal.json()) {
       terminal.emit({{"type", "summary"},
                      {"command", "test-connection"},

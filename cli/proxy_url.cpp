@@ -10,6 +10,7 @@
 
 #include "cli/client_config.hpp"
 #include "cli/terminal.hpp"
+#include "cli/text.hpp"
 #include "cli/transport_settings.hpp"
 
 namespace offsite::cli {
@@ -49,13 +50,6 @@ std::string_view label(ProxyKind kind) {
   case ProxyKind::mapped: return "mapped firewall";
   }
   return "proxy";
-}
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
 }
 
 std::vector<std::string_view> split_any(std::string_view text, std::string_view separators) {
