@@ -44,4 +44,22 @@ restart_pair --registration-pair 127.239.112.66:16384,127.239.113.66:16384 "${su
 offsite "${client[@]}" snapshots >/dev/null
 [[ $(config_value subnets) == *127.239.114.0/24* ]] ||
   fail "the announced subnet was not saved: $(config_value subnets)"
+# The operator moves the account to another storage pair: the client learns
+# it at its next login, saves it, and uses it once the old pair is gone.
+account=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["account_id"])' \
+  "$WORK/cfg/credentials.json")
+"$OFFSITED_BIN" account set --data "$DC" "$account" \
+  --assign 127.239.112.66:16384,127.239.113.66:16384 >/dev/null
+start_offsited new-primary "$DC" 127.239.112.66:16384 --registration-pair \
+  127.239.112.66:16384,127.239.113.66:16384 "${subnets[@]}" --subnet 127.239.114.0/24
+start_offsited new-alternate "$DC" 127.239.113.66:16384 --registration-pair \
+  127.239.112.66:16384,127.239.113.66:16384 "${subnets[@]}" --subnet 127.239.114.0/24
+offsite "${client[@]}" snapshots >/dev/null
+[[ $(config_value storage) == '["127.239.112.66:16384", "127.239.113.66:16384"]' ]] ||
+  fail "the new storage pair was not saved: $(config_value storage)"
+kill_server primary
+kill_server alternate
+offsite "${client[@]}" restore latest --target "$WORK/restore" >/dev/null ||
+  fail "restore from the new pair failed"
+cmp "$WORK/data/file" "$WORK/restore$WORK/data/file"
 echo OK
