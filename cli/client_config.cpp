@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.hpp"
 #include "core/bytes.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
@@ -162,14 +163,6 @@ std::optional<std::vector<Cidr>> parse_subnet_list(std::string_view text, std::s
   throw Error(code, fmt::format("{}: {}", what, std::strerror(error)));
 }
 
-void fsync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) fail_io(fmt::format("cannot open {}", dir.string()));
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) fail_io(fmt::format("cannot fsync {}", dir.string()));
-}
-
 // Creates `dir` and its missing parents 0700 (XDG base directory spec),
 // leaving the modes of existing directories alone.
 void ensure_directory(const fs::path& dir) {
@@ -183,41 +176,7 @@ void ensure_directory(const fs::path& dir) {
   }
   // The umask may have narrowed 0700 further than is useful.
   if (::chmod(dir.c_str(), 0700) != 0) fail_io(fmt::format("cannot chmod {}", dir.string()));
-  fsync_directory(parent);
-}
-
-// Same approach as the server's identity store: a reader sees the old file
-// or the new one, never half of either, even after a crash.
-void write_file_atomically(const fs::path& path, std::string_view content, mode_t mode) {
-  const fs::path temp = path.parent_path() / fmt::format(".{}.tmp-{}", path.filename().string(),
-                                                         to_hex(core::crypto::random_bytes(6)));
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) fail_io(fmt::format("cannot create {}", temp.string()));
-  auto abandon = [&](const std::string& what) {
-    const int error = errno;
-    ::close(fd);
-    ::unlink(temp.c_str());
-    errno = error;
-    fail_io(what);
-  };
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) abandon(fmt::format("cannot write {}", temp.string()));
-    done += static_cast<std::size_t>(n);
-  }
-  // The umask may have narrowed the mode; files holding secrets need exactly `mode`.
-  if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0)
-    abandon(fmt::format("cannot write {}", temp.string()));
-  ::close(fd);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    errno = error;
-    fail_io(fmt::format("cannot rename {} to {}", temp.string(), path.string()));
-  }
-  fsync_directory(path.parent_path());
+  core::fsync_directory(parent);
 }
 
 struct FileText {
@@ -559,7 +518,7 @@ void save_config(const fs::path& dir, const ClientConfig& config) {
   // transport is kept verbatim; replace rather than throw on invalid UTF-8.
   const std::string text =
       config_to_json(config).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-  write_file_atomically(config_file(dir), text, 0600);
+  core::write_file_atomically(config_file(dir), text, 0600);
 }
 
 std::optional<Credentials> load_credentials(const fs::path& dir) {
@@ -605,7 +564,7 @@ void save_credentials(const fs::path& dir, const Credentials& credentials) {
                 "this is a bug or a misbehaving server; nothing was saved");
   ensure_directory(dir);
   const json doc = {{"account_id", credentials.account_id}, {"secret", credentials.secret}};
-  write_file_atomically(credentials_file(dir), doc.dump(2) + "\n", 0600);
+  core::write_file_atomically(credentials_file(dir), doc.dump(2) + "\n", 0600);
 }
 
 // --- public: network map ---------------------------------------------------------

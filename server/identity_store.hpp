@@ -26,8 +26,4 @@ InitResult init_identity(const std::filesystem::path& data_dir);
 // The identity, or nullopt when `offsited init` has not run on DIR.
 std::optional<transport::CaIdentity> load_identity(const std::filesystem::path& data_dir);
 
-// Writes `content` to `path` atomically with permissions `mode`.
-void write_file_atomically(const std::filesystem::path& path, std::string_view content,
-                           unsigned mode);
-
 } // namespace offsite::server
