@@ -69,14 +69,9 @@ ServerProbe probe_server(const ProbeOptions& options, std::string role, const En
   const bool via_proxy = proxy && !bypasses_proxy(settings, server);
   probe.path = via_proxy ? proxy->describe() : "direct";
 
-  const bool inside =
-      std::any_of(config.subnets.begin(), config.subnets.end(),
-                  [&](const transport::Cidr& c) { return c.contains(server.host); });
   if (!step(probe, "address check", [&]() -> std::string {
-        if (!inside)
-          throw transport::TransportError(
-              FailureKind::outside_subnets, "address check",
-              fmt::format("{} is outside the known subnets", server.to_string()));
+        if (const auto outside = outside_subnets({server}, config.subnets))
+          throw transport::TransportError(FailureKind::outside_subnets, "address check", *outside);
         return "inside the data centre's subnets";
       }))
     return probe;
@@ -133,12 +128,8 @@ ServerProbe probe_server(const ProbeOptions& options, std::string role, const En
 
   auto pipeline = std::make_shared<transport::FramePipeline>(std::move(tls));
   if (!step(probe, "hello", [&]() -> std::string {
-        const auto reply = pipeline->call(transport::Op::hello,
-                                          {{"client", "offsite test-connection"}, {"protocol", 1}});
-        if (reply.op != transport::Op::reply_ok || reply.header.value("protocol", 0) != 1)
-          throw transport::TransportError(FailureKind::protocol, "hello",
-                                          "the server does not speak offsite protocol 1");
-        return sanitize_server_text(reply.header.value("server", std::string("offsited")));
+        const auto hello = say_hello(*pipeline);
+        return sanitize_server_text(hello.value("server", std::string("offsited")));
       }))
     return probe;
 

@@ -26,22 +26,6 @@ std::string subnet_list(const std::vector<transport::Cidr>& subnets) {
   return out.empty() ? "(none)" : out;
 }
 
-// hello: the server names its protocol version and sends its network map.
-nlohmann::json say_hello(transport::FramePipeline& pipeline) {
-  const Frame reply = pipeline.call(
-      Op::hello, {{"client", fmt::format("offsite/{}", OFFSITE_VERSION)}, {"protocol", 1}});
-  if (reply.op != Op::reply_ok)
-    throw transport::TransportError(
-        FailureKind::protocol, "hello",
-        fmt::format("the server refused hello: {}",
-                    sanitize_server_text(transport::error_of(reply).message)));
-  const auto protocol = reply.header.find("protocol");
-  if (protocol == reply.header.end() || !protocol->is_number_unsigned() || *protocol != 1)
-    throw transport::TransportError(FailureKind::protocol, "hello",
-                                    "the server does not speak protocol version 1");
-  return reply.header;
-}
-
 // Most telling first: what the user must act on beats what may be transient.
 int rank(FailureKind kind) {
   switch (kind) {
@@ -59,6 +43,21 @@ int rank(FailureKind kind) {
 }
 
 } // namespace
+
+nlohmann::json say_hello(transport::FramePipeline& pipeline) {
+  const Frame reply = pipeline.call(
+      Op::hello, {{"client", fmt::format("offsite/{}", OFFSITE_VERSION)}, {"protocol", 1}});
+  if (reply.op != Op::reply_ok)
+    throw transport::TransportError(
+        FailureKind::protocol, "hello",
+        fmt::format("the server refused hello: {}",
+                    sanitize_server_text(transport::error_of(reply).message)));
+  const auto protocol = reply.header.find("protocol");
+  if (protocol == reply.header.end() || !protocol->is_number_unsigned() || *protocol != 1)
+    throw transport::TransportError(FailureKind::protocol, "hello",
+                                    "the server does not speak protocol version 1");
+  return reply.header;
+}
 
 std::string failure_advice(FailureKind kind) {
   switch (kind) {

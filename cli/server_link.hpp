@@ -60,6 +60,11 @@ std::optional<Link> open_link_to(const LinkOptions& options, std::size_t index,
 // operation ("upload data/ab/...").
 [[noreturn]] void throw_reply_error(const transport::Frame& reply, std::string_view what);
 
+// The hello exchange on a new connection: the server's reply header (its
+// name, protocol version and network map). TransportError (protocol) when
+// the server refuses it or does not speak protocol 1.
+nlohmann::json say_hello(transport::FramePipeline& pipeline);
+
 // What to do about a failure of this kind, in plain words (the hint of
 // every "cannot reach" error, and test-connection's advice).
 std::string failure_advice(transport::FailureKind kind);

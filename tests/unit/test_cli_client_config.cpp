@@ -10,6 +10,7 @@
 
 #include "cli/client_config.hpp"
 #include "core/error.hpp"
+#include "tests/unit/scoped_env.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using nlohmann::json;
@@ -27,30 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Sets (or unsets, with nullopt) an environment variable for one scope and
-// restores what was there before.
-class ScopedEnv {
-public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : m_name(name) {
-    if (const char* old = std::getenv(name)) m_old = old;
-    if (value)
-      ::setenv(name, value->c_str(), 1);
-    else
-      ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (m_old)
-      ::setenv(m_name, m_old->c_str(), 1);
-    else
-      ::unsetenv(m_name);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-  const char* m_name;
-  std::optional<std::string> m_old;
-};
+using offsite::test::ScopedEnv;
 
 // None of the overrides: what a fresh shell without OFFSITE_* sees.
 struct CleanEnv {

@@ -21,6 +21,7 @@
 #include "cli/client_config.hpp"
 #include "cli/transport_settings.hpp"
 #include "core/error.hpp"
+#include "tests/unit/scoped_env.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "tests/unit/test_transport_helpers.hpp"
 #include "transport/tls.hpp"
@@ -131,29 +132,7 @@ template <class F> std::string capture_stdout(F body) {
   return read(path);
 }
 
-// Sets (or unsets, with nullopt) an environment variable for one scope.
-class ScopedEnv {
-public:
-  ScopedEnv(const char* name, const std::optional<std::string>& value) : m_name(name) {
-    if (const char* old = std::getenv(name)) m_old = old;
-    if (value)
-      ::setenv(name, value->c_str(), 1);
-    else
-      ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (m_old)
-      ::setenv(m_name, m_old->c_str(), 1);
-    else
-      ::unsetenv(m_name);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-  const char* m_name;
-  std::optional<std::string> m_old;
-};
+using offsite::test::ScopedEnv;
 
 } // namespace
 

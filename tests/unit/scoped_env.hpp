@@ -1,0 +1,34 @@
+#pragma once
+// Sets (or unsets, with nullopt) an environment variable for one scope and
+// restores what was there before, so tests of environment overrides leave
+// the process as they found it.
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+namespace offsite::test {
+
+class ScopedEnv {
+public:
+  ScopedEnv(const char* name, const std::optional<std::string>& value) : m_name(name) {
+    if (const char* old = std::getenv(name)) m_old = old;
+    if (value)
+      ::setenv(name, value->c_str(), 1);
+    else
+      ::unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (m_old)
+      ::setenv(m_name, m_old->c_str(), 1);
+    else
+      ::unsetenv(m_name);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+  const char* m_name;
+  std::optional<std::string> m_old;
+};
+
+} // namespace offsite::test
