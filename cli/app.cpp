@@ -33,6 +33,9 @@ void register_global_options(CLI::App& app, GlobalOptions& g) {
   app.add_flag("-q,--quiet", g.quiet, "Print only errors");
   app.add_flag("-v,--verbose", g.verbose, "Print more detail (repeat for more)");
   app.add_flag("--no-progress", g.no_progress, "Do not draw a progress line");
+  app.add_option("--retry-lock", g.retry_lock,
+                 "Wait up to DURATION (30s, 10m, 1h) for another client's lock to go")
+      ->type_name("DURATION");
   // How to reach the data centre (cli/transport_settings.hpp weighs these
   // against the environment and config.json).
   app.add_option("--proxy", g.transport.proxy,

@@ -129,45 +129,47 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
 
   core::RepositoryOptions repo_options;
   repo_options.zstd_level = options.compression;
-  return with_repository(global, terminal, repo_options, [&](RepositoryContext& ctx) {
-    auto cache = core::FilesCache::load(ctx.files_cache);
-    std::vector<std::string> absolute;
-    for (const auto& path : archive.paths)
-      absolute.push_back(std::filesystem::absolute(path).lexically_normal().string());
-    if (archive.stdin_name) absolute.push_back("/" + *archive.stdin_name);
-    archive.parent = find_parent(
-        ctx.repo, archive.host.empty() ? core::local_host_name() : archive.host, absolute);
+  return with_repository(
+      global, terminal, repo_options, RepoLock::shared, [&](RepositoryContext& ctx) {
+        auto cache = core::FilesCache::load(ctx.files_cache);
+        std::vector<std::string> absolute;
+        for (const auto& path : archive.paths)
+          absolute.push_back(std::filesystem::absolute(path).lexically_normal().string());
+        if (archive.stdin_name) absolute.push_back("/" + *archive.stdin_name);
+        archive.parent = find_parent(
+            ctx.repo, archive.host.empty() ? core::local_host_name() : archive.host, absolute);
 
-    BackupProgressReporter reporter(terminal);
-    const auto result = core::backup(ctx.repo, &cache, archive, reporter);
-    terminal.clear_progress();
-    if (!options.dry_run) cache.save(ctx.files_cache);
+        BackupProgressReporter reporter(terminal);
+        const auto result = core::backup(ctx.repo, &cache, archive, reporter);
+        terminal.clear_progress();
+        if (!options.dry_run) cache.save(ctx.files_cache);
 
-    const auto& s = result.snapshot.summary;
-    if (terminal.json()) {
-      terminal.emit(summary_json(result, options.dry_run));
-    } else {
-      terminal.info(fmt::format("Files: {} new, {} changed, {} unmodified{}", s.files_new,
-                                s.files_changed, s.files_unmodified,
-                                s.files_failed ? fmt::format(", {} failed", s.files_failed) : ""));
-      terminal.info(fmt::format("Processed {} in {}, added {} to the repository",
-                                format_bytes(s.bytes_processed),
-                                format_duration(s.duration_seconds), format_bytes(s.bytes_added)));
-      if (options.dry_run)
-        terminal.info("dry run: nothing was stored");
-      else
-        terminal.info(
-            fmt::format("snapshot {} saved{}", result.snapshot_id.substr(0, 8),
-                        result.partial ? " (partial: some files could not be read)" : ""));
-    }
-    if (result.partial) {
-      if (!terminal.json())
-        terminal.warning(fmt::format("{} file(s) could not be read; the snapshot is marked partial",
-                                     s.files_failed));
-      return code_info(Code::partial).exit_status;
-    }
-    return 0;
-  });
+        const auto& s = result.snapshot.summary;
+        if (terminal.json()) {
+          terminal.emit(summary_json(result, options.dry_run));
+        } else {
+          terminal.info(
+              fmt::format("Files: {} new, {} changed, {} unmodified{}", s.files_new,
+                          s.files_changed, s.files_unmodified,
+                          s.files_failed ? fmt::format(", {} failed", s.files_failed) : ""));
+          terminal.info(fmt::format(
+              "Processed {} in {}, added {} to the repository", format_bytes(s.bytes_processed),
+              format_duration(s.duration_seconds), format_bytes(s.bytes_added)));
+          if (options.dry_run)
+            terminal.info("dry run: nothing was stored");
+          else
+            terminal.info(
+                fmt::format("snapshot {} saved{}", result.snapshot_id.substr(0, 8),
+                            result.partial ? " (partial: some files could not be read)" : ""));
+        }
+        if (result.partial) {
+          if (!terminal.json())
+            terminal.warning(fmt::format(
+                "{} file(s) could not be read; the snapshot is marked partial", s.files_failed));
+          return code_info(Code::partial).exit_status;
+        }
+        return 0;
+      });
 }
 
 void register_backup(CLI::App& app, GlobalOptions& global) {

@@ -99,7 +99,7 @@ int run_ls(const LsOptions& options, const GlobalOptions& global, Terminal& term
   if (options.path.empty() || options.path[0] != '/')
     throw Error(Code::usage, fmt::format("the path \"{}\" must be absolute", options.path),
                 "paths inside a snapshot start with '/', as \"offsite ls SNAPSHOT\" shows them");
-  return with_repository(global, terminal, {}, [&](RepositoryContext& ctx) {
+  return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
     const auto snapshot = ctx.repo.load_snapshot(ctx.repo.resolve_snapshot(options.snapshot));
     Lister lister(ctx.repo, terminal, options.long_format);
     // Descend to the requested path one component at a time.

@@ -102,7 +102,7 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
                   "write it as it appears in \"offsite ls\", e.g. latest:/home/me/docs");
   }
 
-  return with_repository(global, terminal, {}, [&](RepositoryContext& ctx) {
+  return with_repository(global, terminal, {}, RepoLock::shared, [&](RepositoryContext& ctx) {
     const auto snapshot = ctx.repo.load_snapshot(ctx.repo.resolve_snapshot(reference));
     RestoreProgressReporter reporter(terminal);
     const auto result = core::restore(ctx.repo, snapshot, restore, reporter);

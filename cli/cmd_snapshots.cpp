@@ -45,7 +45,7 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 
 int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
                   Terminal& terminal) {
-  return with_repository(global, terminal, {}, [&](RepositoryContext& ctx) {
+  return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
     std::vector<core::Snapshot> list;
     for (auto& s : ctx.repo.list_snapshots())
       if (selected(s, options)) list.push_back(std::move(s));

@@ -31,6 +31,7 @@ struct GlobalOptions {
   bool quiet = false;
   int verbose = 0;
   bool no_progress = false;
+  std::string retry_lock; // --retry-lock DURATION: how long to wait for a lease ("" = do not wait)
   TransportFlags transport;
 
   // Set by the parsed subcommand's callback; main runs it.

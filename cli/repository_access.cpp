@@ -31,8 +31,9 @@ std::unique_ptr<core::Store> open_store(const GlobalOptions& options, Terminal& 
 }
 
 int with_repository(const GlobalOptions& options, Terminal& terminal,
-                    const core::RepositoryOptions& repo_options,
+                    const core::RepositoryOptions& repo_options, RepoLock lock,
                     const std::function<int(RepositoryContext&)>& fn) {
+  (void)lock; // leases: see core/lease.hpp
   std::string location;
   auto store = open_store(options, terminal, location);
   if (!store->head("config")) {

@@ -14,6 +14,12 @@
 
 namespace offsite::cli {
 
+// The lease a command holds on the repository while it runs (PRODUCT.md §2):
+// readers that must not lose data under them (backup, restore, check) hold a
+// shared one; commands that delete (forget, prune, key passwd, unregister) an
+// exclusive one, which the server requires for every delete.
+enum class RepoLock { none, shared, exclusive };
+
 struct RepositoryContext {
   core::Repository& repo;
   std::filesystem::path files_cache; // this repository's files cache
@@ -28,9 +34,11 @@ std::unique_ptr<core::Store> open_local_store(const GlobalOptions& options, std:
 std::unique_ptr<core::Store> open_store(const GlobalOptions& options, Terminal& terminal,
                                         std::string& location);
 
-// Opens the repository and runs `fn`; returns what fn returns.
+// Opens the repository, takes `lock` (waiting up to --retry-lock for a
+// conflicting lease to go; Error(locked) naming its holder after that), runs
+// `fn` and releases the lease; returns what fn returns.
 int with_repository(const GlobalOptions& options, Terminal& terminal,
-                    const core::RepositoryOptions& repo_options,
+                    const core::RepositoryOptions& repo_options, RepoLock lock,
                     const std::function<int(RepositoryContext&)>& fn);
 
 } // namespace offsite::cli

@@ -4,14 +4,14 @@ _offsite() {
     local cur prev words cword
     _init_completion || return
 
-    local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
+    local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
     local commands="register init backup restore snapshots ls version test-connection firewall-rules config"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --config-dir | --cache-dir | -r | --repo | --password-file | --password-command | --proxy | --map | --source-ports | --proxy-password-file) ((i++)) ;;
+            --config-dir | --cache-dir | -r | --repo | --password-file | --password-command | --retry-lock | --proxy | --map | --source-ports | --proxy-password-file) ((i++)) ;;
             -*) ;;
             *) command=${words[i]}; break ;;
         esac
@@ -33,7 +33,7 @@ _offsite() {
         --proxy)
             compopt -o nospace 2>/dev/null
             COMPREPLY=($(compgen -W "socks5:// socks5h:// socks4:// socks4a:// http:// mapped:// direct" -- "$cur")); return ;;
-        --map | --source-ports)
+        --map | --source-ports | --retry-lock)
             return ;;
         --registration | --subnet | --fingerprint | --code | --existing | --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
             return ;;
