@@ -128,6 +128,21 @@ bool AccountRegistry::consume_invite(const std::string& code) {
   return m_store.put("invites-used/" + hash, as_bytes("{}"));
 }
 
+std::pair<std::uint64_t, std::uint64_t> AccountRegistry::remove_account(const std::string& id) {
+  std::uint64_t objects = 0;
+  std::uint64_t bytes = 0;
+  for (const auto& prefix : {repo_prefix(id), leases_prefix(id)})
+    for (const auto& object : core::list_all(m_store, prefix))
+      if (m_store.remove(object.key)) {
+        ++objects;
+        bytes += object.size;
+      }
+  // list_all is sorted and versions are zero-padded: the newest goes last.
+  for (const auto& object : core::list_all(m_store, "accounts/" + id + "/record/"))
+    m_store.remove(object.key);
+  return {objects, bytes};
+}
+
 std::uint64_t AccountRegistry::usage(const std::string& id) {
   std::uint64_t total = 0;
   for (const auto& object : core::list_all(m_store, repo_prefix(id)))

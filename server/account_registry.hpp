@@ -6,12 +6,14 @@
 // create-only versions; the highest wins):
 //   accounts/<id>/record/<10-digit version>   JSON account record
 //   accounts/<id>/repo/...                     the account's repository
+//   accounts/<id>/leases/<lease>/<seq>         its locks (core/lease.hpp)
 //   invites/<sha256 of code>                   one-time registration codes
 //   invites-used/<sha256 of code>              marks a code as spent
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/store.hpp"
@@ -55,7 +57,13 @@ public:
   // Bytes stored under the account's repository.
   std::uint64_t usage(const std::string& id);
 
+  // Deletes the account: its repository, its leases, then its record (the
+  // newest version last, so an interrupted removal leaves the account able
+  // to log in and finish it). Returns the objects and bytes deleted.
+  std::pair<std::uint64_t, std::uint64_t> remove_account(const std::string& id);
+
   static std::string repo_prefix(const std::string& id) { return "accounts/" + id + "/repo/"; }
+  static std::string leases_prefix(const std::string& id) { return "accounts/" + id + "/leases/"; }
 
 private:
   core::Store& m_store;

@@ -7,6 +7,7 @@
 #include "core/bytes.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "server/request_fields.hpp"
 
 namespace offsite::server {
 
@@ -18,36 +19,6 @@ using transport::Op;
 namespace {
 
 constexpr std::size_t k_max_list_limit = 1000;
-constexpr std::size_t k_max_field_size = 1024; // keys, ids, secrets, codes
-
-// A malformed request header: a bad_request reply, the connection stays.
-struct BadRequest {
-  std::string message;
-};
-
-std::string string_field(const nlohmann::json& header, const char* name) {
-  const auto it = header.find(name);
-  if (it == header.end() || !it->is_string())
-    throw BadRequest{fmt::format("field \"{}\" must be a string", name)};
-  auto value = it->get<std::string>();
-  if (value.size() > k_max_field_size)
-    throw BadRequest{fmt::format("field \"{}\" is too long", name)};
-  return value;
-}
-
-std::optional<std::string> optional_string(const nlohmann::json& header, const char* name) {
-  const auto it = header.find(name);
-  if (it == header.end() || it->is_null()) return std::nullopt;
-  return string_field(header, name);
-}
-
-std::optional<std::uint64_t> optional_unsigned(const nlohmann::json& header, const char* name) {
-  const auto it = header.find(name);
-  if (it == header.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<std::int64_t>() >= 0))
-    throw BadRequest{fmt::format("field \"{}\" must be a non-negative integer", name)};
-  return it->get<std::uint64_t>();
-}
 
 bool is_hex64(std::string_view text) {
   return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
@@ -168,7 +139,13 @@ Frame Session::dispatch(const Frame& request) {
   case Op::get:
   case Op::head:
   case Op::list:
-  case Op::remove: break;
+  case Op::remove:
+  case Op::lease_acquire:
+  case Op::lease_refresh:
+  case Op::lease_release:
+  case Op::lease_list:
+  case Op::lease_break:
+  case Op::unregister: break;
   default:
     return make_reply_error(
         request.id, "unsupported",
@@ -183,6 +160,12 @@ Frame Session::dispatch(const Frame& request) {
   case Op::get: return get(request);
   case Op::head: return head(request);
   case Op::list: return list(request);
+  case Op::lease_acquire: return lease_acquire(request);
+  case Op::lease_refresh: return lease_refresh(request);
+  case Op::lease_release: return lease_release(request);
+  case Op::lease_list: return lease_list(request);
+  case Op::lease_break: return lease_break(request);
+  case Op::unregister: return unregister(request);
   default: return remove(request);
   }
 }
@@ -238,6 +221,9 @@ Frame Session::auth(const Frame& request) {
   m_auth.quota = record->quota_bytes != 0 ? record->quota_bytes : m_context.options().default_quota;
   m_repo = std::make_unique<core::PrefixStore>(m_context.store(),
                                                AccountRegistry::repo_prefix(record->id));
+  m_leases = std::make_unique<core::StoreLeases>(m_context.store(),
+                                                 AccountRegistry::leases_prefix(record->id));
+  m_exclusive.reset();
   m_account = record->id;
   m_context.usage(record->id); // counted once per process, before the first put
   return make_reply_ok(request.id, {{"append_only", m_auth.append_only},
@@ -312,9 +298,7 @@ Frame Session::list(const Frame& request) {
 Frame Session::remove(const Frame& request) {
   const std::string key = string_field(request.header, "key");
   if (!core::is_valid_key(key)) return invalid_key(request, key);
-  if (m_auth.append_only)
-    return make_reply_error(request.id, "append_only",
-                            "this account is append-only: deletion needs the operator");
+  if (auto refusal = refuse_delete(request)) return std::move(*refusal);
   const auto size = repo().head(key);
   const bool removed = repo().remove(key);
   if (removed && size) m_context.release(m_auth.id, *size);

@@ -8,6 +8,7 @@
 // process — the store, the accounts, the throttle, the in-memory usage
 // counters — lives in one ServerContext.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/lease.hpp"
 #include "core/store.hpp"
 #include "server/account_registry.hpp"
 #include "server/throttle.hpp"
@@ -91,13 +93,28 @@ private:
   transport::Frame head(const transport::Frame& request);
   transport::Frame list(const transport::Frame& request);
   transport::Frame remove(const transport::Frame& request);
+  transport::Frame lease_acquire(const transport::Frame& request);
+  transport::Frame lease_refresh(const transport::Frame& request);
+  transport::Frame lease_release(const transport::Frame& request);
+  transport::Frame lease_list(const transport::Frame& request);
+  transport::Frame lease_break(const transport::Frame& request);
+  transport::Frame unregister(const transport::Frame& request);
+  // Deleting needs a live exclusive lease held by this session (adopted by
+  // acquire or refresh), unless the account holds no repository yet.
+  std::optional<transport::Frame> refuse_delete(const transport::Frame& request);
   core::Store& repo() { return *m_repo; }
+  core::StoreLeases& leases() { return *m_leases; }
 
   ServerContext& m_context;
   std::string m_peer_ip;
   std::optional<std::string> m_account;
   Authenticated m_auth;
   std::unique_ptr<core::PrefixStore> m_repo;
+  std::unique_ptr<core::StoreLeases> m_leases;
+  // The exclusive lease this session holds, and when the store last
+  // confirmed it (a prune deletes thousands of objects: not a lookup each).
+  std::optional<std::string> m_exclusive;
+  std::chrono::steady_clock::time_point m_exclusive_checked{};
 };
 
 // The last path component must equal the SHA-256 (hex) of the payload for

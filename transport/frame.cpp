@@ -162,6 +162,9 @@ std::string op_name(Op op) {
   case Op::lease_acquire: return "lease_acquire";
   case Op::lease_refresh: return "lease_refresh";
   case Op::lease_release: return "lease_release";
+  case Op::lease_list: return "lease_list";
+  case Op::lease_break: return "lease_break";
+  case Op::unregister: return "unregister";
   case Op::reply_ok: return "reply_ok";
   case Op::reply_error: return "reply_error";
   }
@@ -169,7 +172,7 @@ std::string op_name(Op op) {
 }
 
 std::optional<Op> op_from_byte(std::uint8_t byte) {
-  if ((byte >= 1 && byte <= 12) || byte == 0x80 || byte == 0x81) return static_cast<Op>(byte);
+  if ((byte >= 1 && byte <= 15) || byte == 0x80 || byte == 0x81) return static_cast<Op>(byte);
   return std::nullopt;
 }
 

@@ -44,6 +44,9 @@ enum class Op : std::uint8_t {
   lease_acquire = 10,
   lease_refresh = 11,
   lease_release = 12,
+  lease_list = 13,
+  lease_break = 14,
+  unregister = 15,
   reply_ok = 0x80,
   reply_error = 0x81,
 };

@@ -128,7 +128,6 @@ TEST_CASE("given a registered account, when put/get/head/list/remove, then objec
   CHECK(call(session, Op::remove, {{"key", "keys/a"}}).header.at("removed") == true);
   CHECK(call(session, Op::remove, {{"key", "keys/a"}}).header.at("removed") == false);
   CHECK(code_of(call(session, Op::get, {{"key", "keys/a"}})) == "not_found");
-  CHECK(code_of(call(session, Op::lease_acquire)) == "unsupported");
 }
 
 TEST_CASE("given a wrong secret or an unknown account, when auth, then both say auth_failed") {
@@ -271,6 +270,121 @@ TEST_CASE("given an append-only account, when remove is asked, then append_only 
   CHECK(code_of(call(session, Op::put, {{"key", "keys/a"}}, "x")) == "ok");
   CHECK(code_of(call(session, Op::remove, {{"key", "keys/a"}})) == "append_only");
   CHECK(code_of(call(session, Op::head, {{"key", "keys/a"}})) == "ok");
+}
+
+namespace {
+
+json lease_request(const char* kind, const char* command) {
+  return {{"kind", kind},    {"host", "web1"},     {"pid", 4242},
+          {"user", "alice"}, {"command", command}, {"ttl_ms", 60000}};
+}
+
+std::string lease_id(const Frame& reply) {
+  REQUIRE(code_of(reply) == "ok");
+  return reply.header.at("lease").at("id").get<std::string>();
+}
+
+} // namespace
+
+TEST_CASE("given a repository, when a session deletes without the exclusive lease, then "
+          "lease_required; with it, the delete happens") {
+  Fixture f;
+  ServerContext context(f.store, options());
+  Session session(context, "10.0.0.1");
+  register_and_auth(session);
+  // Before a repository exists, an interrupted init's key files may be cleared.
+  CHECK(code_of(call(session, Op::put, {{"key", "keys/a"}}, "x")) == "ok");
+  CHECK(code_of(call(session, Op::remove, {{"key", "keys/a"}})) == "ok");
+  CHECK(code_of(call(session, Op::put, {{"key", "config"}}, "c")) == "ok");
+  CHECK(code_of(call(session, Op::put, {{"key", "keys/b"}}, "x")) == "ok");
+  CHECK(code_of(call(session, Op::remove, {{"key", "keys/b"}})) == "lease_required");
+
+  const auto shared = lease_id(call(session, Op::lease_acquire, lease_request("shared", "backup")));
+  CHECK(code_of(call(session, Op::remove, {{"key", "keys/b"}})) == "lease_required");
+  CHECK(code_of(call(session, Op::lease_release, {{"lease_id", shared}})) == "ok");
+  const auto exclusive =
+      lease_id(call(session, Op::lease_acquire, lease_request("exclusive", "prune")));
+  CHECK(call(session, Op::remove, {{"key", "keys/b"}}).header.at("removed") == true);
+  CHECK(code_of(call(session, Op::lease_release, {{"lease_id", exclusive}})) == "ok");
+  CHECK(code_of(call(session, Op::put, {{"key", "keys/c"}}, "x")) == "ok");
+  CHECK(code_of(call(session, Op::remove, {{"key", "keys/c"}})) == "lease_required");
+}
+
+TEST_CASE("given a backup's shared lease on one server, when prune asks another server of the "
+          "same store for the exclusive lease, then it is refused naming the backup") {
+  Fixture f;
+  ServerContext primary(f.store, options());
+  ServerContext alternate(f.store, options());
+  Session backup(primary, "10.0.0.1");
+  const auto account = register_and_auth(backup);
+  const auto held = lease_id(call(backup, Op::lease_acquire, lease_request("shared", "backup")));
+
+  Session prune(alternate, "10.0.0.2");
+  REQUIRE(code_of(call(prune, Op::auth,
+                       {{"account_id", account.id}, {"secret", account.secret}})) == "ok");
+  const auto refused = call(prune, Op::lease_acquire, lease_request("exclusive", "prune"));
+  REQUIRE(code_of(refused) == "locked");
+  CHECK(error_of(refused).message.find("backup on host web1 (pid 4242, user alice)") !=
+        std::string::npos);
+  const auto listed = call(prune, Op::lease_list);
+  REQUIRE(listed.header.at("leases").size() == 1);
+  CHECK(listed.header.at("leases")[0].at("id") == held);
+  CHECK(listed.header.at("leases")[0].at("command") == "backup");
+
+  // The backup's client fails over: its refresh on the alternate keeps it.
+  Session moved(alternate, "10.0.0.1");
+  REQUIRE(code_of(call(moved, Op::auth,
+                       {{"account_id", account.id}, {"secret", account.secret}})) == "ok");
+  CHECK(code_of(call(moved, Op::lease_refresh, {{"lease_id", held}})) == "ok");
+  CHECK(call(prune, Op::lease_break, {{"lease_id", held}}).header.at("removed") == true);
+  CHECK(code_of(call(moved, Op::lease_refresh, {{"lease_id", held}})) == "lease_lost");
+  CHECK(code_of(call(prune, Op::lease_acquire, lease_request("exclusive", "prune"))) == "ok");
+}
+
+TEST_CASE("given malformed lease requests, then bad_request and the session goes on") {
+  Fixture f;
+  ServerContext context(f.store, options());
+  Session session(context, "10.0.0.1");
+  register_and_auth(session);
+  CHECK(code_of(call(session, Op::lease_acquire, {{"kind", "both"}})) == "bad_request");
+  CHECK(code_of(call(session, Op::lease_acquire, {{"kind", 7}})) == "bad_request");
+  CHECK(code_of(call(session, Op::lease_acquire,
+                     {{"kind", "shared"}, {"host", std::string(300, 'h')}})) == "bad_request");
+  CHECK(code_of(call(session, Op::lease_refresh, {{"lease_id", "../../x"}})) == "lease_lost");
+  CHECK(code_of(call(session, Op::lease_acquire, {{"kind", "shared"}})) == "ok");
+}
+
+TEST_CASE("given an account, when it unregisters holding the exclusive lease, then its data and "
+          "record are gone; append-only refuses") {
+  Fixture f;
+  ServerContext context(f.store, options());
+  Session session(context, "10.0.0.1");
+  const auto account = register_and_auth(session);
+  CHECK(code_of(call(session, Op::put, {{"key", "config"}}, "c")) == "ok");
+  CHECK(code_of(call(session, Op::put, {{"key", "keys/k"}}, "key")) == "ok");
+  CHECK(code_of(call(session, Op::unregister)) == "lease_required");
+  lease_id(call(session, Op::lease_acquire, lease_request("exclusive", "unregister")));
+  const auto done = call(session, Op::unregister);
+  REQUIRE(code_of(done) == "ok");
+  CHECK(done.header.at("objects_deleted") == 3); // config, key and the lease
+  CHECK(code_of(call(session, Op::head, {{"key", "config"}})) == "auth_required");
+  CHECK_FALSE(context.registry().find(account.id));
+  CHECK(offsite::core::list_all(f.store, "accounts/" + account.id + "/").empty());
+  Session again(context, "10.0.0.3");
+  CHECK(code_of(call(again, Op::auth, {{"account_id", account.id}, {"secret", account.secret}})) ==
+        "auth_failed");
+
+  Session other(context, "10.0.0.1");
+  const auto kept = register_and_auth(other);
+  auto record = context.registry().find(kept.id);
+  record->append_only = true;
+  context.registry().update(*record);
+  Session locked(context, "10.0.0.1");
+  REQUIRE(code_of(call(locked, Op::auth, {{"account_id", kept.id}, {"secret", kept.secret}})) ==
+          "ok");
+  lease_id(call(locked, Op::lease_acquire, lease_request("exclusive", "unregister")));
+  CHECK(code_of(call(locked, Op::unregister)) == "append_only");
+  CHECK(context.registry().find(kept.id));
 }
 
 TEST_SUITE_END();

@@ -243,7 +243,7 @@ TEST_CASE("given op codes when named then known ones have names and unknown byte
   CHECK(op_name(Op::lease_refresh) == "lease_refresh");
   CHECK(op_from_byte(0x81) == Op::reply_error);
   CHECK_FALSE(op_from_byte(0));
-  CHECK_FALSE(op_from_byte(13));
+  CHECK_FALSE(op_from_byte(16));
   CHECK_FALSE(op_from_byte(0x82));
 }
 
