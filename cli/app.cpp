@@ -158,6 +158,8 @@ int run(int argc, char** argv) {
   register_firewall_rules(app, global);
   register_version(app, global);
   register_config(app, global);
+  register_unlock(app, global);
+  register_unregister(app, global);
   register_cli_spec(app, global);
 
   const bool json = wants_json(argc, argv);
@@ -174,6 +176,9 @@ int run(int argc, char** argv) {
     if (hint.empty()) hint = "run \"offsite --help\" or \"offsite COMMAND --help\"";
     return report_error(Code::usage, e.what(), hint, json);
   }
+
+  if (const auto chosen = app.get_subcommands(); !chosen.empty())
+    global.command = chosen.front()->get_name();
 
   // CLI11 holds its own copies now: hide a proxy password from ps.
   scrub_argv_password(argc, argv);

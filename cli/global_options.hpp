@@ -34,6 +34,8 @@ struct GlobalOptions {
   std::string retry_lock; // --retry-lock DURATION: how long to wait for a lease ("" = do not wait)
   TransportFlags transport;
 
+  std::string command; // the subcommand chosen ("backup"), for lock records
+
   // Set by the parsed subcommand's callback; main runs it.
   std::function<int(Terminal&)> run;
 };

@@ -23,4 +23,6 @@ void install_interrupt_handlers() {
 
 bool interrupted() { return g_interrupted != 0; }
 
+void interrupt_now() { g_interrupted = 1; }
+
 } // namespace offsite::cli

@@ -6,5 +6,7 @@ namespace offsite::cli {
 
 void install_interrupt_handlers();
 bool interrupted();
+// Stops the work as SIGINT would, for a reason found inside (a lost lock).
+void interrupt_now();
 
 } // namespace offsite::cli

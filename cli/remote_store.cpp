@@ -89,6 +89,14 @@ std::shared_ptr<transport::FramePipeline> RemoteStore::login(std::vector<Attempt
     }
     m_server = index;
     if (m_options.on_login) m_options.on_login(link->hello, reply.header);
+    // A lease that was lost meanwhile is the lease keeper's to report.
+    try {
+      for (const auto& id : m_held_leases)
+        link->pipeline->call(Op::lease_refresh, {{"lease_id", id}});
+    } catch (const transport::TransportError& e) {
+      attempts.push_back({server, e.failure()});
+      continue;
+    }
     return link->pipeline;
   }
   return nullptr;
@@ -140,6 +148,21 @@ Frame RemoteStore::call(Op op, const nlohmann::json& header, transport::ByteSpan
                           "(last: {})",
                           k_max_resends + 1, transport::op_name(op), last_failure),
               "run \"offsite test-connection\"");
+}
+
+Frame RemoteStore::request(Op op, const nlohmann::json& header) {
+  bool resent = false;
+  return call(op, header, {}, resent);
+}
+
+void RemoteStore::hold_lease(const std::string& id) {
+  std::lock_guard lock(m_mutex);
+  m_held_leases.push_back(id);
+}
+
+void RemoteStore::drop_lease(const std::string& id) {
+  std::lock_guard lock(m_mutex);
+  std::erase(m_held_leases, id);
 }
 
 bool RemoteStore::put(std::string_view key, ByteView data) {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "cli/server_link.hpp"
 #include "core/store.hpp"
@@ -60,6 +61,15 @@ public:
   // The server in use ("127.239.112.10:16384"), or "" before the first use.
   std::string current_server() const;
 
+  // Any other request (leases, unregister), with the same failover; the
+  // reply as it came, error replies included.
+  transport::Frame request(transport::Op op, const nlohmann::json& header);
+
+  // Leases this client holds: after a failover they are refreshed on the new
+  // connection first, so that the server there counts them for deletes.
+  void hold_lease(const std::string& id);
+  void drop_lease(const std::string& id);
+
 private:
   // Sends one request, failing over as described above. `resent` becomes
   // true when the request may have reached a server before this reply.
@@ -77,6 +87,7 @@ private:
   std::size_t m_server = 0; // index of the server in use
   bool m_ever_connected = false;
   std::string m_last_failure; // why the last connection ended, for the notice
+  std::vector<std::string> m_held_leases;
 };
 
 } // namespace offsite::cli

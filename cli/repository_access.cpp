@@ -1,14 +1,39 @@
 #include "cli/repository_access.hpp"
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "cli/account_access.hpp"
+#include "cli/lease_keeper.hpp"
 #include "cli/passphrase.hpp"
 #include "cli/paths.hpp"
+#include "cli/remote_leases.hpp"
+#include "cli/time_parse.hpp"
 #include "core/error.hpp"
 #include "core/local_store.hpp"
 
 namespace offsite::cli {
+
+namespace {
+
+Error lost_lock(const std::string& why) {
+  return Error(Code::locked, fmt::format("stopped: {}", why),
+               "what was stored before stays; run the command again");
+}
+
+} // namespace
+
+std::chrono::seconds retry_lock_wait(const GlobalOptions& options) {
+  if (options.retry_lock.empty()) return std::chrono::seconds(0);
+  return parse_duration(options.retry_lock, "--retry-lock");
+}
+
+std::unique_ptr<core::LeaseTable> open_leases(core::Store& store) {
+  if (auto* remote = dynamic_cast<RemoteStore*>(&store))
+    return std::make_unique<RemoteLeases>(*remote);
+  return std::make_unique<core::StoreLeases>(store, "locks/");
+}
 
 std::unique_ptr<core::Store> open_local_store(const GlobalOptions& options, std::string& location) {
   if (options.repo.empty())
@@ -33,7 +58,6 @@ std::unique_ptr<core::Store> open_store(const GlobalOptions& options, Terminal& 
 int with_repository(const GlobalOptions& options, Terminal& terminal,
                     const core::RepositoryOptions& repo_options, RepoLock lock,
                     const std::function<int(RepositoryContext&)>& fn) {
-  (void)lock; // leases: see core/lease.hpp
   std::string location;
   auto store = open_store(options, terminal, location);
   if (!store->head("config")) {
@@ -47,9 +71,28 @@ int with_repository(const GlobalOptions& options, Terminal& terminal,
   const core::MasterKey key = core::Repository::unlock(*store, passphrase);
   core::Repository repo(*store, key, repo_options);
   terminal.detail(fmt::format("opened repository {} at {}", repo.id().substr(0, 8), location));
+  // The lease comes before the index: what a prune deletes after we load
+  // the index must not be what we then rely on.
+  std::unique_ptr<core::LeaseTable> leases;
+  std::optional<LeaseKeeper> keeper;
+  if (lock != RepoLock::none) {
+    leases = open_leases(*store);
+    const auto kind =
+        lock == RepoLock::exclusive ? core::LeaseKind::exclusive : core::LeaseKind::shared;
+    keeper.emplace(*leases, kind, this_process(options.command), retry_lock_wait(options),
+                   terminal);
+  }
   repo.load_index();
   RepositoryContext context{repo, cache_dir(options) / repo.id() / "files", location};
-  return fn(context);
+  int status = 0;
+  try {
+    status = fn(context);
+  } catch (const Error& e) {
+    if (keeper && keeper->lost() && e.code() == Code::interrupted) throw lost_lock(*keeper->lost());
+    throw;
+  }
+  if (keeper && keeper->lost()) throw lost_lock(*keeper->lost());
+  return status;
 }
 
 } // namespace offsite::cli

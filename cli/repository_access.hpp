@@ -3,12 +3,14 @@
 // passphrase, key, index, files cache. Every command that reads or writes
 // backups goes through with_repository (after borg's decorator).
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
 
 #include "cli/global_options.hpp"
 #include "cli/terminal.hpp"
+#include "core/lease.hpp"
 #include "core/repository.hpp"
 #include "core/store.hpp"
 
@@ -33,6 +35,12 @@ std::unique_ptr<core::Store> open_local_store(const GlobalOptions& options, std:
 // (connected, so an unreachable data centre is reported first).
 std::unique_ptr<core::Store> open_store(const GlobalOptions& options, Terminal& terminal,
                                         std::string& location);
+
+// The lease table of a store: the server's for an account, locks/ in a
+// local repository.
+std::unique_ptr<core::LeaseTable> open_leases(core::Store& store);
+// --retry-lock as a duration (0 when not given).
+std::chrono::seconds retry_lock_wait(const GlobalOptions& options);
 
 // Opens the repository, takes `lock` (waiting up to --retry-lock for a
 // conflicting lease to go; Error(locked) naming its holder after that), runs

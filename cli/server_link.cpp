@@ -182,6 +182,13 @@ void throw_reply_error(const Frame& reply, std::string_view what) {
   if (code == "append_only")
     throw Error(Code::auth, fmt::format("{}: {}", what, message),
                 "the account is append-only; deletion needs the data centre's operator");
+  if (code == "locked")
+    throw Error(Code::locked, message,
+                "wait for that command to finish (or pass --retry-lock 10m); if its process is "
+                "gone, \"offsite unlock\" removes the lock");
+  if (code == "lease_required" || code == "lease_lost")
+    throw Error(Code::locked, fmt::format("{}: {}", what, message),
+                "another command may have taken the repository meanwhile; run this one again");
   throw Error(Code::generic, fmt::format("{}: the server answered {}: {}", what, code, message));
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -8,6 +9,10 @@ namespace offsite::cli {
 // "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DD" (UTC) to
 // nanoseconds since the epoch. Error(usage) naming `flag` otherwise.
 std::int64_t parse_time(std::string_view text, std::string_view flag);
+
+// "90s", "10m", "1h", "2d" (or a combination such as "1h30m") to a
+// duration. Error(usage) naming `flag` otherwise.
+std::chrono::seconds parse_duration(std::string_view text, std::string_view flag);
 
 // Local time "YYYY-MM-DD HH:MM:SS" for tables.
 std::string format_local_time(std::int64_t time_ns);

@@ -110,7 +110,7 @@ StoreLeases::StoreLeases(Store& store, std::string prefix, Clock clock)
 std::int64_t StoreLeases::now_ms() { return m_clock(); }
 
 std::string StoreLeases::key_of(const Lease& lease) const {
-  return m_prefix + lease.id + "/" + seq_text(lease.seq);
+  return m_prefix + lease.id + "." + seq_text(lease.seq);
 }
 
 void StoreLeases::put_lease(const Lease& lease) {
@@ -125,9 +125,9 @@ std::vector<Lease> StoreLeases::list() {
   std::map<std::string, std::string> newest; // id -> key
   for (const auto& object : list_all(m_store, m_prefix)) {
     const std::string_view rest = std::string_view(object.key).substr(m_prefix.size());
-    const auto slash = rest.find('/');
-    if (slash == std::string_view::npos) continue;
-    const std::string id(rest.substr(0, slash));
+    const auto dot = rest.find('.');
+    if (dot == std::string_view::npos) continue;
+    const std::string id(rest.substr(0, dot));
     auto& key = newest[id];
     if (object.key > key) key = object.key;
   }
@@ -151,7 +151,7 @@ std::vector<Lease> StoreLeases::list() {
 std::optional<Lease> StoreLeases::find(const std::string& id) {
   if (!is_valid_lease_id(id)) return std::nullopt;
   std::optional<std::string> newest;
-  for (const auto& object : list_all(m_store, m_prefix + id + "/"))
+  for (const auto& object : list_all(m_store, m_prefix + id + "."))
     newest = object.key;
   if (!newest) return std::nullopt;
   const auto data = m_store.get(*newest, 0, std::nullopt);
@@ -220,7 +220,7 @@ void StoreLeases::release(const std::string& id) { remove(id); }
 bool StoreLeases::remove(const std::string& id) {
   if (!is_valid_lease_id(id)) return false;
   bool removed = false;
-  for (const auto& object : list_all(m_store, m_prefix + id + "/"))
+  for (const auto& object : list_all(m_store, m_prefix + id + "."))
     removed = m_store.remove(object.key) || removed;
   return removed;
 }

@@ -83,7 +83,8 @@ public:
 std::string describe_lease(const Lease& lease, std::int64_t now_ms);
 
 // Leases kept as objects under `prefix` in a store:
-//   <prefix><lease id>/<10-digit seq>   JSON of the lease
+//   <prefix><lease id>.<10-digit seq>   JSON of the lease (flat: a directory
+//                                       store keeps no empty directories)
 // The store has no update, so a refresh writes the next seq and then deletes
 // the previous one; the highest seq is the lease.
 //

@@ -6,7 +6,7 @@
 // create-only versions; the highest wins):
 //   accounts/<id>/record/<10-digit version>   JSON account record
 //   accounts/<id>/repo/...                     the account's repository
-//   accounts/<id>/leases/<lease>/<seq>         its locks (core/lease.hpp)
+//   accounts/<id>/leases/<lease>.<seq>         its locks (core/lease.hpp)
 //   invites/<sha256 of code>                   one-time registration codes
 //   invites-used/<sha256 of code>              marks a code as spent
 

@@ -70,7 +70,8 @@ assert cbor_decode(cbor_encode({"a": [1, -500, True, None, b"x", "é" * 30, 2**4
     {"a": [1, -500, True, None, b"x", "é" * 30, 2**40]}
 
 OPS = {"hello": 1, "register_account": 2, "auth": 3, "put": 4, "get": 5, "head": 6,
-       "list": 7, "remove": 8}
+       "list": 7, "remove": 8, "network_map": 9, "lease_acquire": 10, "lease_refresh": 11,
+       "lease_release": 12, "lease_list": 13, "lease_break": 14, "unregister": 15}
 REPLY_OK, REPLY_ERROR = 0x80, 0x81
 
 ctx = None

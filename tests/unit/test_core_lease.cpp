@@ -144,13 +144,13 @@ TEST_CASE("given many clients racing for exclusive leases, then never two hold o
 
 TEST_CASE("given a malformed lease record, then listing says which and how to remove it") {
   Fixture f;
-  REQUIRE(f.store.put("locks/0123456789abcdef/0000000001", as_bytes("not json")));
+  REQUIRE(f.store.put("locks/0123456789abcdef.0000000001", as_bytes("not json")));
   try {
     f.leases.list();
     FAIL("expected Error(integrity)");
   } catch (const Error& e) {
     CHECK(e.code() == Code::integrity);
-    CHECK(std::string(e.what()).find("locks/0123456789abcdef/0000000001") != std::string::npos);
+    CHECK(std::string(e.what()).find("locks/0123456789abcdef.0000000001") != std::string::npos);
   }
 }
 

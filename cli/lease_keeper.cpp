@@ -1,0 +1,113 @@
+#include "cli/lease_keeper.hpp"
+
+#include <algorithm>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "cli/interrupt.hpp"
+#include "core/error.hpp"
+#include "core/host.hpp"
+
+namespace offsite::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+core::Lease acquire_waiting(core::LeaseTable& table, core::LeaseKind kind,
+                            const core::LeaseOwner& owner, std::chrono::seconds wait,
+                            Terminal& terminal) {
+  const auto give_up = Clock::now() + wait;
+  auto pause = std::chrono::milliseconds(1000);
+  bool told = false;
+  for (;;) {
+    try {
+      return table.acquire(kind, owner, k_lease_ttl);
+    } catch (const Error& e) {
+      if (e.code() != Code::locked || Clock::now() + pause > give_up) throw;
+      if (!told) {
+        terminal.info(fmt::format("{}\nwaiting up to {}s for it to go (--retry-lock)", e.what(),
+                                  wait.count()));
+        told = true;
+      }
+    }
+    // Sleep in short steps so Ctrl-C is honoured at once.
+    for (const auto until = Clock::now() + pause; Clock::now() < until;) {
+      if (interrupted()) throw Error(Code::interrupted, "interrupted while waiting for a lock");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    pause = std::min(pause * 2, std::chrono::milliseconds(15'000));
+  }
+}
+
+} // namespace
+
+core::LeaseOwner this_process(const std::string& command) {
+  return {core::local_host_name(), static_cast<std::int64_t>(getpid()), core::local_user_name(),
+          command};
+}
+
+LeaseKeeper::LeaseKeeper(core::LeaseTable& table, core::LeaseKind kind, core::LeaseOwner owner,
+                         std::chrono::seconds wait, Terminal& terminal)
+    : m_table(table), m_terminal(terminal),
+      m_lease(acquire_waiting(table, kind, owner, wait, terminal)) {
+  m_terminal.detail(fmt::format("holding a {} lock ({})", core::lease_kind_name(kind), m_lease.id));
+  m_thread = std::thread([this] { refresh_loop(); });
+}
+
+void LeaseKeeper::abandon() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+    m_abandoned = true;
+  }
+  m_wake.notify_all();
+  if (m_thread.joinable()) m_thread.join();
+}
+
+LeaseKeeper::~LeaseKeeper() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stop = true;
+  }
+  m_wake.notify_all();
+  if (m_thread.joinable()) m_thread.join();
+  if (m_abandoned) return;
+  try {
+    m_table.release(m_lease.id);
+  } catch (const std::exception& e) {
+    m_terminal.warning(fmt::format("could not release the repository's lock ({}); it expires by "
+                                   "itself within {}s",
+                                   e.what(), k_lease_ttl.count() / 1000));
+  }
+}
+
+std::optional<std::string> LeaseKeeper::lost() const {
+  std::lock_guard lock(m_mutex);
+  return m_lost;
+}
+
+void LeaseKeeper::refresh_loop() {
+  std::unique_lock lock(m_mutex);
+  while (!m_wake.wait_for(lock, k_lease_refresh_every, [this] { return m_stop; })) {
+    lock.unlock();
+    std::optional<std::string> failure;
+    try {
+      m_table.refresh(m_lease.id, k_lease_ttl);
+    } catch (const Error& e) {
+      // A network failure is retried at the next turn; a lost lease is final.
+      if (e.code() == Code::locked) failure = e.what();
+    } catch (const std::exception&) {
+    }
+    lock.lock();
+    if (failure) {
+      m_lost = failure;
+      interrupt_now();
+      return;
+    }
+  }
+}
+
+} // namespace offsite::cli
