@@ -241,7 +241,8 @@ void register_forget(CLI::App& app, GlobalOptions& global) {
       ->type_name("DURATION");
   sub->add_option("--keep-tag", p.keep_tags,
                   "Keep snapshots with these tags (\"a,b\" = both; repeatable)")
-      ->type_name("TAG[,TAG]");
+      ->type_name("TAG[,TAG]")
+      ->allow_extra_args(false); // one per flag, see add_snapshot_filter
   sub->add_option("--group-by", options->group_by,
                   "Apply the policy per group of host,paths (default), tags, or '' for one group")
       ->type_name("FIELDS");

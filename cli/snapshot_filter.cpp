@@ -61,14 +61,20 @@ std::string SnapshotFilter::describe() const {
 
 void add_snapshot_filter(CLI::App& sub, SnapshotFilter& filter, std::string_view purpose) {
   const std::string tail(purpose);
+  // One value per flag (allow_extra_args(false)): otherwise CLI11 lets a
+  // vector option swallow the positionals after it, and "ls latest --host web1
+  // /etc" would look for a host called /etc.
   sub.add_option("--host", filter.hosts, "Only snapshots of this host (repeatable)" + tail)
-      ->type_name("HOST");
+      ->type_name("HOST")
+      ->allow_extra_args(false);
   sub.add_option("--tag", filter.tags,
                  "Only snapshots with these tags (\"a,b\" = both; repeatable = any)" + tail)
-      ->type_name("TAG[,TAG]");
+      ->type_name("TAG[,TAG]")
+      ->allow_extra_args(false);
   sub.add_option("--path", filter.paths,
                  "Only snapshots that include this path (repeatable = all)" + tail)
-      ->type_name("PATH");
+      ->type_name("PATH")
+      ->allow_extra_args(false);
 }
 
 std::vector<core::Snapshot> find_snapshots(core::Repository& repo, const SnapshotFilter& filter) {

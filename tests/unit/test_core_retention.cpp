@@ -143,17 +143,39 @@ TEST_CASE("given several snapshots a day, the newest of each day is the daily on
 TEST_CASE("given a time zone, days are cut at local midnight") {
   // 2024-05-02 23:30 UTC is already 3 May in UTC+2 (POSIX TZ signs are
   // inverted: "XYZ-2" is two hours east of Greenwich).
-  const std::vector<Snapshot> list = {snap(utc(2024, 5, 2, 21)), snap(utc(2024, 5, 2, 23, 30))};
+  // (The first snapshot is the oldest, so the "oldest" rule keeps nothing extra.)
+  const std::vector<Snapshot> list = {snap(utc(2024, 5, 1, 12)), snap(utc(2024, 5, 2, 21)),
+                                      snap(utc(2024, 5, 2, 23, 30))};
   RetentionPolicy policy;
   policy.daily = 5;
   {
     ScopedTz tz("UTC");
-    CHECK(apply_retention(list, policy, k_far_future).keep.size() == 1);
+    const auto result = apply_retention(list, policy, k_far_future);
+    CHECK(result.keep.size() == 2);
+    REQUIRE(result.remove.size() == 1);
+    CHECK(result.remove[0].snapshot.time_ns == utc(2024, 5, 2, 21));
   }
   {
     ScopedTz tz("XYZ-2");
-    CHECK(apply_retention(list, policy, k_far_future).keep.size() == 2);
+    CHECK(apply_retention(list, policy, k_far_future).keep.size() == 3);
   }
+}
+
+TEST_CASE("given a count left at the end, the oldest snapshot is kept even in a kept bucket") {
+  ScopedTz tz("UTC");
+  const std::vector<Snapshot> list = {snap(utc(2024, 5, 1, 8)), snap(utc(2024, 5, 1, 20)),
+                                      snap(utc(2024, 5, 2, 9))};
+  RetentionPolicy policy;
+  policy.daily = 3;
+  CHECK(kept(apply_retention(list, policy, k_far_future)) ==
+        std::map<std::string, std::string>{
+            {"2024-05-02 09:00", "daily snapshot"},
+            {"2024-05-01 20:00", "daily snapshot"},
+            {"2024-05-01 08:00", "oldest daily snapshot"},
+        });
+  // With the count used up, it goes like any other.
+  policy.daily = 2;
+  CHECK(apply_retention(list, policy, k_far_future).remove.size() == 1);
 }
 
 TEST_CASE("given fewer snapshots than the count, all are kept and none twice as oldest") {
@@ -173,12 +195,13 @@ TEST_CASE("given fewer snapshots than the count, all are kept and none twice as 
 
 TEST_CASE("given hourly and a count of -1, every hour is kept") {
   ScopedTz tz("UTC");
-  const std::vector<Snapshot> list = {snap(utc(2024, 1, 1, 10, 5)), snap(utc(2024, 1, 1, 10, 50)),
-                                      snap(utc(2024, 1, 1, 11, 0)), snap(utc(2024, 1, 1, 13, 0))};
+  const std::vector<Snapshot> list = {snap(utc(2024, 1, 1, 9, 0)), snap(utc(2024, 1, 1, 10, 5)),
+                                      snap(utc(2024, 1, 1, 10, 50)), snap(utc(2024, 1, 1, 11, 0)),
+                                      snap(utc(2024, 1, 1, 13, 0))};
   RetentionPolicy policy;
   policy.hourly = -1;
   const auto result = apply_retention(list, policy, k_far_future);
-  CHECK(result.keep.size() == 3);
+  CHECK(result.keep.size() == 4);
   REQUIRE(result.remove.size() == 1);
   CHECK(result.remove[0].snapshot.time_ns == utc(2024, 1, 1, 10, 5));
 }
