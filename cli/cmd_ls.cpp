@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/repository_access.hpp"
+#include "cli/snapshot_filter.hpp"
 #include "cli/terminal.hpp"
 #include "cli/time_parse.hpp"
 #include "core/error.hpp"
@@ -16,6 +17,7 @@ struct LsOptions {
   std::string snapshot;
   std::string path = "/";
   bool long_format = false;
+  SnapshotFilter filter; // chooses what "latest" means
 };
 
 namespace {
@@ -100,7 +102,7 @@ int run_ls(const LsOptions& options, const GlobalOptions& global, Terminal& term
     throw Error(Code::usage, fmt::format("the path \"{}\" must be absolute", options.path),
                 "paths inside a snapshot start with '/', as \"offsite ls SNAPSHOT\" shows them");
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
-    const auto snapshot = ctx.repo.load_snapshot(ctx.repo.resolve_snapshot(options.snapshot));
+    const auto snapshot = find_snapshot(ctx.repo, options.snapshot, options.filter);
     Lister lister(ctx.repo, terminal, options.long_format);
     // Descend to the requested path one component at a time.
     core::BlobId tree = snapshot.tree;
@@ -137,7 +139,9 @@ void register_ls(CLI::App& app, GlobalOptions& global) {
       ->type_name("SNAPSHOT");
   sub->add_option("path", options->path, "Only this path inside the snapshot")->type_name("PATH");
   sub->add_flag("-l,--long", options->long_format, "Long format: mode, owner, size, time");
-  sub->footer("Example:\n  offsite ls -l latest /home/me/docs");
+  add_snapshot_filter(*sub, options->filter, ", for \"latest\"");
+  sub->footer("Examples:\n  offsite ls -l latest /home/me/docs\n"
+              "  offsite ls latest --host web1 --tag nightly /etc");
   sub->callback([options, &global] {
     global.run = [options, &global](Terminal& t) { return run_ls(*options, global, t); };
   });

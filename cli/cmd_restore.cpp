@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/repository_access.hpp"
+#include "cli/snapshot_filter.hpp"
 #include "cli/terminal.hpp"
 #include "core/error.hpp"
 #include "core/restorer.hpp"
@@ -19,6 +20,7 @@ struct RestoreOptions {
   std::vector<std::string> excludes;
   bool verify = false;
   std::string overwrite = "always";
+  SnapshotFilter filter; // chooses what "latest" means
 };
 
 namespace {
@@ -103,7 +105,7 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
   }
 
   return with_repository(global, terminal, {}, RepoLock::shared, [&](RepositoryContext& ctx) {
-    const auto snapshot = ctx.repo.load_snapshot(ctx.repo.resolve_snapshot(reference));
+    const auto snapshot = find_snapshot(ctx.repo, reference, options.filter);
     RestoreProgressReporter reporter(terminal);
     const auto result = core::restore(ctx.repo, snapshot, restore, reporter);
     terminal.clear_progress();
@@ -147,8 +149,10 @@ void register_restore(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--overwrite", options->overwrite,
                   "Existing files: always (default), if-changed or never")
       ->type_name("POLICY");
+  add_snapshot_filter(*sub, options->filter, ", for \"latest\"");
   sub->footer("Examples:\n"
               "  offsite restore latest --target /tmp/restore\n"
+              "  offsite restore latest --host web1 --path /etc --target /tmp/etc\n"
               "  offsite restore 1a2b3c4d:/home/me/docs --target ~/docs-back --verify");
   sub->callback([options, &global] {
     global.run = [options, &global](Terminal& t) { return run_restore(*options, global, t); };

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/repository_access.hpp"
+#include "cli/snapshot_filter.hpp"
 #include "cli/terminal.hpp"
 #include "cli/time_parse.hpp"
 #include "core/error.hpp"
@@ -11,26 +12,11 @@
 namespace offsite::cli {
 
 struct SnapshotsOptions {
-  std::vector<std::string> hosts;
-  std::vector<std::string> tags;
-  std::vector<std::string> paths;
+  SnapshotFilter filter;
   std::size_t latest = 0;
 };
 
 namespace {
-
-bool contains(const std::vector<std::string>& list, const std::string& value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
-
-bool selected(const core::Snapshot& s, const SnapshotsOptions& o) {
-  if (!o.hosts.empty() && !contains(o.hosts, s.host)) return false;
-  for (const auto& tag : o.tags)
-    if (!contains(s.tags, tag)) return false;
-  for (const auto& path : o.paths)
-    if (!contains(s.paths, path)) return false;
-  return true;
-}
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
   std::string out;
@@ -46,9 +32,7 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
                   Terminal& terminal) {
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
-    std::vector<core::Snapshot> list;
-    for (auto& s : ctx.repo.list_snapshots())
-      if (selected(s, options)) list.push_back(std::move(s));
+    auto list = find_snapshots(ctx.repo, options.filter);
     if (options.latest > 0 && list.size() > options.latest)
       list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(options.latest));
 
@@ -78,12 +62,7 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
 void register_snapshots(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<SnapshotsOptions>();
   auto* sub = app.add_subcommand("snapshots", "List snapshots");
-  sub->add_option("--host", options->hosts, "Only snapshots of this host (repeatable)")
-      ->type_name("HOST");
-  sub->add_option("--tag", options->tags, "Only snapshots with this tag (repeatable)")
-      ->type_name("TAG");
-  sub->add_option("--path", options->paths, "Only snapshots of this path (repeatable)")
-      ->type_name("PATH");
+  add_snapshot_filter(*sub, options->filter);
   sub->add_option("--latest", options->latest, "Only the newest N snapshots")->type_name("N");
   sub->footer("Example:\n  offsite snapshots --host laptop --latest 5");
   sub->callback([options, &global] {

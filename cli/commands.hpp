@@ -20,5 +20,7 @@ void register_firewall_rules(CLI::App& app, GlobalOptions& global);
 void register_config(CLI::App& app, GlobalOptions& global);
 void register_unlock(CLI::App& app, GlobalOptions& global);
 void register_unregister(CLI::App& app, GlobalOptions& global);
+void register_forget(CLI::App& app, GlobalOptions& global);
+void register_diff(CLI::App& app, GlobalOptions& global);
 
 } // namespace offsite::cli

@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
-    local commands="register init backup restore snapshots ls version test-connection firewall-rules config"
+    local commands="register init backup restore snapshots ls diff forget version test-connection firewall-rules config"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -37,6 +37,10 @@ _offsite() {
             return ;;
         --registration | --subnet | --fingerprint | --code | --existing | --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
             return ;;
+        --keep-last | --keep-hourly | --keep-daily | --keep-weekly | --keep-monthly | --keep-yearly | --keep-within | --keep-tag)
+            return ;;
+        --group-by)
+            COMPREPLY=($(compgen -W "host,paths host paths tags host,tags paths,tags host,paths,tags" -- "$cur")); return ;;
     esac
 
     local opts
@@ -45,9 +49,11 @@ _offsite() {
         register) opts="--registration --subnet --fingerprint --code --existing --secret-file" ;;
         init) opts="" ;;
         backup) opts="-e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --compression --time" ;;
-        restore) opts="-t --target -i --include -e --exclude --verify --overwrite" ;;
+        restore) opts="-t --target -i --include -e --exclude --verify --overwrite --host --tag --path" ;;
         snapshots) opts="--host --tag --path --latest" ;;
-        ls) opts="-l --long" ;;
+        ls) opts="-l --long --host --tag --path" ;;
+        diff) opts="--host --tag --path" ;;
+        forget) opts="--keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --keep-tag --group-by --host --tag --path -n --dry-run" ;;
         test-connection) opts="--detect --save --timeout" ;;
         firewall-rules) opts="--format --inbound" ;;
         version) opts="" ;;

@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls version config test-connection firewall-rules
+set -l commands register init backup restore snapshots ls diff forget version config test-connection firewall-rules
 complete -c offsite -f
 
 # Global options
@@ -29,6 +29,8 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a backup -d 
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a restore -d 'Restore a snapshot'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a snapshots -d 'List snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List the files in a snapshot'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Show what changed between two snapshots'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a forget -d 'Remove snapshots by ID or by a retention policy'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a test-connection -d 'Check every server step by step'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a firewall-rules -d 'Print what a firewall must allow'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
@@ -62,15 +64,41 @@ complete -c offsite -n '__fish_seen_subcommand_from restore' -s i -l include -r 
 complete -c offsite -n '__fish_seen_subcommand_from restore' -s e -l exclude -r -d 'Skip matching paths'
 complete -c offsite -n '__fish_seen_subcommand_from restore' -l verify -d 'Read back and compare'
 complete -c offsite -n '__fish_seen_subcommand_from restore' -l overwrite -r -a 'always if-changed never' -d 'Policy for existing files'
+complete -c offsite -n '__fish_seen_subcommand_from restore' -l host -r -d 'Only this host, for latest'
+complete -c offsite -n '__fish_seen_subcommand_from restore' -l tag -r -d 'Only these tags, for latest'
+complete -c offsite -n '__fish_seen_subcommand_from restore' -l path -r -d 'Only snapshots including this path, for latest'
 
 # snapshots
 complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l host -r -d 'Only this host'
-complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l tag -r -d 'Only this tag'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l tag -r -d 'Only these tags'
 complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l path -r -d 'Only this path'
 complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l latest -r -d 'Only the newest N'
 
 # ls
 complete -c offsite -n '__fish_seen_subcommand_from ls' -s l -l long -d 'Long format'
+complete -c offsite -n '__fish_seen_subcommand_from ls' -l host -r -d 'Only this host, for latest'
+complete -c offsite -n '__fish_seen_subcommand_from ls' -l tag -r -d 'Only these tags, for latest'
+complete -c offsite -n '__fish_seen_subcommand_from ls' -l path -r -d 'Only snapshots including this path, for latest'
+
+# diff
+complete -c offsite -n '__fish_seen_subcommand_from diff' -l host -r -d 'Only this host, for latest'
+complete -c offsite -n '__fish_seen_subcommand_from diff' -l tag -r -d 'Only these tags, for latest'
+complete -c offsite -n '__fish_seen_subcommand_from diff' -l path -r -d 'Only snapshots including this path, for latest'
+
+# forget
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l keep-last -r -d 'Keep the N newest snapshots'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l keep-hourly -r -d 'Keep the newest of each of N hours'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l keep-daily -r -d 'Keep the newest of each of N days'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l keep-weekly -r -d 'Keep the newest of each of N weeks'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l keep-monthly -r -d 'Keep the newest of each of N months'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l keep-yearly -r -d 'Keep the newest of each of N years'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l keep-within -r -d 'Keep snapshots this close to the newest'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l keep-tag -r -d 'Keep snapshots with these tags'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l group-by -r -a 'host,paths host paths tags' -d 'Group by these fields'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l host -r -d 'Only this host'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l tag -r -d 'Only these tags'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l path -r -d 'Only snapshots including this path'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -s n -l dry-run -d 'Show what would be removed, remove nothing'
 
 # config
 set -l config_keys proxy map source_ports no_proxy proxy_password_file fingerprint subnets registration
