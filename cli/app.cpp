@@ -154,6 +154,9 @@ int run(int argc, char** argv) {
   register_restore(app, global);
   register_snapshots(app, global);
   register_ls(app, global);
+  register_check(app, global);
+  register_prune(app, global);
+  register_stats(app, global);
   register_test_connection(app, global);
   register_firewall_rules(app, global);
   register_version(app, global);

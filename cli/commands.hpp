@@ -18,5 +18,8 @@ void register_version(CLI::App& app, GlobalOptions& global);
 void register_test_connection(CLI::App& app, GlobalOptions& global);
 void register_firewall_rules(CLI::App& app, GlobalOptions& global);
 void register_config(CLI::App& app, GlobalOptions& global);
+void register_check(CLI::App& app, GlobalOptions& global);
+void register_prune(CLI::App& app, GlobalOptions& global);
+void register_stats(CLI::App& app, GlobalOptions& global);
 
 } // namespace offsite::cli

@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
-    local commands="register init backup restore snapshots ls version test-connection firewall-rules config"
+    local commands="register init backup restore snapshots ls check prune stats version test-connection firewall-rules config"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -33,7 +33,7 @@ _offsite() {
         --proxy)
             compopt -o nospace 2>/dev/null
             COMPREPLY=($(compgen -W "socks5:// socks5h:// socks4:// socks4a:// http:// mapped:// direct" -- "$cur")); return ;;
-        --map | --source-ports | --retry-lock)
+        --map | --source-ports | --retry-lock | --read-data-subset | --max-repack-unused)
             return ;;
         --registration | --subnet | --fingerprint | --code | --existing | --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
             return ;;
@@ -48,6 +48,9 @@ _offsite() {
         restore) opts="-t --target -i --include -e --exclude --verify --overwrite" ;;
         snapshots) opts="--host --tag --path --latest" ;;
         ls) opts="-l --long" ;;
+        check) opts="--read-data --read-data-subset" ;;
+        prune) opts="-n --dry-run --max-repack-unused" ;;
+        stats) opts="" ;;
         test-connection) opts="--detect --save --timeout" ;;
         firewall-rules) opts="--format --inbound" ;;
         version) opts="" ;;
