@@ -60,7 +60,7 @@ struct BackupFixture {
   std::map<std::string, std::map<std::string, Bytes>> expected;
 
   BackupFixture() {
-    core::Repository::init(store, key, "pw", crypto::ScryptParams{1 << 10, 8, 1});
+    core::Repository::init(store, key, "pw", core::crypto::ScryptParams{1 << 10, 8, 1});
     std::filesystem::create_directories(src);
   }
 
