@@ -17,6 +17,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -75,8 +76,10 @@ std::vector<std::string> select_packs(const std::vector<std::string>& packs,
   if (subset.groups > 0) {
     for (const auto& name : packs) {
       // Pack names are SHA-256 digests: their leading digits are uniform.
-      const auto raw = from_hex(name.substr(0, 8));
-      const std::uint32_t n = raw && raw->size() == 4 ? get_u32(raw->data()) : 0;
+      // The group is the number they spell (8 hex digits) mod m, so a script
+      // can tell which group holds a pack: $((0x${name:0:8} % m + 1)).
+      std::uint32_t n = 0;
+      std::from_chars(name.data(), name.data() + std::min<std::size_t>(name.size(), 8), n, 16);
       if (n % subset.groups == subset.group - 1) out.push_back(name);
     }
     return out;
@@ -158,9 +161,17 @@ private:
     });
     m_result.trees = m_used.trees.size();
     m_result.data_blobs = m_used.data.size();
+  }
+
+  // After check_packs: a tree lost with a missing pack is that pack's
+  // problem, reported once there.
+  void report_tree_problems(const std::set<std::string>& missing_packs) {
     for (const auto& p : m_used.problems) {
-      const bool indexed = m_repo.index().contains(p.id);
-      add(indexed ? "tree_damaged" : "blob_missing", p.message, "", {p.id});
+      const auto loc = m_repo.index().find(p.id);
+      if (!loc)
+        add("blob_missing", p.message, "", {p.id});
+      else if (!missing_packs.contains(loc->pack))
+        add("tree_damaged", p.message, "", {p.id});
     }
   }
 
@@ -178,9 +189,11 @@ private:
     m_stored = list_packs(m_repo.store(), &m_result.stray_objects);
     m_result.packs = m_indexed.size();
     CheckProgress progress{CheckPhase::packs, 0, m_indexed.size(), 0, 0};
+    std::set<std::string> missing;
     for (const auto& [name, pack] : m_indexed) {
       const auto it = m_stored.find(name);
       if (it == m_stored.end()) {
+        missing.insert(name);
         add("pack_missing",
             fmt::format("pack {} is missing (an index file lists {} blobs in it)", name,
                         pack->entries.size()),
@@ -194,6 +207,7 @@ private:
       ++progress.done;
     }
     m_reporter.progress(progress);
+    report_tree_problems(missing);
     for (const auto& [name, size] : m_stored)
       if (!m_indexed.contains(name)) m_result.unindexed_packs.push_back(name);
   }
