@@ -156,6 +156,9 @@ int run(int argc, char** argv) {
   register_ls(app, global);
   register_diff(app, global);
   register_forget(app, global);
+  register_check(app, global);
+  register_prune(app, global);
+  register_stats(app, global);
   register_test_connection(app, global);
   register_firewall_rules(app, global);
   register_version(app, global);

@@ -22,5 +22,8 @@ void register_unlock(CLI::App& app, GlobalOptions& global);
 void register_unregister(CLI::App& app, GlobalOptions& global);
 void register_forget(CLI::App& app, GlobalOptions& global);
 void register_diff(CLI::App& app, GlobalOptions& global);
+void register_check(CLI::App& app, GlobalOptions& global);
+void register_prune(CLI::App& app, GlobalOptions& global);
+void register_stats(CLI::App& app, GlobalOptions& global);
 
 } // namespace offsite::cli

@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
-    local commands="register init backup restore snapshots ls diff forget version test-connection firewall-rules config"
+    local commands="register init backup restore snapshots ls diff forget version test-connection firewall-rules config check prune stats"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -33,7 +33,7 @@ _offsite() {
         --proxy)
             compopt -o nospace 2>/dev/null
             COMPREPLY=($(compgen -W "socks5:// socks5h:// socks4:// socks4a:// http:// mapped:// direct" -- "$cur")); return ;;
-        --map | --source-ports | --retry-lock)
+        --map | --source-ports | --retry-lock | --read-data-subset | --max-repack-unused)
             return ;;
         --registration | --subnet | --fingerprint | --code | --existing | --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
             return ;;
@@ -54,6 +54,10 @@ _offsite() {
         ls) opts="-l --long --host --tag --path" ;;
         diff) opts="--host --tag --path" ;;
         forget) opts="--keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --keep-tag --group-by --host --tag --path -n --dry-run" ;;
+        ls) opts="-l --long" ;;
+        check) opts="--read-data --read-data-subset" ;;
+        prune) opts="-n --dry-run --max-repack-unused" ;;
+        stats) opts="" ;;
         test-connection) opts="--detect --save --timeout" ;;
         firewall-rules) opts="--format --inbound" ;;
         version) opts="" ;;

@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls diff forget version config test-connection firewall-rules
+set -l commands register init backup restore snapshots ls diff forget version config test-connection firewall-rules check prune stats
 complete -c offsite -f
 
 # Global options
@@ -31,6 +31,9 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a snapshots 
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List the files in a snapshot'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Show what changed between two snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a forget -d 'Remove snapshots by ID or by a retention policy'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a check -d 'Verify the repository'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a prune -d 'Remove data no snapshot references'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Show repository statistics'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a test-connection -d 'Check every server step by step'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a firewall-rules -d 'Print what a firewall must allow'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
@@ -67,6 +70,14 @@ complete -c offsite -n '__fish_seen_subcommand_from restore' -l overwrite -r -a 
 complete -c offsite -n '__fish_seen_subcommand_from restore' -l host -r -d 'Only this host, for latest'
 complete -c offsite -n '__fish_seen_subcommand_from restore' -l tag -r -d 'Only these tags, for latest'
 complete -c offsite -n '__fish_seen_subcommand_from restore' -l path -r -d 'Only snapshots including this path, for latest'
+
+# check
+complete -c offsite -n '__fish_seen_subcommand_from check' -l read-data -d 'Download and authenticate every pack'
+complete -c offsite -n '__fish_seen_subcommand_from check' -l read-data-subset -r -d 'Read only N% or group n/m of the packs'
+
+# prune
+complete -c offsite -n '__fish_seen_subcommand_from prune' -s n -l dry-run -d 'Show the plan, change nothing'
+complete -c offsite -n '__fish_seen_subcommand_from prune' -l max-repack-unused -r -d 'Repack packs more unused than PERCENT'
 
 # snapshots
 complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l host -r -d 'Only this host'

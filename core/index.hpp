@@ -26,6 +26,13 @@ struct IndexedPack {
   std::vector<PackEntry> entries;
 };
 
+// One stored index file (index/<name>) and the packs it lists: prune and
+// check need to know which file names which pack, not only where a blob is.
+struct IndexFile {
+  std::string name;
+  std::vector<IndexedPack> packs;
+};
+
 // Thread-safe (internally locked).
 class Index {
 public:

@@ -162,18 +162,41 @@ Repository::Repository(Store& store, const MasterKey& key, RepositoryOptions opt
 
 Repository::~Repository() = default;
 
+std::optional<std::vector<IndexedPack>> Repository::read_index_file(const std::string& name) {
+  const auto sealed = get_hashed("index/" + name, name);
+  if (!sealed) return std::nullopt; // removed by a concurrent prune
+  const auto plain = crypto::open(m_key.encryption, *sealed, as_bytes(k_index_aad));
+  if (!plain)
+    throw Error(Code::integrity, fmt::format("index file {} failed authentication", name),
+                "run offsite check; a damaged index can be rebuilt from the packs");
+  return decode_index(*plain);
+}
+
 void Repository::load_index() {
+  for (const auto& o : list_all(m_store, "index/"))
+    if (const auto packs = read_index_file(o.key.substr(6)))
+      for (const auto& pack : *packs)
+        m_index.add_pack(pack.name, pack.entries);
+}
+
+std::vector<IndexFile> Repository::read_index_files() {
+  std::vector<IndexFile> out;
   for (const auto& o : list_all(m_store, "index/")) {
-    const std::string name = o.key.substr(6);
-    const auto sealed = get_hashed(o.key, name);
-    if (!sealed) continue; // removed by a concurrent prune
-    const auto plain = crypto::open(m_key.encryption, *sealed, as_bytes(k_index_aad));
-    if (!plain)
-      throw Error(Code::integrity, fmt::format("index file {} failed authentication", name),
-                  "run offsite check; a damaged index can be rebuilt from the packs");
-    for (const auto& pack : decode_index(*plain))
-      m_index.add_pack(pack.name, pack.entries);
+    std::string name = o.key.substr(6);
+    if (auto packs = read_index_file(name)) out.push_back({std::move(name), std::move(*packs)});
   }
+  return out;
+}
+
+std::string Repository::write_index_file(const std::vector<IndexedPack>& packs) {
+  const Bytes sealed = crypto::seal(m_key.encryption, encode_index(packs), as_bytes(k_index_aad));
+  std::string name = to_hex(crypto::sha256(sealed));
+  m_store.put("index/" + name, sealed); // false is impossible: fresh nonce
+  return name;
+}
+
+bool Repository::remove_index_file(const std::string& name) {
+  return m_store.remove("index/" + name);
 }
 
 bool Repository::has_blob(const BlobId& id) const {
@@ -269,8 +292,7 @@ void Repository::write_index_locked(std::unique_lock<std::mutex>& lock) {
   packs.swap(m_unindexed);
   lock.unlock();
   try {
-    const Bytes sealed = crypto::seal(m_key.encryption, encode_index(packs), as_bytes(k_index_aad));
-    m_store.put("index/" + to_hex(crypto::sha256(sealed)), sealed);
+    write_index_file(packs);
   } catch (...) {
     lock.lock();
     m_unindexed.insert(m_unindexed.begin(), std::make_move_iterator(packs.begin()),

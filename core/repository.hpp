@@ -70,6 +70,15 @@ public:
   // Loads every index file (call once before backup or restore).
   void load_index();
 
+  // Every index file with its packs, in key order, without adding them to
+  // index(): for prune and check. Error(integrity) naming a file that fails
+  // authentication or is malformed; files removed meanwhile are skipped.
+  std::vector<IndexFile> read_index_files();
+  // Seals and stores an index file listing `packs`; returns its name.
+  std::string write_index_file(const std::vector<IndexedPack>& packs);
+  // Removes index/<name>; false when it was already gone.
+  bool remove_index_file(const std::string& name);
+
   bool has_blob(const BlobId& id) const;
 
   // Thread-safe; seals outside the lock so callers on several threads use
@@ -122,6 +131,8 @@ private:
   // m_pack is full (or `force` and non-empty), finishes it.
   std::optional<FinishedPack> take_pack_locked(std::unique_lock<std::mutex>& lock, bool force);
   Bytes load_from_pack(BlobType type, const BlobId& id, const BlobLocation& loc);
+  // nullopt when the file is gone; Error(integrity) when it is damaged.
+  std::optional<std::vector<IndexedPack>> read_index_file(const std::string& name);
   // Gets an object whose name is the SHA-256 of its bytes, checking it.
   std::optional<Bytes> get_hashed(const std::string& key, std::string_view name);
 
