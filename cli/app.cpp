@@ -158,6 +158,8 @@ int run(int argc, char** argv) {
   register_firewall_rules(app, global);
   register_version(app, global);
   register_config(app, global);
+  register_key(app, global);
+  register_schedule(app, global);
   register_cli_spec(app, global);
 
   const bool json = wants_json(argc, argv);

@@ -18,5 +18,7 @@ void register_version(CLI::App& app, GlobalOptions& global);
 void register_test_connection(CLI::App& app, GlobalOptions& global);
 void register_firewall_rules(CLI::App& app, GlobalOptions& global);
 void register_config(CLI::App& app, GlobalOptions& global);
+void register_key(CLI::App& app, GlobalOptions& global);
+void register_schedule(CLI::App& app, GlobalOptions& global);
 
 } // namespace offsite::cli
