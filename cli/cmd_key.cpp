@@ -108,8 +108,9 @@ int run_key_passwd(const KeyOptions& options, const GlobalOptions& global, Termi
           return 0;
         }
         terminal.out(fmt::format(
-            "passphrase changed for repository {} (key {} replaces {}); other machines and "
-            "\"offsite register --existing\" need the new passphrase from now on",
+            "passphrase changed for repository {} (key {} replaces {}); other machines, "
+            "\"offsite register --existing\" and passphrase files (a scheduled backup's too) "
+            "need the new passphrase from now on",
             ctx.repo.id().substr(0, 8), key_id(change.added), key_id(change.removed)));
         return 0;
       });

@@ -165,9 +165,10 @@ std::filesystem::path self_executable() {
 
 std::string job_name(const GlobalOptions& global) {
   GlobalOptions defaults;
-  const std::string dir = config_dir(global).lexically_normal().string();
-  if (dir == config_dir(defaults).lexically_normal().string()) return "offsite-backup";
-  const auto hash = core::crypto::sha256(as_bytes(dir));
+  std::string identity = config_dir(global).lexically_normal().string();
+  if (!global.repo.empty()) identity += "\n" + absolute_string(global.repo);
+  if (identity == config_dir(defaults).lexically_normal().string()) return "offsite-backup";
+  const auto hash = core::crypto::sha256(as_bytes(identity));
   return "offsite-backup-" + to_hex(hash).substr(0, 8);
 }
 

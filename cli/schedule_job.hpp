@@ -21,9 +21,10 @@ struct ScheduledJob {
   std::vector<std::string> command;    // argv, argv[0] the absolute path of offsite
 };
 
-// "offsite-backup" for the default configuration directory, else
-// "offsite-backup-<8 hex of its path's SHA-256>", so two accounts on one
-// machine get two jobs and reinstalling one replaces only it.
+// "offsite-backup" for the default configuration directory and the account,
+// else "offsite-backup-<8 hex of the SHA-256 of the config dir and --repo>",
+// so two accounts (or a local repository) on one machine get two jobs and
+// reinstalling one replaces only it.
 std::string job_name(const GlobalOptions& global);
 
 // Checks `backup_args` as `offsite backup` would parse them (flags and

@@ -85,8 +85,13 @@ TEST_CASE("given backup flags and relative paths then the job command is all abs
 TEST_CASE("given the default configuration directory then the job is offsite-backup") {
   Fixture f;
   CHECK(job_name(f.global) == "offsite-backup");
+  f.global.repo = (f.dir / "repo").string();
+  const std::string local = job_name(f.global);
+  CHECK(local.rfind("offsite-backup-", 0) == 0);
+  f.global.repo.clear();
   f.global.config_dir = (f.dir / "other").string();
-  CHECK(job_name(f.global) != "offsite-backup");
+  CHECK(job_name(f.global).rfind("offsite-backup-", 0) == 0);
+  CHECK(job_name(f.global) != local);
 }
 
 TEST_CASE("given no passphrase file then the job is refused; OFFSITE_PASSWORD_FILE counts") {
