@@ -165,6 +165,8 @@ int run(int argc, char** argv) {
   register_config(app, global);
   register_unlock(app, global);
   register_unregister(app, global);
+  register_key(app, global);
+  register_schedule(app, global);
   register_cli_spec(app, global);
 
   const bool json = wants_json(argc, argv);

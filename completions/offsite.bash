@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
-    local commands="register init backup restore snapshots ls diff forget version test-connection firewall-rules config check prune stats"
+    local commands="register init backup restore snapshots ls diff forget version test-connection firewall-rules config check prune stats key schedule"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -20,8 +20,12 @@ _offsite() {
     case $prev in
         --config-dir | --cache-dir | -r | --repo | -t | --target)
             _filedir -d; return ;;
-        --password-file | --exclude-file | --secret-file | --proxy-password-file)
+        --password-file | --exclude-file | --secret-file | --proxy-password-file | --new-password-file | --from-export | -o | --output)
             _filedir; return ;;
+        --method)
+            COMPREPLY=($(compgen -W "auto systemd cron" -- "$cur")); return ;;
+        --daily)
+            return ;;
         --password-command)
             COMPREPLY=($(compgen -c -- "$cur")); return ;;
         --overwrite)
@@ -73,6 +77,25 @@ _offsite() {
                 COMPREPLY=($(compgen -W "proxy map source_ports no_proxy proxy_password_file fingerprint subnets registration" -- "$cur"))
             fi
             return ;;
+        key | schedule)
+            # offsite key passwd|list|export, offsite schedule install|show|remove.
+            local action="" j
+            for ((j = i + 1; j < cword; j++)); do
+                [[ ${words[j]} != -* ]] && { action=${words[j]}; break; }
+            done
+            if [[ -z $action && $command == key ]]; then
+                COMPREPLY=($(compgen -W "passwd list export" -- "$cur")); return
+            elif [[ -z $action ]]; then
+                COMPREPLY=($(compgen -W "install show remove" -- "$cur")); return
+            fi
+            case $action in
+                passwd) opts="--new-password-file --from-export" ;;
+                export) opts="-o --output" ;;
+                install)
+                    opts="--daily --method --password-file --json -q --quiet -v --verbose -e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host -n --dry-run --compression"
+                    [[ $cur == -* ]] || { _filedir; return; } ;;
+                *) opts="" ;;
+            esac ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts -h --help" -- "$cur"))

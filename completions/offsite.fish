@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls diff forget version config test-connection firewall-rules check prune stats
+set -l commands register init backup restore snapshots ls diff forget version config test-connection firewall-rules check prune stats key schedule
 complete -c offsite -f
 
 # Global options
@@ -38,6 +38,8 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a test-conne
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a firewall-rules -d 'Print what a firewall must allow'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a config -d 'Show or change the configuration'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a key -d 'Change the passphrase, list key files, export the key'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a schedule -d 'Install, show or remove a daily backup'
 
 # register
 complete -c offsite -n '__fish_seen_subcommand_from register' -l registration -r -d 'Registration pair IP:PORT,IP:PORT'
@@ -126,3 +128,24 @@ complete -c offsite -n '__fish_seen_subcommand_from test-connection' -l timeout 
 # firewall-rules
 complete -c offsite -n '__fish_seen_subcommand_from firewall-rules' -l format -r -a 'text json iptables nftables pf ufw firewalld windows cisco' -d 'Output format'
 complete -c offsite -n '__fish_seen_subcommand_from firewall-rules' -l inbound -d 'Also allow return traffic'
+
+# key
+complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list export' -a passwd -d 'Change the passphrase'
+complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list export' -a list -d 'List the key files'
+complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list export' -a export -d 'Write the master key to a new 0600 file'
+complete -c offsite -n '__fish_seen_subcommand_from key; and __fish_seen_subcommand_from passwd' -l new-password-file -r -F -d 'Read the new passphrase from a file'
+complete -c offsite -n '__fish_seen_subcommand_from key; and __fish_seen_subcommand_from passwd' -l from-export -r -F -d 'Set a passphrase from a key export file'
+complete -c offsite -n '__fish_seen_subcommand_from key; and __fish_seen_subcommand_from export' -s o -l output -r -F -d 'The file to create (- for stdout)'
+
+# schedule
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and not __fish_seen_subcommand_from install show remove' -a install -d 'Install a daily backup'
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and not __fish_seen_subcommand_from install show remove' -a show -d 'Show the scheduled backup'
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and not __fish_seen_subcommand_from install show remove' -a remove -d 'Remove the scheduled backup'
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and __fish_seen_subcommand_from install' -F
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and __fish_seen_subcommand_from install' -l daily -r -d 'Time of day to run, HH:MM'
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and __fish_seen_subcommand_from install' -l method -r -f -a 'auto systemd cron' -d 'Where to install the job'
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and __fish_seen_subcommand_from install' -s e -l exclude -r -d 'Exclude paths matching a pattern'
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and __fish_seen_subcommand_from install' -l exclude-file -r -F -d 'Read exclude patterns from a file'
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and __fish_seen_subcommand_from install' -l exclude-caches -d 'Skip directories with CACHEDIR.TAG'
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and __fish_seen_subcommand_from install' -s x -l one-file-system -d 'Stay on one file system'
+complete -c offsite -n '__fish_seen_subcommand_from schedule; and __fish_seen_subcommand_from install' -l tag -r -d 'Tag the snapshot'

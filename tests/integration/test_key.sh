@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# key passwd / list / export on a local pair: after a passphrase change the
+# old passphrase is refused with the wrong-passphrase exit code and the new
+# one works, also on a new machine (`register --existing` reads the server's
+# wrapped key); the export is a new 0600 file, never overwritten, never in
+# JSON, and `key passwd --from-export` restores access with it.
+source "$(dirname "$0")/lib.sh"
+
+start_pair 127.239.112.91 127.239.113.91
+first=(--config-dir "$WORK/first")
+second=(--config-dir "$WORK/second")
+
+offsite "${first[@]}" register "${REGISTER_ARGS[@]}" >"$WORK/register.out"
+account=$(sed -n 's/^registered account \([0-9a-f]*\) .*/\1/p' "$WORK/register.out")
+mkdir -p "$WORK/data"
+printf 'keep me\n' >"$WORK/data/file.txt"
+head -c 200000 /dev/urandom >"$WORK/data/random.bin"
+offsite "${first[@]}" backup "$WORK/data"
+
+printf 'the new passphrase\n' >"$WORK/new-pass"
+chmod 600 "$WORK/new-pass"
+new() { "$OFFSITE_BIN" --password-file "$WORK/new-pass" "$@"; }
+
+# No terminal and no --new-password-file: a clear error at once, not a hang.
+out=$(timeout 20 "$OFFSITE_BIN" "${first[@]}" --password-file "$WORK/passphrase" key passwd \
+  </dev/null 2>&1) && fail "key passwd worked without a new passphrase"
+[[ $out == *"new passphrase is needed"*"--new-password-file"* ]] || fail "no new passphrase: $out"
+expect_exit 2 timeout 20 "$OFFSITE_BIN" "${first[@]}" --password-file "$WORK/passphrase" key \
+  passwd </dev/null
+
+# A wrong current passphrase changes nothing.
+printf 'not it\n' >"$WORK/wrong-pass"
+expect_exit 6 "$OFFSITE_BIN" "${first[@]}" --password-file "$WORK/wrong-pass" key passwd \
+  --new-password-file "$WORK/new-pass"
+
+offsite "${first[@]}" --json key list >"$WORK/list-before.json"
+old_id=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["type"]=="keys", d
+k=[k for k in d["keys"] if k["current"]]; assert len(d["keys"])==1 and len(k)==1, d; print(k[0]["id"])' \
+  "$WORK/list-before.json")
+
+offsite "${first[@]}" --json key passwd --new-password-file "$WORK/new-pass" >"$WORK/passwd.json"
+new_id=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["type"]=="key_passwd", d
+assert d["removed"]==sys.argv[2] and d["added"]!=sys.argv[2], d; print(d["added"])' \
+  "$WORK/passwd.json" "$old_id") || fail "key passwd JSON: $(cat "$WORK/passwd.json")"
+
+# The old passphrase is refused (exit 6), the new one works.
+out=$(offsite "${first[@]}" snapshots 2>&1) && fail "the old passphrase still opens"
+[[ $out == *"passphrase does not open"* ]] || fail "old passphrase message: $out"
+expect_exit 6 offsite "${first[@]}" snapshots
+new "${first[@]}" snapshots | grep -q '^1 snapshot$' || fail "the new passphrase does not open"
+new "${first[@]}" --json key list >"$WORK/list-after.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert [k["id"] for k in d["keys"]] == [sys.argv[2]] and d["keys"][0]["current"], d
+assert d["keys"][0]["host"], d' "$WORK/list-after.json" "$new_id" ||
+  fail "key list after passwd: $(cat "$WORK/list-after.json")"
+
+# A new machine: the server's wrapped key is the new one.
+cp "$WORK/first/credentials.json" "$WORK/credentials-copy.json"
+expect_exit 6 offsite "${second[@]}" register "${REGISTER_ARGS[@]}" --existing "$account" \
+  --secret-file "$WORK/credentials-copy.json"
+rm -rf "$WORK/second"
+new "${second[@]}" register "${REGISTER_ARGS[@]}" --existing "$account" \
+  --secret-file "$WORK/credentials-copy.json" >/dev/null
+new "${second[@]}" restore latest --target "$WORK/restore"
+cmp "$WORK/data/random.bin" "$WORK/restore$WORK/data/random.bin" || fail "restored bytes differ"
+
+# key export: a new 0600 file; JSON names it and never holds the key.
+umask 022
+new "${first[@]}" --json key export --output "$WORK/export.json" >"$WORK/export.out"
+[[ $(stat -c %a "$WORK/export.json") == 600 ]] || fail "the export is not 0600"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["type"]=="key_export", d
+assert d["file"]==sys.argv[2], d' "$WORK/export.out" "$WORK/export.json" ||
+  fail "export JSON: $(cat "$WORK/export.out")"
+enc=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["master_key"]["encryption"])' \
+  "$WORK/export.json")
+grep -qF -- "$enc" "$WORK/export.out" && fail "the master key appeared in the JSON output"
+grep -q 'key passwd --from-export' "$WORK/export.json" || fail "the export does not say its use"
+# Never overwritten; never to stdout in JSON mode.
+cp "$WORK/export.json" "$WORK/export.copy"
+out=$(new "${first[@]}" key export --output "$WORK/export.json" 2>&1) && fail "export overwrote"
+[[ $out == *"already exists; refusing to overwrite"* ]] || fail "overwrite message: $out"
+cmp -s "$WORK/export.json" "$WORK/export.copy" || fail "the refused export changed the file"
+expect_exit 2 new "${first[@]}" --json key export --output -
+new "${first[@]}" key export --output - 2>/dev/null | grep -qF -- "$enc" ||
+  fail "--output - did not print the key"
+
+# The passphrase is lost: the export sets a third one; nothing else changes.
+printf 'third passphrase\n' >"$WORK/third-pass"
+rm -rf "$WORK/restore"
+"$OFFSITE_BIN" "${first[@]}" key passwd --from-export "$WORK/export.json" \
+  --new-password-file "$WORK/third-pass" </dev/null >"$WORK/from-export.out"
+grep -q '^added key ' "$WORK/from-export.out" || fail "from-export: $(cat "$WORK/from-export.out")"
+"$OFFSITE_BIN" "${first[@]}" --password-file "$WORK/third-pass" restore latest \
+  --target "$WORK/restore"
+cmp "$WORK/data/file.txt" "$WORK/restore$WORK/data/file.txt" || fail "restore with the third"
+new "${first[@]}" snapshots >/dev/null || fail "the export removed the other key"
+# An export of another repository is refused.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["master_key"]["encryption"]="00"*32
+json.dump(d, open(sys.argv[2], "w"))' "$WORK/export.json" "$WORK/bad-export.json"
+expect_exit 6 "$OFFSITE_BIN" "${first[@]}" key passwd --from-export "$WORK/bad-export.json" \
+  --new-password-file "$WORK/third-pass"
+echo ok
