@@ -55,6 +55,15 @@ void register_global_options(CLI::App& app, GlobalOptions& g) {
       ->type_name("FILE");
 }
 
+// A repeatable option takes one value per flag: otherwise CLI11 lets
+// "backup --exclude '*.tmp' DIR" swallow DIR as a second pattern.
+void one_value_per_flag(CLI::App& app) {
+  for (auto* option : app.get_options())
+    if (option->nonpositional()) option->allow_extra_args(false);
+  for (auto* sub : app.get_subcommands({}))
+    one_value_per_flag(*sub);
+}
+
 // "did you mean ...?" for a mistyped subcommand (ninja does this for tools).
 std::string suggestion(const CLI::App& app, int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
@@ -168,6 +177,7 @@ int run(int argc, char** argv) {
   register_key(app, global);
   register_schedule(app, global);
   register_cli_spec(app, global);
+  one_value_per_flag(app);
 
   const bool json = wants_json(argc, argv);
   try {

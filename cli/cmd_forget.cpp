@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/prune_run.hpp"
 #include "cli/repository_access.hpp"
 #include "cli/snapshot_filter.hpp"
 #include "cli/terminal.hpp"
@@ -26,6 +27,7 @@ struct ForgetOptions {
   std::string group_by = "host,paths";
   SnapshotFilter filter;
   bool dry_run = false;
+  bool prune = false;
 };
 
 namespace {
@@ -199,6 +201,7 @@ int run_forget(const ForgetOptions& given, const GlobalOptions& global, Terminal
     for (const auto& g : groups)
       planned += g.result.remove.size();
     if (!options.dry_run) removed = remove_snapshots(ctx.repo, groups, terminal);
+    if (options.prune && !options.dry_run) terminal.stream_events();
 
     if (terminal.json()) {
       nlohmann::json list = nlohmann::json::array();
@@ -214,6 +217,10 @@ int run_forget(const ForgetOptions& given, const GlobalOptions& global, Terminal
     } else {
       terminal.info(fmt::format("removed {} snapshot{}", removed, removed == 1 ? "" : "s"));
     }
+    // Same session, same exclusive lease: nothing can start using the data
+    // between the forget and the prune.
+    if (options.prune && !options.dry_run) return run_prune(ctx, terminal, PruneOptions{});
+    if (options.prune) terminal.info("dry run: prune not run");
     return 0;
   });
 }
@@ -248,6 +255,8 @@ void register_forget(CLI::App& app, GlobalOptions& global) {
       ->type_name("FIELDS");
   add_snapshot_filter(*sub, options->filter, ", for the policy or \"latest\"");
   sub->add_flag("-n,--dry-run", options->dry_run, "Show what would be kept and removed, and why");
+  sub->add_flag("--prune", options->prune,
+                "Then remove the data no snapshot references any more (as offsite prune)");
   sub->footer("Counts are numbers of hours, days, ... that have a snapshot; -1 keeps all.\n"
               "Days and weeks are cut in local time (TZ).\n\n"
               "Examples:\n"

@@ -249,15 +249,6 @@ bool RemoteStore::remove(std::string_view key) {
   const std::string what = fmt::format("delete {}", core::printable_key(key));
   bool resent = false;
   const Frame reply = call(Op::remove, {{"key", key}}, {}, resent);
-  // The one refusal a user of forget or prune meets on purpose: say whose
-  // decision it is and how it is lifted, not just the server's words.
-  if (is_error(reply, "append_only"))
-    throw Error(Code::auth,
-                fmt::format("{}: the account is append-only, so the data centre refuses to "
-                            "delete anything",
-                            what),
-                "only the data centre's operator can lift it (offsited account set ACCOUNT "
-                "--append-only off); nothing was deleted by this request");
   if (reply.op != Op::reply_ok) throw_reply_error(reply, what);
   // After a resend, "nothing there" is most likely our first attempt's work.
   return bool_field(reply, "removed", what) || resent;

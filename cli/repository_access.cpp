@@ -57,7 +57,8 @@ std::unique_ptr<core::Store> open_store(const GlobalOptions& options, Terminal& 
 
 int with_repository(const GlobalOptions& options, Terminal& terminal,
                     const core::RepositoryOptions& repo_options, RepoLock lock,
-                    const std::function<int(RepositoryContext&)>& fn) {
+                    const std::function<int(RepositoryContext&)>& fn,
+                    const std::string* passphrase) {
   std::string location;
   auto store = open_store(options, terminal, location);
   if (!store->head("config")) {
@@ -67,8 +68,8 @@ int with_repository(const GlobalOptions& options, Terminal& terminal,
     throw Error(Code::config, fmt::format("there is no repository at {}", location),
                 "create one with \"offsite init\", or check --repo");
   }
-  const std::string passphrase = read_passphrase(options, "Passphrase: ");
-  const core::MasterKey key = core::Repository::unlock(*store, passphrase);
+  const core::MasterKey key = core::Repository::unlock(
+      *store, passphrase ? *passphrase : read_passphrase(options, "Passphrase: "));
   core::Repository repo(*store, key, repo_options);
   terminal.detail(fmt::format("opened repository {} at {}", repo.id().substr(0, 8), location));
   // The lease comes before the index: what a prune deletes after we load

@@ -44,9 +44,12 @@ std::chrono::seconds retry_lock_wait(const GlobalOptions& options);
 
 // Opens the repository, takes `lock` (waiting up to --retry-lock for a
 // conflicting lease to go; Error(locked) naming its holder after that), runs
-// `fn` and releases the lease; returns what fn returns.
+// `fn` and releases the lease; returns what fn returns. `passphrase`, when
+// given, is used instead of asking (a command that needs it afterwards read
+// it itself).
 int with_repository(const GlobalOptions& options, Terminal& terminal,
                     const core::RepositoryOptions& repo_options, RepoLock lock,
-                    const std::function<int(RepositoryContext&)>& fn);
+                    const std::function<int(RepositoryContext&)>& fn,
+                    const std::string* passphrase = nullptr);
 
 } // namespace offsite::cli

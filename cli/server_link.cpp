@@ -179,9 +179,15 @@ void throw_reply_error(const Frame& reply, std::string_view what) {
   if (code == "no_space")
     throw Error(Code::no_space, fmt::format("{}: the server's storage is full", what),
                 "try again later; the operator has been told by the server's logs");
+  // The one refusal a user of forget, prune or unregister meets on purpose:
+  // say whose decision it is and how it is lifted, not just the server's words.
   if (code == "append_only")
-    throw Error(Code::auth, fmt::format("{}: {}", what, message),
-                "the account is append-only; deletion needs the data centre's operator");
+    throw Error(Code::auth,
+                fmt::format("{}: the account is append-only, so the data centre refuses to "
+                            "delete anything",
+                            what),
+                "only the data centre's operator can lift it (offsited account set ACCOUNT "
+                "--append-only off); nothing was deleted by this request");
   if (code == "locked")
     throw Error(Code::locked, message,
                 "wait for that command to finish (or pass --retry-lock 10m); if its process is "

@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls diff forget version config test-connection firewall-rules check prune stats key schedule
+set -l commands register init backup restore snapshots ls diff forget version config test-connection firewall-rules check prune stats key schedule unlock unregister
 complete -c offsite -f
 
 # Global options
@@ -112,6 +112,7 @@ complete -c offsite -n '__fish_seen_subcommand_from forget' -l host -r -d 'Only 
 complete -c offsite -n '__fish_seen_subcommand_from forget' -l tag -r -d 'Only these tags'
 complete -c offsite -n '__fish_seen_subcommand_from forget' -l path -r -d 'Only snapshots including this path'
 complete -c offsite -n '__fish_seen_subcommand_from forget' -s n -l dry-run -d 'Show what would be removed, remove nothing'
+complete -c offsite -n '__fish_seen_subcommand_from forget' -l prune -d 'Then remove the data no snapshot references'
 
 # config
 set -l config_keys proxy map source_ports no_proxy proxy_password_file fingerprint subnets registration
@@ -128,6 +129,12 @@ complete -c offsite -n '__fish_seen_subcommand_from test-connection' -l timeout 
 # firewall-rules
 complete -c offsite -n '__fish_seen_subcommand_from firewall-rules' -l format -r -a 'text json iptables nftables pf ufw firewalld windows cisco' -d 'Output format'
 complete -c offsite -n '__fish_seen_subcommand_from firewall-rules' -l inbound -d 'Also allow return traffic'
+
+# unlock, unregister
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a unlock -d 'Remove stale locks of crashed or killed commands'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a unregister -d 'Cancel the account and delete its backups'
+complete -c offsite -n '__fish_seen_subcommand_from unlock' -l force -d 'Remove live locks too'
+complete -c offsite -n '__fish_seen_subcommand_from unregister' -l yes -d 'Do not ask for confirmation'
 
 # key
 complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list export' -a passwd -d 'Change the passphrase'
