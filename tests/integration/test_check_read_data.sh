@@ -5,19 +5,9 @@
 # file, in text and in JSON. A deleted pack is found by the plain check.
 source "$(dirname "$0")/lib.sh"
 
-# The .70 pair on port 16384 belongs to test_prune; this scenario runs its
-# own pair on the same addresses, port 16385, so the two can run at once.
-PRIMARY=127.239.112.70:16385
-ALTERNATE=127.239.113.70:16385
-DC=$WORK/dc
-FINGERPRINT=$("$OFFSITED_BIN" init --data "$DC" 2>/dev/null)
-common=(--assign "$PRIMARY,$ALTERNATE" --registration-pair "$PRIMARY,$ALTERNATE"
-  --subnet 127.239.112.0/24 --subnet 127.239.113.0/24)
-start_offsited primary "$DC" "$PRIMARY" "${common[@]}"
-start_offsited alternate "$DC" "$ALTERNATE" "${common[@]}"
+start_pair 127.239.112.94 127.239.113.94
 cfg=(--config-dir "$WORK/cfg")
-offsite "${cfg[@]}" register --registration "$PRIMARY,$ALTERNATE" --subnet 127.239.112.0/24 \
-  --subnet 127.239.113.0/24 --fingerprint "$FINGERPRINT" >"$WORK/register.out"
+offsite "${cfg[@]}" register "${REGISTER_ARGS[@]}" >"$WORK/register.out"
 account=$(sed -n 's/^registered account \([0-9a-f]*\) .*/\1/p' "$WORK/register.out")
 repo=$DC/store/accounts/$account/repo
 json_field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.readlines()[-1])[sys.argv[1]])' "$1"; }

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Prune on a data-centre account: several backups of changing data, some
-# snapshots dropped, then prune. The account's stored size shrinks, every
-# remaining snapshot restores byte-identical, and check --read-data passes.
-# (Snapshots are dropped by deleting their objects on the server until
-# `offsite forget` exists in this branch.)
+# Forget + prune on a data-centre account: several backups of changing data,
+# two snapshots forgotten, then prune. The account's stored size shrinks,
+# every remaining snapshot restores byte-identical, and check --read-data
+# passes.
 source "$(dirname "$0")/lib.sh"
 
 start_pair 127.239.112.70 127.239.113.70
@@ -35,8 +34,9 @@ snap3=$(backup_generation 3)
 snap4=$(backup_generation 4)
 [[ $(find "$repo/snapshots" -type f | wc -l) == 4 ]] || fail "expected 4 snapshots"
 
-# Drop the first two snapshots.
-rm "$repo/snapshots/$snap1" "$repo/snapshots/$snap2"
+# Forget the first two snapshots: only their records go.
+offsite "${cfg[@]}" forget "$snap1" "$snap2" >"$WORK/forget.out" 2>&1 || fail "forget: $(cat "$WORK/forget.out")"
+[[ $(find "$repo/snapshots" -type f | wc -l) == 2 ]] || fail "forget left $(find "$repo/snapshots" -type f | wc -l) snapshots"
 before=$(stored)
 
 # A dry run changes nothing and says what it would do.
