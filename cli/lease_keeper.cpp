@@ -26,7 +26,7 @@ core::Lease acquire_waiting(core::LeaseTable& table, core::LeaseKind kind,
     try {
       return table.acquire(kind, owner, k_lease_ttl);
     } catch (const Error& e) {
-      if (e.code() != Code::locked || Clock::now() + pause > give_up) throw;
+      if (e.code() != Code::locked || Clock::now() >= give_up) throw;
       if (!told) {
         terminal.info(fmt::format("{}\nwaiting up to {}s for it to go (--retry-lock)", e.what(),
                                   wait.count()));
@@ -34,7 +34,8 @@ core::Lease acquire_waiting(core::LeaseTable& table, core::LeaseKind kind,
       }
     }
     // Sleep in short steps so Ctrl-C is honoured at once.
-    for (const auto until = Clock::now() + pause; Clock::now() < until;) {
+    // The last try comes at the deadline itself.
+    for (const auto until = std::min(Clock::now() + pause, give_up); Clock::now() < until;) {
       if (interrupted()) throw Error(Code::interrupted, "interrupted while waiting for a lock");
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

@@ -193,8 +193,8 @@ Lease StoreLeases::acquire(LeaseKind kind, const LeaseOwner& owner, std::chrono:
   const std::int64_t now = now_ms();
   std::string text;
   for (const auto& holder : holders)
-    text += "\n  " + describe_lease(holder, now);
-  throw Error(Code::locked, fmt::format("the repository is locked:{}", text),
+    text += (text.empty() ? "" : "; ") + describe_lease(holder, now);
+  throw Error(Code::locked, fmt::format("the repository is locked by a {}", text),
               "wait for that command to finish (or pass --retry-lock 10m); if its process is gone, "
               "\"offsite unlock\" removes the lock");
 }
