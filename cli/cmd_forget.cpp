@@ -39,15 +39,6 @@ struct ForgetGroup {
   core::RetentionResult result;
 };
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += printable(item);
-  }
-  return out;
-}
-
 nlohmann::json snapshot_json(const core::RetentionDecision& d, bool with_reasons) {
   nlohmann::json item = {{"id", d.snapshot.id},
                          {"short_id", d.snapshot.id.substr(0, 8)},
@@ -78,9 +69,10 @@ std::string table(const std::vector<core::RetentionDecision>& list, bool with_re
                                 with_reasons ? "Reasons" : "Paths");
   for (const auto& d : list) {
     const auto& s = d.snapshot;
-    out += fmt::format("{:<8}  {:<19}  {:<16}  {:<12}  {}\n", s.id.substr(0, 8),
-                       format_local_time(s.time_ns), printable(s.host), join(s.tags, ","),
-                       with_reasons ? join(d.reasons, ", ") : join(s.paths, " "));
+    out +=
+        fmt::format("{:<8}  {:<19}  {:<16}  {:<12}  {}\n", s.id.substr(0, 8),
+                    format_local_time(s.time_ns), printable(s.host), join_printable(s.tags, ","),
+                    with_reasons ? join_printable(d.reasons, ", ") : join_printable(s.paths, " "));
   }
   return out;
 }
@@ -88,10 +80,10 @@ std::string table(const std::vector<core::RetentionDecision>& list, bool with_re
 std::string group_text(const ForgetGroup& g, bool dry_run) {
   std::vector<std::string> key;
   if (g.host) key.push_back("host " + printable(*g.host));
-  if (g.paths) key.push_back("paths " + join(*g.paths, " "));
-  if (g.tags) key.push_back("tags " + (g.tags->empty() ? "(none)" : join(*g.tags, ",")));
+  if (g.paths) key.push_back("paths " + join_printable(*g.paths, " "));
+  if (g.tags) key.push_back("tags " + (g.tags->empty() ? "(none)" : join_printable(*g.tags, ",")));
   std::string out;
-  if (!key.empty()) out += "snapshots of " + join(key, ", ") + ":\n";
+  if (!key.empty()) out += "snapshots of " + join_printable(key, ", ") + ":\n";
   const auto count = [](std::size_t n) {
     return fmt::format("{} snapshot{}", n, n == 1 ? "" : "s");
   };
@@ -183,7 +175,9 @@ int run_forget(const ForgetOptions& given, const GlobalOptions& global, Terminal
                 "every snapshot, name them by ID");
   if (options.snapshots.empty()) core::apply_retention({}, options.policy, 0); // validates counts
 
-  return with_repository(global, terminal, {}, RepoLock::exclusive, [&](RepositoryContext& ctx) {
+  // A dry run deletes nothing: a shared lock lets it run beside backups.
+  const RepoLock lock = options.dry_run ? RepoLock::shared : RepoLock::exclusive;
+  return with_repository(global, terminal, {}, lock, [&](RepositoryContext& ctx) {
     std::vector<ForgetGroup> groups;
     if (options.snapshots.empty())
       groups = plan_by_policy(ctx.repo, options, by);

@@ -16,18 +16,7 @@ struct SnapshotsOptions {
   std::size_t latest = 0;
 };
 
-namespace {
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += printable(item);
-  }
-  return out;
-}
-
-} // namespace
+namespace {} // namespace
 
 int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
                   Terminal& terminal) {
@@ -50,9 +39,10 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
     std::string table =
         fmt::format("{:<8}  {:<19}  {:<16}  {:<12}  {}\n", "ID", "Time", "Host", "Tags", "Paths");
     for (const auto& s : list)
-      table += fmt::format("{:<8}  {:<19}  {:<16}  {:<12}  {}{}\n", s.id.substr(0, 8),
-                           format_local_time(s.time_ns), printable(s.host), join(s.tags, ","),
-                           join(s.paths, " "), s.partial ? "  (partial)" : "");
+      table +=
+          fmt::format("{:<8}  {:<19}  {:<16}  {:<12}  {}{}\n", s.id.substr(0, 8),
+                      format_local_time(s.time_ns), printable(s.host), join_printable(s.tags, ","),
+                      join_printable(s.paths, " "), s.partial ? "  (partial)" : "");
     table += fmt::format("{} snapshot{}", list.size(), list.size() == 1 ? "" : "s");
     terminal.out(table);
     return 0;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -86,11 +87,22 @@ int run_unregister(const UnregisterOptions& options, const GlobalOptions& global
   {
     LeaseKeeper keeper(leases, core::LeaseKind::exclusive, this_process(global.command),
                        retry_lock_wait(global), terminal);
-    const auto reply = store->request(transport::Op::unregister, nlohmann::json::object());
-    if (reply.op != transport::Op::reply_ok)
-      throw_reply_error(reply, fmt::format("delete account {}", id));
-    objects = reply.header.value("objects_deleted", std::uint64_t{0});
-    bytes = reply.header.value("bytes_deleted", std::uint64_t{0});
+    std::optional<transport::Frame> reply;
+    try {
+      reply = store->request(transport::Op::unregister, nlohmann::json::object());
+    } catch (const Error& e) {
+      // Only logging in again for a resend fails this way: the connection
+      // broke after the server deleted the account, which is gone now.
+      if (e.code() != Code::auth) throw;
+      terminal.warning("the connection broke while the account was deleted; logging in again "
+                       "fails, so the data centre no longer knows the account");
+    }
+    if (reply) {
+      if (reply->op != transport::Op::reply_ok)
+        throw_reply_error(*reply, fmt::format("delete account {}", id));
+      objects = reply->header.value("objects_deleted", std::uint64_t{0});
+      bytes = reply->header.value("bytes_deleted", std::uint64_t{0});
+    }
     keeper.abandon(); // deleted with the account
   }
   remove_file(credentials_file(account.dir));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <time.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -15,6 +16,16 @@ namespace offsite::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// CLOCK_BOOTTIME: unlike steady_clock it keeps counting while the machine
+// is suspended.
+std::int64_t boot_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_BOOTTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+constexpr std::chrono::milliseconds k_held_margin{15'000};
 
 core::Lease acquire_waiting(core::LeaseTable& table, core::LeaseKind kind,
                             const core::LeaseOwner& owner, std::chrono::seconds wait,
@@ -53,7 +64,7 @@ core::LeaseOwner this_process(const std::string& command) {
 LeaseKeeper::LeaseKeeper(core::LeaseTable& table, core::LeaseKind kind, core::LeaseOwner owner,
                          std::chrono::seconds wait, Terminal& terminal)
     : m_table(table), m_terminal(terminal),
-      m_lease(acquire_waiting(table, kind, owner, wait, terminal)) {
+      m_lease(acquire_waiting(table, kind, owner, wait, terminal)), m_confirmed_ms(boot_ms()) {
   m_terminal.detail(fmt::format("holding a {} lock ({})", core::lease_kind_name(kind), m_lease.id));
   m_thread = std::thread([this] { refresh_loop(); });
 }
@@ -90,13 +101,27 @@ std::optional<std::string> LeaseKeeper::lost() const {
   return m_lost;
 }
 
+bool LeaseKeeper::still_held() const {
+  if (lost()) return false;
+  return boot_ms() - m_confirmed_ms.load() < (k_lease_ttl - k_held_margin).count();
+}
+
+std::string LeaseKeeper::why_not_held() const {
+  if (auto why = lost()) return *why;
+  return fmt::format("the repository's lock was last confirmed {}s ago, longer than it lasts "
+                     "(the machine slept, or the data centre was unreachable)",
+                     (boot_ms() - m_confirmed_ms.load()) / 1000);
+}
+
 void LeaseKeeper::refresh_loop() {
   std::unique_lock lock(m_mutex);
   while (!m_wake.wait_for(lock, k_lease_refresh_every, [this] { return m_stop; })) {
     lock.unlock();
     std::optional<std::string> failure;
     try {
+      const std::int64_t asked = boot_ms();
       m_table.refresh(m_lease.id, k_lease_ttl);
+      m_confirmed_ms = asked;
     } catch (const Error& e) {
       // A network failure is retried at the next turn; a lost lease is final.
       if (e.code() == Code::locked) failure = e.what();

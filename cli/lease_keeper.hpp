@@ -5,6 +5,7 @@
 // expired during a long network cut, or someone ran "unlock --force" — stops
 // the command as Ctrl-C would (safe point, nothing half-written), because
 // going on could race a prune.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -35,6 +36,13 @@ public:
 
   // Why the lease was lost, if it was.
   std::optional<std::string> lost() const;
+  // Nothing else may have taken the repository: not lost, and confirmed by
+  // the keeper less than a TTL (minus a margin) ago, on a clock that counts
+  // suspended time — a laptop that slept through its lease finds out here
+  // before it records anything.
+  bool still_held() const;
+  // For the message when still_held() is false.
+  std::string why_not_held() const;
   // The lease went with what it protected (unregister): stop refreshing it
   // and do not release it.
   void abandon();
@@ -50,6 +58,7 @@ private:
   bool m_stop = false;
   bool m_abandoned = false;
   std::optional<std::string> m_lost;
+  std::atomic<std::int64_t> m_confirmed_ms{0}; // boot clock, before the last good refresh
   std::thread m_thread;
 };
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/account_access.hpp"
+#include "cli/lease_guard_store.hpp"
 #include "cli/lease_keeper.hpp"
 #include "cli/passphrase.hpp"
 #include "cli/paths.hpp"
@@ -26,7 +27,12 @@ Error lost_lock(const std::string& why) {
 
 std::chrono::seconds retry_lock_wait(const GlobalOptions& options) {
   if (options.retry_lock.empty()) return std::chrono::seconds(0);
-  return parse_duration(options.retry_lock, "--retry-lock");
+  const auto wait = parse_duration(options.retry_lock, "--retry-lock");
+  if (wait > std::chrono::hours(24 * 7))
+    throw Error(Code::usage,
+                fmt::format("--retry-lock {} is longer than a week", options.retry_lock),
+                "a lock that stays longer belongs to a stuck command: see \"offsite unlock\"");
+  return wait;
 }
 
 std::unique_ptr<core::LeaseTable> open_leases(core::Store& store) {
@@ -70,19 +76,21 @@ int with_repository(const GlobalOptions& options, Terminal& terminal,
   }
   const core::MasterKey key = core::Repository::unlock(
       *store, passphrase ? *passphrase : read_passphrase(options, "Passphrase: "));
-  core::Repository repo(*store, key, repo_options);
-  terminal.detail(fmt::format("opened repository {} at {}", repo.id().substr(0, 8), location));
   // The lease comes before the index: what a prune deletes after we load
   // the index must not be what we then rely on.
   std::unique_ptr<core::LeaseTable> leases;
   std::optional<LeaseKeeper> keeper;
+  std::unique_ptr<LeaseGuardStore> guarded;
   if (lock != RepoLock::none) {
     leases = open_leases(*store);
     const auto kind =
         lock == RepoLock::exclusive ? core::LeaseKind::exclusive : core::LeaseKind::shared;
     keeper.emplace(*leases, kind, this_process(options.command), retry_lock_wait(options),
                    terminal);
+    guarded = std::make_unique<LeaseGuardStore>(*store, *keeper);
   }
+  core::Repository repo(guarded ? *guarded : *store, key, repo_options);
+  terminal.detail(fmt::format("opened repository {} at {}", repo.id().substr(0, 8), location));
   repo.load_index();
   RepositoryContext context{repo, cache_dir(options) / repo.id() / "files", location};
   int status = 0;

@@ -124,4 +124,13 @@ std::string printable(std::string_view raw) {
   return out;
 }
 
+std::string join_printable(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += printable(item);
+  }
+  return out;
+}
+
 } // namespace offsite::cli

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -70,5 +71,7 @@ std::string format_duration(double seconds);
 // Non-printable bytes and invalid UTF-8 as \xNN, so a hostile name cannot
 // drive the terminal.
 std::string printable(std::string_view raw);
+// printable() of each item, joined by `separator`.
+std::string join_printable(const std::vector<std::string>& items, std::string_view separator);
 
 } // namespace offsite::cli

@@ -133,6 +133,9 @@ private:
 
   void load_snapshots() {
     const auto objects = list_all(m_repo.store(), "snapshots/");
+    // A backup beside this check (both hold shared locks) writes its index
+    // files before its snapshot: those the listed snapshots need are there.
+    m_repo.load_index();
     CheckProgress progress{CheckPhase::snapshots, 0, objects.size(), 0, 0};
     for (const auto& o : objects) {
       stop_if_cancelled();

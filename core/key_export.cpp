@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "core/error.hpp"
+#include "core/keys.hpp"
 
 namespace offsite::core {
 namespace {
@@ -15,15 +16,6 @@ constexpr std::string_view k_note =
     "The master key of an offsite repository, in clear: with it and the account credentials "
     "anyone can read these backups. Keep it offline (paper, a USB stick in a safe). If the "
     "passphrase is lost: offsite key passwd --from-export THIS_FILE";
-
-std::string utc_now_iso() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
-}
 
 [[noreturn]] void bad(std::string_view what) {
   throw Error(Code::usage, "not an offsite key export: " + std::string(what),

@@ -74,7 +74,8 @@ OpenedKeyFile find_key_file(Store& store, std::string_view passphrase) {
     throw Error(Code::integrity, "every key file of the repository is damaged",
                 "set a passphrase from an exported key with \"offsite key passwd --from-export "
                 "FILE\"");
-  throw Error(Code::wrong_passphrase, "wrong passphrase: it does not open the repository key",
+  throw Error(Code::wrong_passphrase,
+              "wrong passphrase: the passphrase does not open this repository",
               "check where the passphrase comes from: what you typed, --password-file, "
               "--password-command, OFFSITE_PASSWORD or OFFSITE_PASSWORD_FILE");
 }

@@ -56,6 +56,8 @@ std::string check_params(std::uint64_t n, std::uint64_t r, std::uint64_t p) {
               "knows this format");
 }
 
+} // namespace
+
 std::string utc_now_iso() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -64,8 +66,6 @@ std::string utc_now_iso() {
   const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return std::string(buf, n);
 }
-
-} // namespace
 
 MasterKey MasterKey::generate() {
   MasterKey key;

@@ -8,6 +8,10 @@
 
 namespace offsite::core {
 
+// The current time as ISO 8601 UTC ("2026-11-25T04:05:06Z"), for the
+// "created" field of key files and key exports.
+std::string utc_now_iso();
+
 struct MasterKey {
   crypto::Key encryption{}; // AEAD key for blobs, pack headers, index, snapshots
   crypto::Key id_mac{};     // HMAC key: chunk ID = HMAC(id_mac, plaintext)

@@ -34,6 +34,22 @@ std::string span_text(std::int64_t ms) {
 
 std::string seq_text(std::uint64_t seq) { return fmt::format("{:0{}}", seq, k_seq_digits); }
 
+// A record nobody can read protects nothing, and must not lock the account
+// out for good: it reads as a lease that expired long ago, which acquire
+// clears away and unlock shows and removes.
+Lease parse_record(const std::string& id, ByteView data) {
+  try {
+    auto lease = lease_from_json(json::parse(as_string(data)));
+    if (lease.id == id) return lease;
+  } catch (const json::exception&) {
+  } catch (const Error&) {
+  }
+  Lease unreadable;
+  unreadable.id = id;
+  unreadable.owner.command = "an unreadable lock record";
+  return unreadable;
+}
+
 } // namespace
 
 std::string_view lease_kind_name(LeaseKind kind) {
@@ -134,13 +150,13 @@ std::vector<Lease> StoreLeases::list() {
   std::vector<Lease> leases;
   for (const auto& [id, key] : newest) {
     const auto data = m_store.get(key, 0, std::nullopt);
-    if (!data) continue; // released meanwhile
-    try {
-      leases.push_back(lease_from_json(json::parse(as_string(*data))));
-    } catch (const json::exception&) {
-      throw Error(Code::integrity, fmt::format("the lock record {} is not JSON", key),
-                  "remove it with \"offsite unlock --force\"");
+    if (!data) {
+      // Released, or refreshed between the listing and this read: a refresh
+      // writes the next record before it deletes this one, so look again.
+      if (auto again = find(id)) leases.push_back(std::move(*again));
+      continue;
     }
+    leases.push_back(parse_record(id, *data));
   }
   std::sort(leases.begin(), leases.end(), [](const Lease& a, const Lease& b) {
     return std::tie(a.created_ms, a.id) < std::tie(b.created_ms, b.id);
@@ -156,12 +172,7 @@ std::optional<Lease> StoreLeases::find(const std::string& id) {
   if (!newest) return std::nullopt;
   const auto data = m_store.get(*newest, 0, std::nullopt);
   if (!data) return std::nullopt;
-  try {
-    return lease_from_json(json::parse(as_string(*data)));
-  } catch (const json::exception&) {
-    throw Error(Code::integrity, fmt::format("the lock record {} is not JSON", *newest),
-                "remove it with \"offsite unlock --force\"");
-  }
+  return parse_record(id, *data);
 }
 
 Lease StoreLeases::acquire(LeaseKind kind, const LeaseOwner& owner, std::chrono::milliseconds ttl) {

@@ -34,6 +34,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/key_files.hpp"
 
 namespace offsite::core {
 
@@ -86,32 +87,7 @@ void Repository::init(Store& store, const MasterKey& key, std::string_view passp
 }
 
 MasterKey Repository::unlock(Store& store, std::string_view passphrase) {
-  const auto keys = list_all(store, "keys/");
-  if (keys.empty()) {
-    if (!store.head("config"))
-      throw Error(Code::config, "the storage location holds no repository",
-                  "create one with offsite init (or offsite register)");
-    throw Error(Code::integrity, "the repository has no key files",
-                "restore a key file with offsite key import, or re-register this machine");
-  }
-  std::size_t malformed = 0;
-  for (const auto& o : keys) {
-    const auto data = store.get(o.key, 0, std::nullopt);
-    if (!data) continue; // removed meanwhile (key change on another machine)
-    try {
-      return unwrap_master_key(as_string(*data), passphrase);
-    } catch (const Error& e) {
-      if (e.code() == Code::integrity)
-        ++malformed;
-      else if (e.code() != Code::wrong_passphrase)
-        throw;
-    }
-  }
-  if (malformed == keys.size())
-    throw Error(Code::integrity, "every key file of the repository is damaged",
-                "restore a key file with offsite key import (from an export or another machine)");
-  throw Error(Code::wrong_passphrase, "the passphrase does not open this repository",
-              "check the passphrase, --password-file or --password-command");
+  return find_key_file(store, passphrase).key;
 }
 
 Repository::Config Repository::read_config(Store& store, const MasterKey& key) {
@@ -173,10 +149,14 @@ std::optional<std::vector<IndexedPack>> Repository::read_index_file(const std::s
 }
 
 void Repository::load_index() {
-  for (const auto& o : list_all(m_store, "index/"))
-    if (const auto packs = read_index_file(o.key.substr(6)))
+  for (const auto& o : list_all(m_store, "index/")) {
+    std::string name = o.key.substr(6);
+    if (m_loaded_index_files.contains(name)) continue;
+    if (const auto packs = read_index_file(name))
       for (const auto& pack : *packs)
         m_index.add_pack(pack.name, pack.entries);
+    m_loaded_index_files.insert(std::move(name));
+  }
 }
 
 std::vector<IndexFile> Repository::read_index_files() {

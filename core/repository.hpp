@@ -67,7 +67,9 @@ public:
   const Index& index() const { return m_index; }
   Store& store() { return m_store; }
 
-  // Loads every index file (call once before backup or restore).
+  // Loads every index file not loaded yet (before backup or restore; again
+  // after listing snapshots that a concurrent backup may have added, whose
+  // index files are written before them).
   void load_index();
 
   // Every index file with its packs, in key order, without adding them to
@@ -143,6 +145,7 @@ private:
   Chunker m_chunker;
   std::string m_id;
   Index m_index;
+  std::unordered_set<std::string> m_loaded_index_files; // by load_index (one thread)
 
   // Guards everything below. Sealing and store I/O happen outside it.
   mutable std::mutex m_mutex;

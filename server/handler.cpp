@@ -223,7 +223,7 @@ Frame Session::auth(const Frame& request) {
                                                AccountRegistry::repo_prefix(record->id));
   m_leases = std::make_unique<core::StoreLeases>(m_context.store(),
                                                  AccountRegistry::leases_prefix(record->id));
-  m_exclusive.reset();
+  m_held.clear();
   m_account = record->id;
   m_context.usage(record->id); // counted once per process, before the first put
   return make_reply_ok(request.id, {{"append_only", m_auth.append_only},
@@ -241,6 +241,8 @@ Frame Session::put(const Frame& request) {
           request.id, "hash_mismatch",
           fmt::format("the data's SHA-256 is {}, not the name of {}", actual, key));
   }
+  if (key.starts_with("index/") || key.starts_with("snapshots/"))
+    if (auto refusal = refuse_commit(request)) return std::move(*refusal);
   const std::uint64_t size = request.payload.size();
   if (!m_context.reserve(m_auth.id, size, m_auth.quota))
     return make_reply_error(

@@ -102,6 +102,14 @@ private:
   // Deleting needs a live exclusive lease held by this session (adopted by
   // acquire or refresh), unless the account holds no repository yet.
   std::optional<transport::Frame> refuse_delete(const transport::Frame& request);
+  // Writing an index file or a snapshot needs a live lease of any kind: a
+  // client whose lease ran out (a laptop that slept through a prune) must
+  // not record packs or blobs the prune may have deleted meanwhile.
+  std::optional<transport::Frame> refuse_commit(const transport::Frame& request);
+  // True when this session holds a live lease (an exclusive one if asked).
+  bool holds_live_lease(bool exclusive);
+  // The reply for a lease this session now holds (acquired or refreshed).
+  transport::Frame held(const transport::Frame& request, const core::Lease& lease);
   core::Store& repo() { return *m_repo; }
   core::StoreLeases& leases() { return *m_leases; }
 
@@ -111,10 +119,13 @@ private:
   Authenticated m_auth;
   std::unique_ptr<core::PrefixStore> m_repo;
   std::unique_ptr<core::StoreLeases> m_leases;
-  // The exclusive lease this session holds, and when the store last
-  // confirmed it (a prune deletes thousands of objects: not a lookup each).
-  std::optional<std::string> m_exclusive;
-  std::chrono::steady_clock::time_point m_exclusive_checked{};
+  // The leases this session holds, and when the store last confirmed each
+  // (a prune deletes thousands of objects: not a lookup each).
+  struct HeldLease {
+    core::LeaseKind kind;
+    std::chrono::steady_clock::time_point checked;
+  };
+  std::map<std::string, HeldLease> m_held;
 };
 
 // The last path component must equal the SHA-256 (hex) of the payload for

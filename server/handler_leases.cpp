@@ -19,7 +19,7 @@ namespace {
 constexpr std::chrono::milliseconds k_min_ttl{5'000};
 constexpr std::chrono::milliseconds k_max_ttl{3'600'000};
 constexpr std::chrono::milliseconds k_default_ttl{120'000};
-constexpr std::chrono::seconds k_recheck_exclusive{2};
+constexpr std::chrono::seconds k_recheck_lease{2};
 constexpr std::size_t k_max_owner_field = 256;
 
 std::string owner_field(const nlohmann::json& header, const char* name) {
@@ -42,25 +42,47 @@ Frame locked_reply(std::uint32_t id, const Error& e, std::string_view code) {
 
 } // namespace
 
+bool Session::holds_live_lease(bool exclusive) {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = m_held.begin(); it != m_held.end();) {
+    if (exclusive && it->second.kind != core::LeaseKind::exclusive) {
+      ++it;
+      continue;
+    }
+    if (now - it->second.checked < k_recheck_lease) return true;
+    const auto lease = leases().find(it->first);
+    if (lease && lease->expires_ms >= leases().now_ms()) {
+      it->second.checked = now;
+      return true;
+    }
+    it = m_held.erase(it);
+  }
+  return false;
+}
+
 std::optional<Frame> Session::refuse_delete(const Frame& request) {
   if (m_auth.append_only)
     return make_reply_error(request.id, "append_only",
                             "this account is append-only: deletion needs the operator");
-  const auto now = std::chrono::steady_clock::now();
-  if (m_exclusive && now - m_exclusive_checked < k_recheck_exclusive) return std::nullopt;
-  if (m_exclusive) {
-    const auto lease = leases().find(*m_exclusive);
-    if (lease && lease->expires_ms >= leases().now_ms()) {
-      m_exclusive_checked = now;
-      return std::nullopt;
-    }
-    m_exclusive.reset();
-  }
+  if (holds_live_lease(true)) return std::nullopt;
   // Nothing to protect yet: an interrupted init leaves key files to clear.
   if (!repo().head("config")) return std::nullopt;
   return make_reply_error(request.id, "lease_required",
                           "deleting needs the repository's exclusive lock, and this connection "
                           "holds none (it may have expired)");
+}
+
+std::optional<Frame> Session::refuse_commit(const Frame& request) {
+  if (holds_live_lease(false) || !repo().head("config")) return std::nullopt;
+  return make_reply_error(request.id, "lease_required",
+                          "writing an index or a snapshot needs a lock on the repository, and "
+                          "this connection holds none (it may have expired)");
+}
+
+Frame Session::held(const Frame& request, const core::Lease& lease) {
+  m_held[lease.id] = {lease.kind, std::chrono::steady_clock::now()};
+  return make_reply_ok(request.id,
+                       {{"lease", core::lease_to_json(lease)}, {"now_ms", leases().now_ms()}});
 }
 
 Frame Session::lease_acquire(const Frame& request) {
@@ -74,13 +96,7 @@ Frame Session::lease_acquire(const Frame& request) {
   owner.pid = static_cast<std::int64_t>(
       std::min<std::uint64_t>(optional_unsigned(request.header, "pid").value_or(0), 1u << 30));
   try {
-    const auto lease = leases().acquire(*kind, owner, ttl_of(request.header));
-    if (lease.kind == core::LeaseKind::exclusive) {
-      m_exclusive = lease.id;
-      m_exclusive_checked = std::chrono::steady_clock::now();
-    }
-    return make_reply_ok(request.id,
-                         {{"lease", core::lease_to_json(lease)}, {"now_ms", leases().now_ms()}});
+    return held(request, leases().acquire(*kind, owner, ttl_of(request.header)));
   } catch (const Error& e) {
     if (e.code() != Code::locked) throw;
     return locked_reply(request.id, e, "locked");
@@ -90,15 +106,9 @@ Frame Session::lease_acquire(const Frame& request) {
 Frame Session::lease_refresh(const Frame& request) {
   const std::string id = string_field(request.header, "lease_id");
   try {
-    const auto lease = leases().refresh(id, ttl_of(request.header));
     // A client that failed over refreshes on its new connection: the lease
     // then counts for this session's deletes.
-    if (lease.kind == core::LeaseKind::exclusive) {
-      m_exclusive = lease.id;
-      m_exclusive_checked = std::chrono::steady_clock::now();
-    }
-    return make_reply_ok(request.id,
-                         {{"lease", core::lease_to_json(lease)}, {"now_ms", leases().now_ms()}});
+    return held(request, leases().refresh(id, ttl_of(request.header)));
   } catch (const Error& e) {
     if (e.code() != Code::locked) throw;
     return locked_reply(request.id, e, "lease_lost");
@@ -107,7 +117,7 @@ Frame Session::lease_refresh(const Frame& request) {
 
 Frame Session::lease_release(const Frame& request) {
   const std::string id = string_field(request.header, "lease_id");
-  if (m_exclusive == id) m_exclusive.reset();
+  m_held.erase(id);
   leases().release(id);
   return make_reply_ok(request.id, nlohmann::json::object());
 }
@@ -122,7 +132,7 @@ Frame Session::lease_list(const Frame& request) {
 
 Frame Session::lease_break(const Frame& request) {
   const std::string id = string_field(request.header, "lease_id");
-  if (m_exclusive == id) m_exclusive.reset();
+  m_held.erase(id);
   return make_reply_ok(request.id, {{"removed", leases().remove(id)}});
 }
 
@@ -133,7 +143,7 @@ Frame Session::unregister(const Frame& request) {
   m_account.reset();
   m_repo.reset();
   m_leases.reset();
-  m_exclusive.reset();
+  m_held.clear();
   return make_reply_ok(request.id, {{"objects_deleted", objects}, {"bytes_deleted", bytes}});
 }
 

@@ -1,0 +1,27 @@
+#include "cli/lease_guard_store.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace offsite::cli {
+
+void LeaseGuardStore::require_lease(std::string_view what) const {
+  if (m_keeper.still_held()) return;
+  throw Error(Code::locked, fmt::format("stopped before {}: {}", what, m_keeper.why_not_held()),
+              "nothing half-written was recorded; run the command again (what was uploaded "
+              "is reused)");
+}
+
+bool LeaseGuardStore::put(std::string_view key, ByteView data) {
+  if (key.starts_with("index/") || key.starts_with("snapshots/"))
+    require_lease(fmt::format("recording {}", core::printable_key(key)));
+  return m_inner.put(key, data);
+}
+
+bool LeaseGuardStore::remove(std::string_view key) {
+  require_lease(fmt::format("deleting {}", core::printable_key(key)));
+  return m_inner.remove(key);
+}
+
+} // namespace offsite::cli
