@@ -105,17 +105,24 @@ nlohmann::json option_names(const CLI::App& app) {
 }
 
 // Hidden: every subcommand and option as JSON, so a test can check that the
-// man page and the completions cover the program as it is.
+// man page and the completions cover the program as it is; "subcommands"
+// holds the nested ones (config show, key list, ...) with their options.
 void register_cli_spec(CLI::App& app, GlobalOptions& global) {
   auto* sub = app.add_subcommand("__cli-spec", "");
   sub->group("");
   sub->callback([&app, &global] {
     global.run = [&app](Terminal&) {
       nlohmann::json commands = nlohmann::json::object();
-      for (const auto* command : app.get_subcommands({}))
-        if (!command->get_group().empty()) commands[command->get_name()] = option_names(*command);
-      std::puts(
-          nlohmann::json{{"global", option_names(app)}, {"commands", commands}}.dump().c_str());
+      nlohmann::json nested = nlohmann::json::object();
+      for (const auto* command : app.get_subcommands({})) {
+        if (command->get_group().empty()) continue;
+        commands[command->get_name()] = option_names(*command);
+        for (const auto* inner : command->get_subcommands({}))
+          nested[command->get_name()][inner->get_name()] = option_names(*inner);
+      }
+      const nlohmann::json spec = {
+          {"global", option_names(app)}, {"commands", commands}, {"subcommands", nested}};
+      std::puts(spec.dump().c_str());
       return 0;
     };
   });

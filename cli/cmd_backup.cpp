@@ -163,10 +163,16 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
                             result.partial ? " (partial: some files could not be read)" : ""));
         }
         if (result.partial) {
-          if (!terminal.json())
-            terminal.warning(fmt::format(
-                "{} file(s) could not be read; the snapshot is marked partial", s.files_failed));
-          return code_info(Code::partial).exit_status;
+          const std::string what = fmt::format(
+              "{} file(s) could not be read; the snapshot is marked partial", s.files_failed);
+          if (!terminal.json()) {
+            terminal.warning(what);
+            return code_info(Code::partial).exit_status;
+          }
+          // JSON: a non-zero exit ends with the error object, after the summary.
+          throw Error(Code::partial, fmt::format("{} ({})", what, result.snapshot_id.substr(0, 8)),
+                      "the warnings above name the files; fix their permissions and back up "
+                      "again");
         }
         return 0;
       });

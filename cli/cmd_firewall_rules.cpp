@@ -64,7 +64,10 @@ FirewallInputs inputs_from(const GlobalOptions& global, bool inbound) {
 
 int run_firewall_rules(const GlobalOptions& global, const FirewallOptions& options,
                        Terminal& terminal) {
-  const auto format = parse_rule_format(global.json ? "json" : options.format);
+  // With --json the document is JSON whatever --format says, but a format
+  // that does not exist is a mistake either way.
+  auto format = parse_rule_format(options.format);
+  if (format && global.json) format = RuleFormat::json;
   if (!format)
     throw Error(Code::usage, fmt::format("unknown --format \"{}\"", printable(options.format)),
                 fmt::format("choose one of: {}", fmt::join(rule_format_names(), ", ")));

@@ -207,16 +207,22 @@ int run_test_connection(const GlobalOptions& global, const TestConnectionOptions
   terminal.info(fmt::format("transport: {}", settings.describe()));
   nlohmann::json servers = nlohmann::json::array();
   const auto result = run_probes(loaded, settings, options, terminal, servers);
-  if (terminal.json())
-    terminal.emit({{"type", "summary"},
-                   {"command", "test-connection"},
-                   {"transport", settings.describe()},
-                   {"result", result},
-                   {"exit_code", exit_for(result)},
-                   {"servers", servers}});
-  else
+  if (!terminal.json()) {
     terminal.out(fmt::format("result: {}", verdict(result)));
-  return exit_for(result);
+    return exit_for(result);
+  }
+  terminal.emit({{"type", "summary"},
+                 {"command", "test-connection"},
+                 {"transport", settings.describe()},
+                 {"result", result},
+                 {"exit_code", exit_for(result)},
+                 {"servers", servers}});
+  // Like every failing command's JSON, a failure ends with the error object.
+  if (result != "ok")
+    throw Error(result == "partial" ? Code::partial : Code::no_server, verdict(result),
+                "the server events above say which step fails; \"offsite firewall-rules\" "
+                "prints what the firewall must allow");
+  return 0;
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "cli/repository_access.hpp"
 
+#include <filesystem>
 #include <optional>
 
 #include <fmt/format.h>
@@ -53,7 +54,16 @@ std::unique_ptr<core::Store> open_local_store(const GlobalOptions& options, std:
 
 std::unique_ptr<core::Store> open_store(const GlobalOptions& options, Terminal& terminal,
                                         std::string& location) {
-  if (!options.repo.empty()) return open_local_store(options, location);
+  if (!options.repo.empty()) {
+    // Only init creates a repository; opening one must not leave a directory
+    // behind at a mistyped --repo.
+    const std::filesystem::path root = std::filesystem::absolute(options.repo);
+    std::error_code ec;
+    if (!std::filesystem::exists(root / "config", ec) && !ec)
+      throw Error(Code::config, fmt::format("there is no repository at {}", root.string()),
+                  "create one with \"offsite init\", or check --repo");
+    return open_local_store(options, location);
+  }
   const Account account = load_account(options);
   auto store = open_account_store(account, terminal);
   store->connect();

@@ -69,7 +69,14 @@ void Archiver::walk_trie(const PathTrie& trie, int dir_fd, const std::string& pa
     poll_cancel();
     // A directory above a given path: resolved like the kernel resolves the
     // path (following symlinks), recorded as the directory it leads to.
-    Fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    // Reaching a given path needs only search permission on the directories
+    // above it (a home directory of mode 0711, say), as for the kernel: then
+    // the directory is opened O_PATH, enough to stat it and to go below, and
+    // its extended attributes, which need read permission, are left out.
+    int raw = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const bool search_only = raw < 0 && errno == EACCES;
+    if (search_only) raw = ::openat(dir_fd, name.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    Fd fd(raw);
     struct stat st {};
     if (!fd.valid() || ::fstat(fd.get(), &st) != 0) {
       warn(child_path, "cannot open the directory: " + errno_text(errno), true);
@@ -78,7 +85,7 @@ void Archiver::walk_trie(const PathTrie& trie, int dir_fd, const std::string& pa
     Node node;
     node.name = name;
     fill_metadata(node, st, m_names);
-    add_xattrs(node, child_path, fd.get());
+    if (!search_only) add_xattrs(node, child_path, fd.get());
     auto state = std::make_unique<DirState>();
     state->parent = &into;
     state->index_in_parent = into.nodes.size();

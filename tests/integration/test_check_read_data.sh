@@ -69,8 +69,9 @@ assert len(problems) == 1, problems
 p = problems[0]
 assert p["kind"] == "pack_damaged" and p["pack"] == pack, p
 assert {(a["snapshot_id"], a["path"]) for a in p["affected"]} == {(snap1, file), (snap2, file)}, p
-s = lines[-1]
+s, e = lines[-2:]
 assert s["type"] == "summary" and s["ok"] is False and s["errors"] == 1, s
+assert e["type"] == "error" and e["code"] == "integrity_error" and e["exit_code"] == 8, e
 assert s["damaged_packs"] == [pack] and sorted(s["affected_snapshots"]) == sorted([snap1, snap2]), s
 PY
 
@@ -99,6 +100,7 @@ lines = [json.loads(l) for l in open(path)]
 missing = [l for l in lines if l["type"] == "problem" and l["kind"] == "pack_missing"]
 assert len(missing) == 1 and missing[0]["pack"] == pack, lines
 assert {"snapshot_id": snap2, "path": file} in missing[0]["affected"], missing
-assert lines[-1]["type"] == "summary" and lines[-1]["ok"] is False, lines[-1]
+assert lines[-2]["type"] == "summary" and lines[-2]["ok"] is False, lines[-2]
+assert lines[-1]["type"] == "error" and lines[-1]["code"] == "integrity_error", lines[-1]
 PY
 echo "ok"

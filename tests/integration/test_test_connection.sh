@@ -31,7 +31,8 @@ probe() {
   env "${envs[@]}" "$OFFSITE_BIN" --password-file "$WORK/passphrase" "${client[@]}" --json "$@" \
     test-connection --timeout 2 >"$WORK/$name.jsonl" 2>/dev/null || status=$?
   [[ $status == "$want" ]] || fail "$name: JSON run exit $status, expected $want"
-  tail -n1 "$WORK/$name.jsonl" >"$WORK/$name.json"
+  # A failure ends with the error object; the summary comes just before it.
+  grep '"type":"summary"' "$WORK/$name.jsonl" | tail -n1 >"$WORK/$name.json"
 }
 
 # failure_of NAME ROLE: the failure kind JSON reports for that server ("" = ok).
