@@ -16,12 +16,12 @@ void LeaseGuardStore::require_lease(std::string_view what) const {
 bool LeaseGuardStore::put(std::string_view key, ByteView data) {
   if (key.starts_with("index/") || key.starts_with("snapshots/"))
     require_lease(fmt::format("recording {}", core::printable_key(key)));
-  return m_inner.put(key, data);
+  return ForwardingStore::put(key, data);
 }
 
 bool LeaseGuardStore::remove(std::string_view key) {
   require_lease(fmt::format("deleting {}", core::printable_key(key)));
-  return m_inner.remove(key);
+  return ForwardingStore::remove(key);
 }
 
 } // namespace offsite::cli

@@ -10,26 +10,16 @@
 
 namespace offsite::cli {
 
-class LeaseGuardStore final : public core::Store {
+class LeaseGuardStore final : public core::ForwardingStore {
 public:
   LeaseGuardStore(core::Store& inner, const LeaseKeeper& keeper)
-      : m_inner(inner), m_keeper(keeper) {}
+      : ForwardingStore(inner), m_keeper(keeper) {}
 
   bool put(std::string_view key, ByteView data) override;
-  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
-                           std::optional<std::uint64_t> length) override {
-    return m_inner.get(key, offset, length);
-  }
-  std::optional<std::uint64_t> head(std::string_view key) override { return m_inner.head(key); }
-  core::ListPage list(std::string_view prefix, std::string_view start_after,
-                      std::size_t limit) override {
-    return m_inner.list(prefix, start_after, limit);
-  }
   bool remove(std::string_view key) override;
 
 private:
   void require_lease(std::string_view what) const;
-  core::Store& m_inner;
   const LeaseKeeper& m_keeper;
 };
 

@@ -61,6 +61,29 @@ bool is_valid_key(std::string_view key);
 // never echoed (non-printable bytes as \xNN, clipped to 200 characters).
 std::string printable_key(std::string_view key);
 
+// Passes every call to another store: the base of wrappers that act on a few
+// of them (a lock check before writes, a failure injected in a test).
+class ForwardingStore : public Store {
+public:
+  explicit ForwardingStore(Store& inner) : m_inner(inner) {}
+  bool put(std::string_view key, ByteView data) override { return m_inner.put(key, data); }
+  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
+                           std::optional<std::uint64_t> length) override {
+    return m_inner.get(key, offset, length);
+  }
+  std::optional<std::uint64_t> head(std::string_view key) override { return m_inner.head(key); }
+  ListPage list(std::string_view prefix, std::string_view start_after, std::size_t limit) override {
+    return m_inner.list(prefix, start_after, limit);
+  }
+  bool remove(std::string_view key) override { return m_inner.remove(key); }
+
+protected:
+  Store& inner() { return m_inner; }
+
+private:
+  Store& m_inner;
+};
+
 // A view of another store under a fixed prefix ("accounts/<id>/"), so that one
 // account can never name another's objects.
 class PrefixStore : public Store {

@@ -29,24 +29,12 @@ bool same(const MasterKey& a, const MasterKey& b) {
 }
 
 // A store whose deletes fail, as on an append-only account.
-class NoDeleteStore : public Store {
+class NoDeleteStore : public ForwardingStore {
 public:
-  explicit NoDeleteStore(Store& inner) : m_inner(inner) {}
-  bool put(std::string_view key, ByteView data) override { return m_inner.put(key, data); }
-  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
-                           std::optional<std::uint64_t> length) override {
-    return m_inner.get(key, offset, length);
-  }
-  std::optional<std::uint64_t> head(std::string_view key) override { return m_inner.head(key); }
-  ListPage list(std::string_view prefix, std::string_view start_after, std::size_t limit) override {
-    return m_inner.list(prefix, start_after, limit);
-  }
+  using ForwardingStore::ForwardingStore;
   bool remove(std::string_view) override {
     throw Error(Code::auth, "this account is append-only: deletion needs the operator");
   }
-
-private:
-  Store& m_inner;
 };
 
 } // namespace

@@ -59,24 +59,16 @@ std::string two_generations(test::BackupFixture& f) {
 
 // Fails every put and remove after the first `budget`, as a network cut or
 // a crash would stop a prune half-way.
-class FailingStore : public Store {
+class FailingStore : public ForwardingStore {
 public:
-  FailingStore(Store& inner, std::size_t budget) : m_inner(inner), m_budget(budget) {}
+  FailingStore(Store& inner, std::size_t budget) : ForwardingStore(inner), m_budget(budget) {}
   bool put(std::string_view key, ByteView data) override {
     spend();
-    return m_inner.put(key, data);
-  }
-  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
-                           std::optional<std::uint64_t> length) override {
-    return m_inner.get(key, offset, length);
-  }
-  std::optional<std::uint64_t> head(std::string_view key) override { return m_inner.head(key); }
-  ListPage list(std::string_view prefix, std::string_view start_after, std::size_t limit) override {
-    return m_inner.list(prefix, start_after, limit);
+    return ForwardingStore::put(key, data);
   }
   bool remove(std::string_view key) override {
     spend();
-    return m_inner.remove(key);
+    return ForwardingStore::remove(key);
   }
 
 private:
@@ -84,7 +76,6 @@ private:
     if (m_budget == 0) throw Error(Code::no_server, "injected failure");
     --m_budget;
   }
-  Store& m_inner;
   std::size_t m_budget;
 };
 

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/local_store.hpp"
 #include "core/repository.hpp"
+#include "tests/unit/backup_fixture.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using namespace offsite;
@@ -22,18 +23,7 @@ namespace {
 const crypto::ScryptParams k_fast_kdf{1 << 10, 8, 1};
 constexpr std::size_t k_small_pack = std::size_t{64} * 1024;
 
-// Deterministic, incompressible content: blob n of a test.
-Bytes content(std::uint64_t n, std::size_t size) {
-  Bytes out(size);
-  std::uint64_t x = n * 0x9e3779b97f4a7c15ull + 1;
-  for (auto& b : out) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    b = static_cast<std::uint8_t>(x);
-  }
-  return out;
-}
+Bytes content(std::uint64_t n, std::size_t size) { return test::file_content(n, size); }
 
 std::size_t size_of(std::uint64_t n) { return 1000 + static_cast<std::size_t>(n * 7919 % 7000); }
 
