@@ -1,0 +1,1 @@
+"""Modules of bench/run, the offsite benchmark harness (issue 9)."""
