@@ -4,6 +4,7 @@ user+sys CPU, peak RSS), its server's peak RSS from /proc/PID/status VmHWM
 /proc/PID/stat, and the repository's size with du -sb afterwards."""
 
 import os
+import signal
 import subprocess
 
 from .processes import BenchError, check_alive, tail
@@ -38,6 +39,19 @@ def stored_bytes(path):
     return int(out.split()[0])
 
 
+def _stop_group(proc):
+    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def run_measured(cmd, env, log_prefix, servers=(), cwd=None):
     """Runs cmd; returns its figures. A non-zero exit is a BenchError."""
     for proc in servers:
@@ -46,8 +60,15 @@ def run_measured(cmd, env, log_prefix, servers=(), cwd=None):
     cpu_before = [_server_cpu_seconds(p.pid) for p in servers]
     time_file = log_prefix + ".time"
     with open(log_prefix + ".out", "wb") as out, open(log_prefix + ".err", "wb") as err:
-        status = subprocess.run([TIME, "-f", "%e %U %S %M", "-o", time_file] + cmd, env=env, cwd=cwd,
-                                stdout=out, stderr=err, stdin=subprocess.DEVNULL).returncode
+        # Its own process group, so that an interrupted benchmark stops the
+        # tool too, not only /usr/bin/time above it.
+        proc = subprocess.Popen([TIME, "-f", "%e %U %S %M", "-o", time_file] + cmd, env=env, cwd=cwd,
+                                stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            status = proc.wait()
+        except BaseException:
+            _stop_group(proc)
+            raise
     if status != 0:
         raise BenchError(f"{' '.join(cmd)} exited with status {status}:\n{tail(log_prefix + '.err')}")
     for proc in servers:
