@@ -2,7 +2,7 @@
 // passphrase with scrypt.
 //
 //   {"format":"offsite-key","version":1,
-//    "kdf":{"name":"scrypt","n":131072,"r":8,"p":1,"salt":"<64 hex: 32 bytes>"},
+//    "kdf":{"name":"scrypt","n":16384,"r":8,"p":5,"salt":"<64 hex: 32 bytes>"},
 //    "cipher":"aes-256-gcm",
 //    "data":"<248 hex: nonce[12] || AES-256-GCM(encryption||id_mac||chunker) || tag[16]>",
 //    "created":"2025-01-02T03:04:05Z"}
