@@ -106,44 +106,48 @@ void check(bool ok, const char* what) {
 
 TreeFiles list_files(const std::string& root) {
   namespace fs = std::filesystem;
-  TreeFiles files;
+  std::vector<std::pair<std::string, std::uint64_t>> found;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
     if (entry.is_symlink() || !entry.is_regular_file()) continue;
-    files.paths.push_back(entry.path().string());
-    files.bytes += entry.file_size();
+    found.emplace_back(entry.path().string(), entry.file_size());
   }
-  std::sort(files.paths.begin(), files.paths.end());
+  std::sort(found.begin(), found.end());
+  TreeFiles files;
+  for (auto& [path, size] : found) {
+    files.paths.push_back(std::move(path));
+    files.sizes.push_back(size);
+    files.bytes += size;
+  }
   return files;
 }
 
 Sample load_sample(const TreeFiles& files, std::uint64_t max_bytes, std::size_t chunk_size) {
-  std::vector<std::size_t> order(files.paths.size());
-  for (std::size_t i = 0; i < order.size(); ++i)
-    order[i] = i;
+  // Every chunk of the tree (a small file, or a piece of a big one) is taken
+  // with the same probability, so the sample has the tree's mix of text,
+  // binaries and small files even when a few 64 MiB files could tip it.
+  const double share = files.bytes <= max_bytes
+                           ? 1.0
+                           : static_cast<double>(max_bytes) / static_cast<double>(files.bytes);
   Xoshiro256 rng(7);
-  for (std::size_t i = order.size(); i > 1; --i)
-    std::swap(order[i - 1], order[rng.below(i)]);
-
   Sample sample;
-  sample.bytes.reserve(static_cast<std::size_t>(std::min(max_bytes, files.bytes)));
+  sample.bytes.reserve(static_cast<std::size_t>(static_cast<double>(files.bytes) * share * 1.05));
   std::vector<std::pair<std::size_t, std::size_t>> extents; // offsets stay valid, spans may not
-  std::vector<char> buffer(1 << 20);
-  for (const std::size_t i : order) {
-    if (sample.bytes.size() >= max_bytes) break;
+  for (std::size_t i = 0; i < files.paths.size(); ++i) {
     const std::string& path = files.paths[i];
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail_errno("cannot open", path);
-    const std::size_t start = sample.bytes.size();
-    for (ssize_t n;
-         sample.bytes.size() < max_bytes && (n = ::read(fd, buffer.data(), buffer.size())) > 0;) {
-      const auto take = std::min(static_cast<std::size_t>(n),
-                                 static_cast<std::size_t>(max_bytes) - sample.bytes.size());
-      sample.bytes.insert(sample.bytes.end(), buffer.data(), buffer.data() + take);
+    int fd = -1;
+    for (std::uint64_t at = 0; at < files.sizes[i]; at += chunk_size) {
+      if (share < 1.0 && !rng.chance(share)) continue;
+      const auto length =
+          static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, files.sizes[i] - at));
+      if (fd < 0 && (fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC)) < 0) {
+        fail_errno("cannot open", path);
+      }
+      const std::size_t start = sample.bytes.size();
+      sample.bytes.resize(start + length);
+      read_exact(fd, std::span(sample.bytes.data() + start, length), at, path);
+      extents.emplace_back(start, length);
     }
-    ::close(fd);
-    for (std::size_t at = start; at < sample.bytes.size(); at += chunk_size) {
-      extents.emplace_back(at, std::min(chunk_size, sample.bytes.size() - at));
-    }
+    if (fd >= 0) ::close(fd);
   }
   for (const auto& [at, length] : extents)
     sample.chunks.emplace_back(sample.bytes.data() + at, length);

@@ -13,15 +13,15 @@ namespace offsite::bench {
 
 struct TreeFiles {
   std::vector<std::string> paths; // regular files, sorted
+  std::vector<std::uint64_t> sizes;
   std::uint64_t bytes = 0;
 };
 
 TreeFiles list_files(const std::string& root);
 
-// Up to `max_bytes` of the tree's contents in memory, cut the way a backup
-// cuts them: a chunk per file, files over `chunk_size` in pieces of it.
-// Files are taken in a shuffled (but fixed) order so the sample mixes text,
-// binaries and small files as the tree does.
+// About `max_bytes` of the tree's contents in memory, cut the way a backup
+// cuts them: a chunk per file, files over `chunk_size` in pieces of it; a
+// fixed random choice of the chunks when the tree is bigger.
 struct Sample {
   std::vector<char> bytes;
   std::vector<std::span<const char>> chunks;
