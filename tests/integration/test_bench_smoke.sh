@@ -86,7 +86,7 @@ print(f"mutate --percent 5 changed {share:.2f}% of the tree")
 assert 4.0 <= share <= 7.0, share
 PY
 
-"$SOURCE_DIR/bench/run" --size 20M --runs 1 --build "$BUILD_DIR" --work "$WORK/bench" --keep \
+"$SOURCE_DIR/bench/run" --size 20M --runs 1 --build "$BUILD_DIR" --work "$WORK/bench" \
   --output "$WORK/results.md" --limit-seconds 0.5 --address-octet 150 >"$WORK/bench.out" \
   2>"$WORK/bench.err" || fail "bench/run failed: $(tail -n 30 "$WORK/bench.err")"
 grep -qx '| step | metric | offsite | restic | restic-rest | borg | offsite / best peer |' \
@@ -103,3 +103,4 @@ grep -qF '| **limit: the slowest' "$WORK/bench.out" || fail "no machine limit in
 cmp -s "$WORK/bench.out" "$WORK/results.md" || fail "--output differs from what was printed"
 python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert len(d["runs"]) == 1' \
   "$WORK/results.json" || fail "no JSON results next to --output"
+[[ ! -e $WORK/bench ]] || fail "bench/run left its work directory without --keep"
