@@ -175,8 +175,9 @@ int run_forget(const ForgetOptions& given, const GlobalOptions& global, Terminal
                 "every snapshot, name them by ID");
   if (options.snapshots.empty()) core::apply_retention({}, options.policy, 0); // validates counts
 
-  // A dry run deletes nothing: a shared lock lets it run beside backups.
-  const RepoLock lock = options.dry_run ? RepoLock::shared : RepoLock::exclusive;
+  // A dry run deletes nothing: a shared lock lets it run beside backups, and
+  // on an append-only account, which refuses a real run before it starts.
+  const RepoLock lock = options.dry_run ? RepoLock::shared : RepoLock::deleting;
   return with_repository(global, terminal, {}, lock, [&](RepositoryContext& ctx) {
     std::vector<ForgetGroup> groups;
     if (options.snapshots.empty())

@@ -147,7 +147,9 @@ void register_prune(CLI::App& app, GlobalOptions& global) {
               "  offsite prune --max-repack-unused 20");
   sub->callback([options, &global] {
     global.run = [options, &global](Terminal& t) {
-      const RepoLock lock = options->dry_run ? RepoLock::shared : RepoLock::exclusive;
+      // A dry run may look at an append-only account; a real one is refused
+      // there before it uploads anything (RepoLock::deleting).
+      const RepoLock lock = options->dry_run ? RepoLock::shared : RepoLock::deleting;
       return with_repository(global, t, {}, lock,
                              [&](RepositoryContext& ctx) { return run_prune(ctx, t, *options); });
     };

@@ -77,10 +77,14 @@ int run_unregister(const UnregisterOptions& options, const GlobalOptions& global
                 "to delete a local repository, remove its directory");
   const Account account = load_account(global);
   const std::string& id = *account.config.account_id;
-  if (!options.yes) confirm(id);
+  // A script without --yes is told at once, before anything is contacted.
+  if (!options.yes && !isatty(STDIN_FILENO)) confirm(id);
 
   auto store = open_account_store(account, terminal);
   store->connect();
+  // Refused before anyone types the account ID and before the lock is taken.
+  refuse_if_append_only(*store, "unregister");
+  if (!options.yes) confirm(id);
   RemoteLeases leases(*store);
   std::uint64_t objects = 0;
   std::uint64_t bytes = 0;

@@ -60,6 +60,11 @@ std::string RemoteStore::current_server() const {
   return m_options.link.servers[m_server].to_string();
 }
 
+bool RemoteStore::append_only() const {
+  std::lock_guard lock(m_mutex);
+  return m_append_only;
+}
+
 std::shared_ptr<transport::FramePipeline> RemoteStore::login(std::vector<Attempt>& attempts) {
   const std::size_t count = m_options.link.servers.size();
   for (std::size_t step = 0; step < count; ++step) {
@@ -88,6 +93,11 @@ std::shared_ptr<transport::FramePipeline> RemoteStore::login(std::vector<Attempt
                                    why, role(index), server.to_string()));
     }
     m_server = index;
+    // Absent from an older server: it still refuses each delete itself.
+    const auto append_only = reply.header.find("append_only");
+    if (append_only != reply.header.end() && !append_only->is_boolean())
+      malformed(fmt::format("log in to {}", server.to_string()));
+    m_append_only = append_only != reply.header.end() && append_only->get<bool>();
     if (m_options.on_login) m_options.on_login(link->hello, reply.header);
     // A lease that was lost meanwhile is the lease keeper's to report.
     try {

@@ -61,6 +61,13 @@ public:
   // The server in use ("127.239.112.10:16384"), or "" before the first use.
   std::string current_server() const;
 
+  // Whether the account is append-only (its auth reply says so): the data
+  // centre then refuses every delete, so commands that delete must stop
+  // before they write anything. As of the latest login; false before the
+  // first one and when a server does not say.
+  bool append_only() const;
+  const std::string& account_id() const { return m_options.account_id; }
+
   // Any other request (leases, unregister), with the same failover; the
   // reply as it came, error replies included.
   transport::Frame request(transport::Op op, const nlohmann::json& header);
@@ -86,6 +93,7 @@ private:
   std::shared_ptr<transport::FramePipeline> m_pipeline;
   std::size_t m_server = 0; // index of the server in use
   bool m_ever_connected = false;
+  bool m_append_only = false; // from the latest auth reply
   std::string m_last_failure; // why the last connection ended, for the notice
   std::vector<std::string> m_held_leases;
 };

@@ -36,6 +36,19 @@ std::chrono::seconds retry_lock_wait(const GlobalOptions& options) {
   return wait;
 }
 
+void refuse_if_append_only(core::Store& store, std::string_view command) {
+  const auto* remote = dynamic_cast<RemoteStore*>(&store);
+  if (!remote || !remote->append_only()) return;
+  throw Error(Code::auth,
+              fmt::format("account {} is append-only: the data centre refuses every deletion, "
+                          "so \"offsite {}\" cannot run; nothing was changed",
+                          remote->account_id(), command),
+              fmt::format("ask the data centre's operator to run \"offsited account set {} "
+                          "--append-only off\", then run the command again (backups and "
+                          "restores work as they are)",
+                          remote->account_id()));
+}
+
 std::unique_ptr<core::LeaseTable> open_leases(core::Store& store) {
   if (auto* remote = dynamic_cast<RemoteStore*>(&store))
     return std::make_unique<RemoteLeases>(*remote);
@@ -77,6 +90,7 @@ int with_repository(const GlobalOptions& options, Terminal& terminal,
                     const std::string* passphrase) {
   std::string location;
   auto store = open_store(options, terminal, location);
+  if (lock == RepoLock::deleting) refuse_if_append_only(*store, options.command);
   if (!store->head("config")) {
     if (options.repo.empty())
       throw Error(Code::config, fmt::format("the {} holds no repository yet", location),
@@ -94,7 +108,7 @@ int with_repository(const GlobalOptions& options, Terminal& terminal,
   if (lock != RepoLock::none) {
     leases = open_leases(*store);
     const auto kind =
-        lock == RepoLock::exclusive ? core::LeaseKind::exclusive : core::LeaseKind::shared;
+        lock == RepoLock::shared ? core::LeaseKind::shared : core::LeaseKind::exclusive;
     keeper.emplace(*leases, kind, this_process(options.command), retry_lock_wait(options),
                    terminal);
     guarded = std::make_unique<LeaseGuardStore>(*store, *keeper);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "cli/global_options.hpp"
 #include "cli/terminal.hpp"
@@ -20,7 +21,16 @@ namespace offsite::cli {
 // readers that must not lose data under them (backup, restore, check) hold a
 // shared one; commands that delete (forget, prune, key passwd, unregister) an
 // exclusive one, which the server requires for every delete.
-enum class RepoLock { none, shared, exclusive };
+enum class RepoLock {
+  none,
+  shared,
+  exclusive,
+  // Exclusive, for a command whose whole point is deleting (forget, prune):
+  // on an append-only account it is refused before anything is written,
+  // since the data centre would refuse only its first delete, after prune
+  // uploaded repacked packs and a new index.
+  deleting,
+};
 
 struct RepositoryContext {
   core::Repository& repo;
@@ -35,6 +45,11 @@ std::unique_ptr<core::Store> open_local_store(const GlobalOptions& options, std:
 // (connected, so an unreachable data centre is reported first).
 std::unique_ptr<core::Store> open_store(const GlobalOptions& options, Terminal& terminal,
                                         std::string& location);
+
+// Error(auth, exit 5, as the data centre's own refusal) when `store` is an
+// account the data centre keeps append-only: `command` would delete, and
+// every delete would be refused. Nothing for a local repository.
+void refuse_if_append_only(core::Store& store, std::string_view command);
 
 // The lease table of a store: the server's for an account, locks/ in a
 // local repository.

@@ -8,6 +8,8 @@
 #include "cli/remote_store.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/local_store.hpp"
+#include "server/account_registry.hpp"
 #include "server/identity_store.hpp"
 #include "server/serve.hpp"
 #include "tests/unit/temp_dir.hpp"
@@ -229,6 +231,35 @@ TEST_CASE("given a server outside the subnets, when connecting, then it is refus
     CHECK(std::string(e.what()).find("outside the data centre's subnets") != std::string::npos);
   }
   CHECK_FALSE(listener->accept(Deadline::after(std::chrono::milliseconds(200))));
+}
+
+TEST_CASE("given an account the operator made append-only, when the store logs in, then "
+          "append_only() says so, and not for another account") {
+  test::TempDir dir;
+  const auto pin = transport::fingerprint(server::init_identity(dir.path()).identity.cert_pem);
+  const Endpoint address{"127.239.112.56", 16384};
+  RunningServer server(dir.path(), address);
+  const auto locked = register_on(pin, address);
+  const auto open = register_on(pin, address);
+  {
+    // What `offsited account set ID --append-only on` does; sessions read
+    // the record when they log in.
+    core::LocalStore store(dir.path() / "store");
+    server::AccountRegistry registry(store);
+    auto record = registry.find(locked.id);
+    REQUIRE(record);
+    record->append_only = true;
+    registry.update(*record);
+  }
+  cli::RemoteStore locked_store(options_for(pin, locked, {address, {"127.239.113.56", 16384}}));
+  CHECK_FALSE(locked_store.append_only()); // not known before the login
+  locked_store.connect();
+  CHECK(locked_store.append_only());
+  CHECK(locked_store.account_id() == locked.id);
+
+  cli::RemoteStore open_store(options_for(pin, open, {address, {"127.239.113.56", 16384}}));
+  open_store.connect();
+  CHECK_FALSE(open_store.append_only());
 }
 
 TEST_SUITE_END();
