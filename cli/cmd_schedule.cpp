@@ -5,9 +5,12 @@
 // with the passphrase from a file: a job that would wait for a prompt is
 // never installed. Failure stays visible: the job exits non-zero (systemd
 // marks the unit failed; cron's line keeps the status) and its output goes to
-// the journal or to a log file. Each configuration directory has at most one
-// job: installing again replaces it, in either place.
+// the journal or to a log file, where the cron line closes each run with its
+// exit status; `show` reports the last run's result from either. Each
+// configuration directory has at most one job: installing again replaces it,
+// in either place.
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -32,17 +35,38 @@ std::string description(const ScheduledJob& job) {
   return fmt::format("offsite backup ({})", job.config_dir.string());
 }
 
-// The /bin/sh command of the crontab line: a header line with the date, then
-// the backup, both appended to the log; the line's status is the backup's.
-std::string cron_shell_command(const ScheduledJob& job, const std::filesystem::path& log) {
-  return fmt::format("{{ echo \"== $(date) {}\"; {}; }} >>{} 2>&1", job.name, sh_join(job.command),
-                     sh_quote(log.string()));
-}
-
 nlohmann::json cron_json(const std::string& line, const std::filesystem::path& log) {
   nlohmann::json j = {{"method", "cron"}, {"crontab_line", line}, {"log", log.string()}};
   if (const auto t = cron_daily_time(line)) j["daily"] = t->text();
   return j;
+}
+
+nlohmann::json last_run_json(const std::optional<LastRun>& run) {
+  if (!run) return nullptr;
+  auto text = [](const std::string& t) { return t.empty() ? nlohmann::json() : nlohmann::json(t); };
+  nlohmann::json j = {
+      {"started", text(run->started)},
+      {"finished", text(run->finished)},
+      {"exit_status", run->exit_status ? nlohmann::json(*run->exit_status) : nlohmann::json()},
+      {"succeeded", run->finished.empty() ? nlohmann::json() : nlohmann::json(run->succeeded())}};
+  if (!run->result.empty()) j["result"] = run->result;
+  return j;
+}
+
+// "succeeded (exit 0) at ...", for show's text.
+std::string last_run_text(const nlohmann::json& run) {
+  if (run.is_null()) return "none recorded yet";
+  const auto at = [](const nlohmann::json& t) { return t.is_null() ? "?" : t.get<std::string>(); };
+  if (run["finished"].is_null())
+    return fmt::format("started {}, no exit recorded (still running, or it was killed)",
+                       at(run["started"]));
+  const std::string status =
+      run["exit_status"].is_null() ? "?" : std::to_string(run["exit_status"].get<int>());
+  const std::string result = run.contains("result") ? ", " + run["result"].get<std::string>() : "";
+  if (run["succeeded"].get<bool>())
+    return fmt::format("succeeded (exit {}) at {}", status, at(run["finished"]));
+  return fmt::format("FAILED (exit {}{}) at {}; the log says why", status, result,
+                     at(run["finished"]));
 }
 
 nlohmann::json systemd_json(const std::string& name, const InstalledUnits& units) {
@@ -110,7 +134,8 @@ int run_install(const ScheduleOptions& options, const std::vector<std::string>& 
                   "install cron (Debian: apt install cron), or use --method systemd");
     const auto log = cron_log_file(job.name);
     std::filesystem::create_directories(log.parent_path());
-    const std::string line = cron_job_line(*time, cron_shell_command(job, log));
+    const std::string line =
+        cron_job_line(*time, cron_shell_command(job.name, job.command, log.string()));
     write_crontab(cron_install(read_crontab(), job.name, line));
     installed = cron_json(line, log);
     if (systemd_remove(job.name))
@@ -139,11 +164,15 @@ int run_show(const GlobalOptions& global, Terminal& terminal) {
   if (const auto units = systemd_find(name)) {
     auto j = systemd_json(name, *units);
     if (const auto status = systemd_status(name); !status.empty()) j["status"] = status;
+    j["last_run"] = last_run_json(systemd_service_last_run(name));
     jobs.push_back(std::move(j));
   }
   if (cron_available())
-    if (const auto line = cron_find(read_crontab(), name))
-      jobs.push_back(cron_json(*line, cron_log_file(name)));
+    if (const auto line = cron_find(read_crontab(), name)) {
+      auto j = cron_json(*line, cron_log_file(name));
+      j["last_run"] = last_run_json(cron_log_last_run(name));
+      jobs.push_back(std::move(j));
+    }
   if (terminal.json()) {
     terminal.emit({{"type", "schedule"},
                    {"name", name},
@@ -167,6 +196,7 @@ int run_show(const GlobalOptions& global, Terminal& terminal) {
     if (j.contains("status"))
       text += fmt::format("  status:  {}\n", j["status"].get<std::string>());
     text += fmt::format("  log:     {}\n", j["log"].get<std::string>());
+    text += fmt::format("  last run: {}\n", last_run_text(j["last_run"]));
   }
   terminal.out(text);
   return 0;

@@ -105,6 +105,24 @@ std::filesystem::path cron_log_file(const std::string& name) {
   return xdg("XDG_STATE_HOME", ".local/state") / "offsite" / (name + ".log");
 }
 
+std::optional<LastRun> cron_log_last_run(const std::string& name) {
+  // Only the end: the log grows by every run's output and is never cut.
+  constexpr std::streamoff k_tail = std::streamoff{256} * 1024;
+  std::ifstream in(cron_log_file(name), std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  const std::streamoff size = in.tellg();
+  const std::streamoff from = size > k_tail ? size - k_tail : 0;
+  in.seekg(from);
+  std::string tail(static_cast<std::size_t>(size - from), '\0');
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  tail.resize(static_cast<std::size_t>(in.gcount()));
+  if (from > 0) { // the first line is cut
+    const auto newline = tail.find('\n');
+    tail.erase(0, newline == std::string::npos ? tail.size() : newline + 1);
+  }
+  return cron_last_run(tail, name);
+}
+
 // ---- systemd ----
 
 std::string systemctl_program() { return env_or("OFFSITE_SYSTEMCTL", "systemctl"); }
@@ -175,6 +193,16 @@ std::string systemd_status(const std::string& name) {
   for (auto& c : out)
     if (c == '\n') c = ' ';
   return trimmed(out);
+}
+
+std::optional<LastRun> systemd_service_last_run(const std::string& name) {
+  if (!systemd_user_available()) return std::nullopt;
+  const auto r =
+      run_process({systemctl_program(), "--user", "show", name + ".service", "-p", "Result", "-p",
+                   "ExecMainStatus", "-p", "ExecMainStartTimestamp", "-p", "ExecMainExitTimestamp"},
+                  std::chrono::seconds(10));
+  if (r.exit_status != 0) return std::nullopt;
+  return systemd_last_run(r.out);
 }
 
 std::optional<bool> systemd_linger() {

@@ -26,6 +26,9 @@ std::string read_crontab();
 void write_crontab(const std::string& text);
 // $XDG_STATE_HOME/offsite/<name>.log, else ~/.local/state/offsite/<name>.log.
 std::filesystem::path cron_log_file(const std::string& name);
+// The last run the cron job's log records (read from its last 256 KiB);
+// nullopt when there is no log or no run in it.
+std::optional<LastRun> cron_log_last_run(const std::string& name);
 
 // ---- systemd ----
 std::string systemctl_program();
@@ -54,6 +57,9 @@ bool systemd_remove(const std::string& name);
 // "Result=success ExecMainStatus=0 NextElapse..." as systemctl shows them;
 // empty when systemctl is not there.
 std::string systemd_status(const std::string& name);
+// The service's last run as systemctl shows it; nullopt when systemctl is
+// not there or the service has not run.
+std::optional<LastRun> systemd_service_last_run(const std::string& name);
 // Whether the user manager keeps running without a session (loginctl);
 // nullopt when unknown.
 std::optional<bool> systemd_linger();

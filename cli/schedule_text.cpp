@@ -185,6 +185,86 @@ std::string cron_install(std::string_view crontab, std::string_view name, std::s
   return out;
 }
 
+namespace {
+
+constexpr std::string_view k_utc_now = "$(date -u +%Y-%m-%dT%H:%M:%SZ)";
+
+// "2026-12-02T02:30:00Z", as `date -u +%Y-%m-%dT%H:%M:%SZ` writes it.
+bool is_utc_time(std::string_view text) {
+  constexpr std::string_view shape = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != shape.size()) return false;
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    if (shape[i] == 'd' ? !is_digit(text[i]) : text[i] != shape[i]) return false;
+  return true;
+}
+
+std::optional<int> parse_status(std::string_view text) {
+  if (text.empty() || text.size() > 3) return std::nullopt;
+  int value = 0;
+  for (char c : text) {
+    if (!is_digit(c)) return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+} // namespace
+
+std::string cron_shell_command(std::string_view name, const std::vector<std::string>& command,
+                               std::string_view log) {
+  // `name` is a job name (letters, digits, '-'). The status is kept in rc
+  // and returned after the redirected group, so the job's status is the
+  // command's even when the exit line cannot be written.
+  return fmt::format("{{ echo \"== {} {} start\"; {}; rc=$?; echo \"== {} exit $rc\"; }} >>{} "
+                     "2>&1; exit $rc",
+                     k_utc_now, name, sh_join(command), k_utc_now, sh_quote(log));
+}
+
+std::optional<LastRun> cron_last_run(std::string_view log, std::string_view name) {
+  const std::string start_suffix = fmt::format(" {} start", name);
+  // Backwards: the last exit line, or a start line after it (a run that is
+  // still going, or was killed before it could write its exit line).
+  std::optional<LastRun> run;
+  const auto lines = split_lines(log);
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    const std::string_view line = *it;
+    if (!line.starts_with("== ") || line.size() < 3 + 20) continue;
+    const std::string_view time = line.substr(3, 20);
+    const std::string_view rest = line.substr(23);
+    if (!is_utc_time(time)) continue;
+    if (rest == start_suffix) {
+      if (!run) run.emplace();
+      run->started = std::string(time);
+      return run;
+    }
+    if (!run && rest.starts_with(" exit ")) {
+      if (const auto status = parse_status(rest.substr(6))) {
+        run.emplace();
+        run->finished = std::string(time);
+        run->exit_status = status;
+      }
+    }
+  }
+  return run; // an exit line whose start is further back than `log` reaches
+}
+
+std::optional<LastRun> systemd_last_run(std::string_view show_output) {
+  LastRun run;
+  for (const auto line : split_lines(show_output)) {
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string_view key = line.substr(0, eq);
+    const std::string_view value = line.substr(eq + 1);
+    if (key == "Result") run.result = std::string(value);
+    if (key == "ExecMainStatus") run.exit_status = parse_status(value);
+    if (key == "ExecMainStartTimestamp") run.started = std::string(value);
+    if (key == "ExecMainExitTimestamp") run.finished = std::string(value);
+  }
+  if (run.started.empty()) return std::nullopt; // never ran
+  if (run.finished.empty()) run.exit_status.reset();
+  return run;
+}
+
 std::string systemd_service_text(std::string_view description,
                                  const std::vector<std::string>& command) {
   return fmt::format("# Written by \"offsite schedule install\"; \"offsite schedule remove\" "

@@ -60,6 +60,36 @@ std::string cron_remove(std::string_view crontab, std::string_view name, bool* r
 // cron_remove, then our marker and `line` appended.
 std::string cron_install(std::string_view crontab, std::string_view name, std::string_view line);
 
+// ---- the record of runs ----------------------------------------------
+
+// The /bin/sh command of the cron job: appends to `log` a start line, the
+// output of `command`, then an exit line, and exits with the command's own
+// status (cron mails nothing; the log and `schedule show` tell):
+//   == 2026-12-02T02:30:00Z offsite-backup start
+//   ...
+//   == 2026-12-02T02:31:10Z exit 0
+// Times are UTC. `date` is called with %, so cron_job_line must escape it.
+std::string cron_shell_command(std::string_view name, const std::vector<std::string>& command,
+                               std::string_view log);
+
+// What a job's last run left behind.
+struct LastRun {
+  std::string started;            // "2026-12-02T02:30:00Z"; "" when unknown
+  std::string finished;           // "" when no end is recorded (running, or killed)
+  std::optional<int> exit_status; // with `finished`
+  std::string result;             // systemd's Result= ("success", "exit-code", ...); "" for cron
+  bool succeeded() const { return exit_status == 0 && (result.empty() || result == "success"); }
+};
+
+// The last run recorded in the end of a cron job's log (the lines
+// cron_shell_command writes for job `name`), nullopt when there is none.
+std::optional<LastRun> cron_last_run(std::string_view log, std::string_view name);
+
+// The last run from `systemctl --user show UNIT -p Result -p ExecMainStatus
+// -p ExecMainStartTimestamp -p ExecMainExitTimestamp` (KEY=VALUE lines),
+// nullopt when the service has not run since the user manager started.
+std::optional<LastRun> systemd_last_run(std::string_view show_output);
+
 // ---- systemd ----------------------------------------------------------
 
 std::string systemd_service_text(std::string_view description,

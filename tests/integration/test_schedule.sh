@@ -5,8 +5,11 @@
 # in a file and record systemctl calls, and HOME, XDG_CONFIG_HOME and
 # XDG_STATE_HOME are in the test directory. The installed crontab line and
 # the unit's ExecStart, run as they are in a bare environment, make a
-# snapshot; a wrong passphrase file fails with exit 6 and the log says why;
-# remove leaves the user's other crontab lines as they were.
+# snapshot; each cron run ends its log with "== <UTC time> exit <status>" and
+# keeps the backup's status as the job's, and `schedule show` reports the last
+# run: succeeded, then failed (a wrong passphrase: exit 6, a removed
+# passphrase file: exit 2), and the systemd unit's last result; remove leaves
+# the user's other crontab lines as they were.
 source "$(dirname "$0")/lib.sh"
 
 start_pair 127.239.112.80 127.239.113.80
@@ -37,9 +40,17 @@ cp "$1" "$FAKE_CRONTAB_FILE"
 SH
 cat >"$WORK/fake-systemctl" <<'SH'
 #!/bin/bash
-# Records calls; "reaches a user manager" only when FAKE_SYSTEMD=up.
+# Records calls; "reaches a user manager" only when FAKE_SYSTEMD=up. `show
+# UNIT -p NAME...` prints NAME=$FAKE_SHOW_NAME for each property asked for.
 echo "$*" >>"$FAKE_SYSTEMCTL_LOG"
 [[ ${FAKE_SYSTEMD:-down} == up ]] || { echo "Failed to connect to bus" >&2; exit 1; }
+if [[ $2 == show ]]; then
+  shift 3
+  while (($#)); do
+    [[ $1 == -p ]] && { var=FAKE_SHOW_$2; printf '%s=%s\n' "$2" "${!var:-}"; shift; }
+    shift
+  done
+fi
 SH
 chmod +x "$WORK/fake-crontab" "$WORK/fake-systemctl"
 export OFFSITE_CRONTAB=$WORK/fake-crontab FAKE_CRONTAB_FILE=$WORK/crontab
@@ -68,7 +79,8 @@ chmod 600 "$passdir/pass file"
 log=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 assert d["type"]=="schedule_install" and d["method"]=="cron" and d["daily"]=="02:30", d
 print(d["log"])' "$WORK/install.json") || fail "install JSON: $(cat "$WORK/install.json")"
-[[ $log == "$XDG_STATE_HOME/offsite/"*.log ]] || fail "log file: $log"
+job=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["name"])' "$WORK/install.json")
+[[ $log == "$XDG_STATE_HOME/offsite/$job.log" ]] || fail "log file: $log"
 
 # The user's lines are kept; ours is one marker and one job line.
 cmp -s <(head -n3 "$WORK/crontab") "$WORK/user-crontab" || fail "user lines changed"
@@ -76,12 +88,70 @@ cmp -s <(head -n3 "$WORK/crontab") "$WORK/user-crontab" || fail "user lines chan
 line=$(tail -n1 "$WORK/crontab")
 [[ $line == "30 2 * * * "* ]] || fail "crontab line: $line"
 
-# Run the command part as cron would: /bin/sh -c, a bare environment.
-command=$(printf '%s\n' "$line" | cut -d' ' -f6- | sed 's/\\%/%/g')
-run_job() { env -i HOME="$HOME" PATH=/usr/bin:/bin LOGNAME=tester /bin/sh -c "$1"; }
-run_job "$command" || fail "the cron job failed: $(cat "$log")"
+# run_job: our crontab line as cron runs it (crontab(5)): after the five time
+# fields, \% is %, an unescaped % ends the command (the rest is its stdin,
+# newlines for the other %s); /bin/sh -c in a bare environment. Whatever the
+# job prints would be mailed: it must print nothing. Sets JOB_STATUS.
+run_job() {
+  local cron_line
+  cron_line=$(tail -n1 "$WORK/crontab")
+  JOB_STATUS=0
+  python3 - "$cron_line" "$HOME" >"$WORK/job.mail" 2>&1 <<'PY' || JOB_STATUS=$?
+import re, subprocess, sys
+line, home = sys.argv[1:3]
+command = re.match(r"\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+(.*)", line).group(1)
+parts, part, i = [], "", 0
+while i < len(command):
+    if command[i] == "\\" and command[i + 1:i + 2] == "%":
+        part, i = part + "%", i + 2
+        continue
+    if command[i] == "%":
+        parts.append(part)
+        part = ""
+    else:
+        part += command[i]
+    i += 1
+parts.append(part)
+stdin = "\n".join(parts[1:]) + ("\n" if len(parts) > 1 else "")
+env = {"HOME": home, "PATH": "/usr/bin:/bin", "LOGNAME": "tester", "SHELL": "/bin/sh"}
+r = subprocess.run(["/bin/sh", "-c", parts[0]], env=env, input=stdin.encode())
+sys.exit(r.returncode)
+PY
+  [[ ! -s $WORK/job.mail ]] || fail "the cron job printed (cron would mail it): $(cat "$WORK/job.mail")"
+}
+utc='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
+# last_run_is STATUS: the log's last lines are this run's start ... exit STATUS,
+# and `schedule show` (text and JSON) reports it.
+last_run_is() {
+  tail -n1 "$log" | grep -Eqx "== $utc exit $1" || fail "the log's last line: $(tail -n3 "$log")"
+  [[ $(grep -E "^== $utc ($job start|exit [0-9]+)$" "$log" | tail -n2 | head -n1) =~ ^==\ $utc\ $job\ start$ ]] ||
+    fail "the run's start line is missing: $(cat "$log")"
+  sched schedule show >"$WORK/show.out"
+  if (($1 == 0)); then
+    grep -Eq "^  last run: succeeded \(exit 0\) at $utc$" "$WORK/show.out" || fail "show: $(cat "$WORK/show.out")"
+  else
+    grep -Eq "^  last run: FAILED \(exit $1\) at $utc; the log says why$" "$WORK/show.out" ||
+      fail "show: $(cat "$WORK/show.out")"
+  fi
+  sched --json schedule show >"$WORK/show.json"
+  python3 - "$WORK/show.json" "$1" <<'PY' || fail "show --json: $(cat "$WORK/show.json")"
+import json, sys
+run = json.load(open(sys.argv[1]))["jobs"][0]["last_run"]
+status = int(sys.argv[2])
+assert run["exit_status"] == status and run["succeeded"] == (status == 0), run
+assert run["started"] <= run["finished"] and run["finished"].endswith("Z"), run
+PY
+}
+
+sched --json schedule show >"$WORK/show.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["jobs"][0]["last_run"] is None, d' \
+  "$WORK/show.json" || fail "a last run before any: $(cat "$WORK/show.json")"
+sched schedule show >"$WORK/show.out"
+grep -qx '  last run: none recorded yet' "$WORK/show.out" || fail "show before a run: $(cat "$WORK/show.out")"
+run_job
+[[ $JOB_STATUS == 0 ]] || fail "the cron job failed ($JOB_STATUS): $(cat "$log")"
 grep -q 'snapshot [0-9a-f]* saved' "$log" || fail "the log lacks the backup: $(cat "$log")"
-grep -q '^== .* offsite-backup' "$log" || fail "the log lacks the run header"
+last_run_is 0
 offsite "${cfg[@]}" --json snapshots >"$WORK/snapshots.json"
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["snapshots"]
 assert len(s)==1 and s[0]["paths"]==[sys.argv[2]], s' "$WORK/snapshots.json" "$data" ||
@@ -102,12 +172,21 @@ assert d["installed"] and [j["method"] for j in d["jobs"]]==["cron"] and d["jobs
 
 # A wrong passphrase in the file: non-zero exit (6) and the log says why.
 printf 'wrong\n' >"$passdir/pass file"
-command=$(tail -n1 "$WORK/crontab" | cut -d' ' -f6- | sed 's/\\%/%/g')
-status=0
-run_job "$command" || status=$?
-[[ $status == 6 ]] || fail "the failing job exited $status, not 6"
+run_job
+[[ $JOB_STATUS == 6 ]] || fail "the failing job exited $JOB_STATUS, not 6"
 tail -n3 "$log" | grep -q 'passphrase does not open' || fail "the log does not say why: $(tail -n3 "$log")"
+last_run_is 6
+# The passphrase file gone: exit 2, in the log and in show; then a good run again.
+rm "$passdir/pass file"
+run_job
+[[ $JOB_STATUS == 2 ]] || fail "the job without its passphrase file exited $JOB_STATUS, not 2"
+tail -n3 "$log" | grep -q 'cannot read the password file' || fail "the log: $(tail -n3 "$log")"
+last_run_is 2
 cp "$WORK/passphrase" "$passdir/pass file"
+chmod 600 "$passdir/pass file"
+run_job
+[[ $JOB_STATUS == 0 ]] || fail "the job failed again ($JOB_STATUS): $(tail -n5 "$log")"
+last_run_is 0
 
 # systemd where a user manager answers: units under XDG_CONFIG_HOME, the
 # timer enabled, and our crontab line gone (replaced, not doubled).
@@ -136,7 +215,23 @@ words = [w.replace("%%", "%").replace("$$", "$") for w in shlex.split(sys.argv[1
 env = {"HOME": sys.argv[2], "PATH": "/usr/bin:/bin"}
 sys.exit(subprocess.run(words, env=env, stdin=subprocess.DEVNULL).returncode)
 PY
-offsite "${cfg[@]}" snapshots | grep -q '^2 snapshots$' || fail "ExecStart made no snapshot"
+offsite "${cfg[@]}" snapshots | grep -q '^3 snapshots$' || fail "ExecStart made no snapshot"
+
+# show: the unit's last result as systemctl reports it.
+export FAKE_SHOW_Result=exit-code FAKE_SHOW_ExecMainStatus=6 \
+  FAKE_SHOW_ExecMainStartTimestamp="Wed 2026-12-02 02:30:00 UTC" \
+  FAKE_SHOW_ExecMainExitTimestamp="Wed 2026-12-02 02:30:01 UTC"
+sched schedule show >"$WORK/show-systemd.out"
+grep -qx '  last run: FAILED (exit 6, exit-code) at Wed 2026-12-02 02:30:01 UTC; the log says why' \
+  "$WORK/show-systemd.out" || fail "show under systemd: $(cat "$WORK/show-systemd.out")"
+sched --json schedule show >"$WORK/show-systemd.json"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["jobs"][0]["last_run"]
+assert r["exit_status"]==6 and r["result"]=="exit-code" and r["succeeded"] is False, r' \
+  "$WORK/show-systemd.json" || fail "show --json under systemd: $(cat "$WORK/show-systemd.json")"
+unset FAKE_SHOW_Result FAKE_SHOW_ExecMainStatus FAKE_SHOW_ExecMainStartTimestamp FAKE_SHOW_ExecMainExitTimestamp
+sched schedule show >"$WORK/show-systemd.out"
+grep -qx '  last run: none recorded yet' "$WORK/show-systemd.out" ||
+  fail "show under systemd before a run: $(cat "$WORK/show-systemd.out")"
 
 # remove: our units and line go, nothing else.
 sched --json schedule remove >"$WORK/remove.json"

@@ -1,11 +1,14 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/schedule_text.hpp"
 #include "cli/subprocess.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 using namespace offsite::cli;
 
@@ -123,6 +126,109 @@ TEST_CASE(
   CHECK(unit_value(timer, "Persistent") == "true");
   CHECK(unit_value(timer, "WantedBy") == "timers.target");
   CHECK(timer_daily_time(timer)->text() == "02:30");
+}
+
+TEST_CASE("given the cron job's command when cron runs it then the log ends with the exit line "
+          "and the job's status is the command's") {
+  offsite::test::TempDir dir;
+  const std::string log = (dir / "the log's file.log").string();
+  for (const int status : {0, 6}) {
+    // Through the crontab line as cron reads it: \% back to %, then /bin/sh -c.
+    const std::vector<std::string> command = {
+        "/bin/sh", "-c", "echo 'backing up 100%'; echo oops >&2; exit " + std::to_string(status)};
+    const std::string line =
+        cron_job_line({2, 30}, cron_shell_command("offsite-backup", command, log));
+    CHECK(line.find('%') != std::string::npos);
+    for (std::size_t at = line.find('%'); at != std::string::npos; at = line.find('%', at + 1))
+      CHECK(line[at - 1] == '\\'); // a bare % would end cron's command there
+    const auto r = run_process({"/bin/sh", "-c", cron_command(line)});
+    CHECK(r.exit_status == status);
+    CHECK(r.out.empty());
+    CHECK(r.err.empty());
+  }
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string written = text.str();
+  const auto run = cron_last_run(written, "offsite-backup");
+  REQUIRE(run);
+  CHECK(run->exit_status == 6);
+  CHECK_FALSE(run->succeeded());
+  CHECK(run->started.size() == 20);
+  CHECK(run->finished.size() == 20);
+  // Two runs, each a start line, its output (stderr too) and an exit line.
+  std::vector<std::string> shapes;
+  std::istringstream lines(written);
+  for (std::string l; std::getline(lines, l);)
+    shapes.push_back(l.starts_with("== ") ? "==" + l.substr(23) : l);
+  CHECK(shapes == std::vector<std::string>{"== offsite-backup start", "backing up 100%", "oops",
+                                           "== exit 0", "== offsite-backup start",
+                                           "backing up 100%", "oops", "== exit 6"});
+}
+
+TEST_CASE("given cron logs when the last run is read then its start, end and status are found") {
+  const std::string ok = "== 2026-12-01T02:30:00Z offsite-backup start\n"
+                         "snapshot 1a2b3c4d saved\n"
+                         "== 2026-12-01T02:31:10Z exit 0\n";
+  auto run = cron_last_run(ok, "offsite-backup");
+  REQUIRE(run);
+  CHECK(run->started == "2026-12-01T02:30:00Z");
+  CHECK(run->finished == "2026-12-01T02:31:10Z");
+  CHECK(run->exit_status == 0);
+  CHECK(run->succeeded());
+
+  const std::string failed = ok + "== 2026-12-02T02:30:00Z offsite-backup start\n"
+                                  "offsite: error: the passphrase does not open\n"
+                                  "== 2026-12-02T02:30:01Z exit 6\n";
+  run = cron_last_run(failed, "offsite-backup");
+  REQUIRE(run);
+  CHECK(run->started == "2026-12-02T02:30:00Z");
+  CHECK(run->exit_status == 6);
+  CHECK_FALSE(run->succeeded());
+
+  // Started, never ended (running, or killed): no status.
+  run =
+      cron_last_run(ok + "== 2026-12-03T02:30:00Z offsite-backup start\nfile\n", "offsite-backup");
+  REQUIRE(run);
+  CHECK(run->started == "2026-12-03T02:30:00Z");
+  CHECK(run->finished.empty());
+  CHECK_FALSE(run->exit_status);
+  CHECK_FALSE(run->succeeded());
+
+  // An exit line whose start fell off the read tail; lines that only look
+  // like ours (another job, the backup's own output) are not runs.
+  run = cron_last_run("== 2026-12-01T02:31:10Z exit 3\n== not a time exit 0\n", "offsite-backup");
+  REQUIRE(run);
+  CHECK(run->exit_status == 3);
+  CHECK(run->started.empty());
+  CHECK_FALSE(cron_last_run("", "offsite-backup"));
+  CHECK_FALSE(
+      cron_last_run("== 2026-12-01T02:30:00Z offsite-backup-1234abcd start\n", "offsite-backup"));
+  CHECK_FALSE(cron_last_run("== Tue Dec  1 02:30:00 UTC 2026 offsite-backup\n", "offsite-backup"));
+}
+
+TEST_CASE(
+    "given systemctl show output when the last run is read then Result and the status count") {
+  auto run = systemd_last_run("Result=exit-code\nExecMainStatus=6\n"
+                              "ExecMainStartTimestamp=Wed 2026-12-02 02:30:00 UTC\n"
+                              "ExecMainExitTimestamp=Wed 2026-12-02 02:30:01 UTC\n");
+  REQUIRE(run);
+  CHECK(run->result == "exit-code");
+  CHECK(run->exit_status == 6);
+  CHECK(run->finished == "Wed 2026-12-02 02:30:01 UTC");
+  CHECK_FALSE(run->succeeded());
+  run = systemd_last_run("Result=success\nExecMainStatus=0\n"
+                         "ExecMainStartTimestamp=Wed 2026-12-02 02:30:00 UTC\n"
+                         "ExecMainExitTimestamp=Wed 2026-12-02 02:31:00 UTC\n");
+  REQUIRE(run);
+  CHECK(run->succeeded());
+  // Killed by a signal: status 0, but the result says otherwise.
+  run = systemd_last_run("Result=signal\nExecMainStatus=0\nExecMainStartTimestamp=x\n"
+                         "ExecMainExitTimestamp=y\n");
+  REQUIRE(run);
+  CHECK_FALSE(run->succeeded());
+  CHECK_FALSE(systemd_last_run("Result=success\nExecMainStatus=0\nExecMainStartTimestamp=\n"
+                               "ExecMainExitTimestamp=\n"));
 }
 
 TEST_SUITE_END();
