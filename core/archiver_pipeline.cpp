@@ -1,8 +1,19 @@
 #include "core/archiver_pipeline.hpp"
 
+#include <malloc.h>
+
 namespace offsite::core {
 
 namespace {
+
+// glibc raises its mmap threshold to the size of the largest block freed, so
+// after the first 16 MiB pack every chunk, sealed blob and pack buffer comes
+// from the heap arenas of whichever thread made it and lingers there: about
+// 50 MiB more peak memory in a backup. A fixed threshold sends packs and big
+// chunks straight back to the kernel when freed; smaller blocks still reuse
+// the heap.
+constexpr int k_mmap_threshold = 4 << 20;
+
 // Per-job bookkeeping charged against the budget on top of the chunk bytes,
 // so a flood of tiny chunks (many small files) stays bounded as well.
 constexpr std::size_t k_job_overhead = 512;
@@ -11,6 +22,7 @@ constexpr std::size_t k_job_overhead = 512;
 ChunkPipeline::ChunkPipeline(Repository& repo, unsigned threads, std::size_t max_in_flight_bytes,
                              bool dry_run)
     : m_repo(repo), m_dry_run(dry_run), m_queue(max_in_flight_bytes) {
+  (void)::mallopt(M_MMAP_THRESHOLD, k_mmap_threshold);
   if (threads == 0) threads = 1;
   m_workers.reserve(threads);
   try {

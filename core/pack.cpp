@@ -123,19 +123,29 @@ const Bytes* PackBuilder::find(const BlobId& id) const {
   return nullptr;
 }
 
-FinishedPack PackBuilder::finish() {
-  const std::vector<std::size_t> order = random_permutation(m_blobs.size());
+std::vector<PackBuilder::Pending> PackBuilder::take() {
+  std::vector<Pending> blobs;
+  blobs.swap(m_blobs);
+  m_bytes = 0;
+  return blobs;
+}
+
+FinishedPack PackBuilder::assemble(const crypto::Key& encryption_key, std::vector<Pending> blobs) {
+  const std::vector<std::size_t> order = random_permutation(blobs.size());
   FinishedPack pack;
-  pack.entries.reserve(m_blobs.size());
+  pack.entries.reserve(blobs.size());
 
   Bytes header;
-  header.reserve(k_header_fixed + m_blobs.size() * k_pack_entry_size);
+  header.reserve(k_header_fixed + blobs.size() * k_pack_entry_size);
   header.push_back(k_header_version);
-  put_u32(header, static_cast<std::uint32_t>(m_blobs.size()));
+  put_u32(header, static_cast<std::uint32_t>(blobs.size()));
 
-  pack.bytes.reserve(m_bytes + header.capacity() + crypto::k_seal_overhead + 4);
+  std::size_t total = 0;
+  for (const Pending& p : blobs)
+    total += p.sealed.size();
+  pack.bytes.reserve(total + header.capacity() + crypto::k_seal_overhead + 4);
   for (std::size_t i : order) {
-    Pending& p = m_blobs[i];
+    Pending& p = blobs[i];
     PackEntry e{p.type, p.id, static_cast<std::uint32_t>(pack.bytes.size()),
                 static_cast<std::uint32_t>(p.sealed.size()), p.raw_length};
     pack.bytes.insert(pack.bytes.end(), p.sealed.begin(), p.sealed.end());
@@ -144,12 +154,9 @@ FinishedPack PackBuilder::finish() {
     pack.entries.push_back(e);
   }
   const std::size_t before = pack.bytes.size();
-  crypto::seal_append(pack.bytes, m_key, header, as_bytes(k_header_aad));
+  crypto::seal_append(pack.bytes, encryption_key, header, as_bytes(k_header_aad));
   put_u32(pack.bytes, static_cast<std::uint32_t>(pack.bytes.size() - before));
   pack.name = to_hex(crypto::sha256(pack.bytes));
-
-  m_blobs.clear();
-  m_bytes = 0;
   return pack;
 }
 

@@ -40,17 +40,24 @@ public:
   std::size_t count() const { return m_blobs.size(); }
   bool empty() const { return m_blobs.empty(); }
 
-  // Shuffles the blobs, appends the sealed header, names the pack. Leaves the
-  // builder empty and reusable.
-  FinishedPack finish();
-
-private:
   struct Pending {
     BlobType type;
     BlobId id;
     Bytes sealed;
     std::uint32_t raw_length;
   };
+
+  // Shuffles the blobs, appends the sealed header, names the pack. Leaves the
+  // builder empty and reusable.
+  FinishedPack finish() { return assemble(m_key, take()); }
+
+  // finish() in two steps, so a caller holding a lock around the builder can
+  // take the blobs in O(1) and do the copying, sealing and hashing outside.
+  std::vector<Pending> take();
+  static FinishedPack assemble(const crypto::Key& encryption_key, std::vector<Pending> blobs);
+  const crypto::Key& key() const { return m_key; }
+
+private:
   crypto::Key m_key;
   std::vector<Pending> m_blobs;
   std::size_t m_bytes = 0;

@@ -17,9 +17,13 @@
 // Writing blobs from many threads: save_blob reserves the ID under the mutex
 // (dedup against the index and the in-flight set), seals outside it (the
 // expensive part, so N threads use N cores), then appends to the open pack
-// under the mutex. The thread whose blob fills the pack finishes it and
-// uploads it outside the lock; at most k_max_uploads packs are uploading at
-// once (others wait), which bounds memory to ~(k_max_uploads + 1) packs.
+// under the mutex. The thread whose blob fills the pack takes its blobs (O(1)
+// under the lock), assembles the pack outside it (shuffle, copy, header,
+// SHA-256) and hands it to the upload thread, so sealing never waits for the
+// network or the server's fsync. At most k_max_uploads packs are being
+// assembled or uploaded at once (others wait), which bounds memory to
+// ~(k_max_uploads + 1) packs. An upload failure is kept and rethrown by the
+// next save_blob or flush.
 // Every k_packs_per_index uploaded packs an index file is written, so an
 // interrupted backup loses at most that many packs' worth of work: the next
 // run finds the rest in the index and does not upload it again.
@@ -136,7 +140,14 @@ Repository::Repository(Store& store, const MasterKey& key, RepositoryOptions opt
   if (m_options.pack_size == 0) m_options.pack_size = 1;
 }
 
-Repository::~Repository() = default;
+Repository::~Repository() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_upload_wanted.notify_all();
+  if (m_uploader.joinable()) m_uploader.join();
+}
 
 std::optional<std::vector<IndexedPack>> Repository::read_index_file(const std::string& name) {
   const auto sealed = get_hashed("index/" + name, name);
@@ -193,6 +204,7 @@ BlobId Repository::save_blob(BlobType type, ByteView plaintext) {
 bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext) {
   {
     std::lock_guard lock(m_mutex);
+    if (m_upload_error) std::rethrow_exception(m_upload_error);
     if (m_index.contains(id) || !m_in_flight.insert(id).second) return false;
   }
   const auto forget = [&] {
@@ -208,7 +220,7 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext) 
     throw;
   }
 
-  std::optional<FinishedPack> full;
+  std::optional<std::vector<PackBuilder::Pending>> full;
   {
     std::unique_lock lock(m_mutex);
     const std::size_t stored = sealed.size();
@@ -224,22 +236,73 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext) 
     m_uploads_done.notify_all(); // a load_blob may be waiting for this blob
     if (m_pack.size() >= m_options.pack_size) full = take_pack_locked(lock, false);
   }
-  if (full) upload_pack(std::move(*full));
+  if (full) send_pack(std::move(*full));
   return true;
 }
 
-std::optional<FinishedPack> Repository::take_pack_locked(std::unique_lock<std::mutex>& lock,
-                                                         bool force) {
+std::optional<std::vector<PackBuilder::Pending>>
+Repository::take_pack_locked(std::unique_lock<std::mutex>& lock, bool force) {
   const auto wanted = [&] {
     return force ? !m_pack.empty() : m_pack.size() >= m_options.pack_size;
   };
   // While we wait, other threads keep adding to the pack (at most one blob
   // each past the threshold before they wait here too); one of us takes it.
-  m_uploads_done.wait(lock, [&] { return m_uploads_in_flight < k_max_uploads || !wanted(); });
+  m_uploads_done.wait(
+      lock, [&] { return m_uploads_in_flight < k_max_uploads || !wanted() || m_upload_error; });
+  if (m_upload_error) std::rethrow_exception(m_upload_error);
   if (!wanted()) return std::nullopt;
-  FinishedPack pack = m_pack.finish();
-  ++m_uploads_in_flight; // only once finish() cannot throw any more: flush() waits for zero
-  return pack;
+  ++m_uploads_in_flight; // flush() waits for zero
+  return m_pack.take();
+}
+
+void Repository::send_pack(std::vector<PackBuilder::Pending> blobs) {
+  std::vector<BlobId> ids;
+  ids.reserve(blobs.size());
+  for (const auto& b : blobs)
+    ids.push_back(b.id);
+  FinishedPack pack;
+  try {
+    pack = PackBuilder::assemble(m_key.encryption, std::move(blobs));
+  } catch (...) {
+    std::lock_guard lock(m_mutex);
+    for (const auto& id : ids)
+      m_in_flight.erase(id);
+    --m_uploads_in_flight;
+    m_uploads_done.notify_all();
+    throw;
+  }
+  std::lock_guard lock(m_mutex);
+  m_upload_queue.push_back(std::move(pack));
+  if (!m_uploader.joinable()) m_uploader = std::thread([this] { upload_loop(); });
+  m_upload_wanted.notify_one();
+}
+
+void Repository::upload_loop() {
+  std::unique_lock lock(m_mutex);
+  for (;;) {
+    m_upload_wanted.wait(lock, [&] { return m_stopping || !m_upload_queue.empty(); });
+    if (m_stopping) return; // packs still queued were never promised durable
+    FinishedPack pack = std::move(m_upload_queue.front());
+    m_upload_queue.pop_front();
+    lock.unlock();
+    try {
+      upload_pack(std::move(pack));
+      lock.lock();
+    } catch (...) {
+      lock.lock();
+      if (!m_upload_error) m_upload_error = std::current_exception();
+      // Nothing queued behind a failed upload may land: a later pack
+      // indexed without an earlier one is fine, but the caller is told
+      // once and starts over, finding what did land in the index.
+      for (const auto& queued : m_upload_queue) {
+        for (const auto& e : queued.entries)
+          m_in_flight.erase(e.id);
+        --m_uploads_in_flight;
+      }
+      m_upload_queue.clear();
+      m_uploads_done.notify_all();
+    }
+  }
 }
 
 void Repository::upload_pack(FinishedPack pack) {
@@ -284,12 +347,13 @@ void Repository::write_index_locked(std::unique_lock<std::mutex>& lock) {
 
 void Repository::flush() {
   std::unique_lock lock(m_mutex);
-  if (auto pack = take_pack_locked(lock, true)) {
+  if (auto blobs = take_pack_locked(lock, true)) {
     lock.unlock();
-    upload_pack(std::move(*pack));
+    send_pack(std::move(*blobs));
     lock.lock();
   }
-  m_uploads_done.wait(lock, [&] { return m_uploads_in_flight == 0; });
+  m_uploads_done.wait(lock, [&] { return m_uploads_in_flight == 0 || m_upload_error; });
+  if (m_upload_error) std::rethrow_exception(m_upload_error);
   if (!m_unindexed.empty()) write_index_locked(lock);
 }
 

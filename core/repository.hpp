@@ -11,10 +11,13 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -123,15 +126,23 @@ private:
   static Config read_config(Store& store, const MasterKey& key);
   Repository(Store& store, const MasterKey& key, RepositoryOptions options, Config config);
 
-  // Called with m_uploads_in_flight already counting this pack; takes the
-  // lock itself afterwards.
+  // Blocks until fewer than k_max_uploads packs are on their way; then, if
+  // m_pack is full (or `force` and non-empty), takes its blobs and counts
+  // them in m_uploads_in_flight. Rethrows an earlier upload's failure.
+  std::optional<std::vector<PackBuilder::Pending>>
+  take_pack_locked(std::unique_lock<std::mutex>& lock, bool force);
+  // Assembles taken blobs into a pack (without the lock) and queues it for
+  // the upload thread, starting that thread on first use.
+  void send_pack(std::vector<PackBuilder::Pending> blobs);
+  // The upload thread: uploads queued packs in order until m_stopping.
+  void upload_loop();
+  // Uploads one pack counted in m_uploads_in_flight; takes the lock itself
+  // afterwards to index it (and every k_packs_per_index packs, writes an
+  // index file). On failure uncounts it and rethrows.
   void upload_pack(FinishedPack pack);
   // Seals and stores an index file for m_unindexed; drops the lock while
   // uploading. On failure the packs stay in m_unindexed.
   void write_index_locked(std::unique_lock<std::mutex>& lock);
-  // Blocks until fewer than k_max_uploads packs are uploading; then, if
-  // m_pack is full (or `force` and non-empty), finishes it.
-  std::optional<FinishedPack> take_pack_locked(std::unique_lock<std::mutex>& lock, bool force);
   Bytes load_from_pack(BlobType type, const BlobId& id, const BlobLocation& loc);
   // nullopt when the file is gone; Error(integrity) when it is damaged.
   std::optional<std::vector<IndexedPack>> read_index_file(const std::string& name);
@@ -150,7 +161,12 @@ private:
   // Guards everything below. Sealing and store I/O happen outside it.
   mutable std::mutex m_mutex;
   std::condition_variable m_uploads_done; // also signalled when m_pack or m_in_flight change
-  std::size_t m_uploads_in_flight = 0;
+  std::size_t m_uploads_in_flight = 0;    // taken from m_pack, not yet uploaded
+  std::condition_variable m_upload_wanted;
+  std::deque<FinishedPack> m_upload_queue;
+  std::exception_ptr m_upload_error; // the first failed upload; every later write rethrows it
+  bool m_stopping = false;
+  std::thread m_uploader; // joined by the destructor
   PackBuilder m_pack;
   std::unordered_set<BlobId, BlobIdHash> m_in_flight; // saved, not yet indexed
   std::vector<IndexedPack> m_unindexed;               // uploaded, not yet in an index file

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -109,10 +110,13 @@ void unlink_at(int dirfd, const std::string& name) {
 }
 
 void write_all_at(int fd, ByteView data, std::uint64_t offset) {
+  // At most 1 MiB per pwrite(): larger writes into a new file were ~10x
+  // slower per byte on ext4 here (see LocalStore's write_all).
+  constexpr std::size_t k_write_piece = std::size_t{1} << 20;
   std::size_t done = 0;
   while (done < data.size()) {
-    const ssize_t n =
-        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    const std::size_t piece = std::min(data.size() - done, k_write_piece);
+    const ssize_t n = ::pwrite(fd, data.data() + done, piece, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       fail("cannot write the file", errno);
