@@ -41,7 +41,7 @@ public:
     const double read_seconds = std::chrono::duration<double>(now - m_read_start).count();
     const double rate =
         m_reading && read_seconds > 0 ? static_cast<double>(p.bytes_done) / read_seconds : 0;
-    if (m_terminal.progress_enabled()) {
+    if (m_terminal.progress_due()) {
       std::string line;
       if (p.phase == core::CheckPhase::read_data) {
         std::string eta;
@@ -109,6 +109,11 @@ void report_problem(Terminal& terminal, const core::CheckProblem& p) {
 
 int run_check(const CheckOptions& options, const GlobalOptions& global, Terminal& terminal) {
   terminal.stream_events();
+  // As restic: the two flags cannot be combined, rather than one silently
+  // overriding the other.
+  if (options.read_data && !options.read_data_subset.empty())
+    throw Error(Code::usage, "--read-data and --read-data-subset cannot be combined",
+                "--read-data reads every pack, --read-data-subset a share of them: give one");
   core::CheckOptions check;
   check.read_data = options.read_data || !options.read_data_subset.empty();
   if (!options.read_data_subset.empty())
@@ -161,15 +166,15 @@ int run_check(const CheckOptions& options, const GlobalOptions& global, Terminal
       // failing command's JSON does; the summary before it has the counts.
       if (result.ok()) return 0;
     }
-    const std::string read = check.read_data
-                                 ? fmt::format(", read {} packs ({})", result.packs_read,
-                                               format_bytes(result.bytes_read))
-                                 : "";
+    const std::string read =
+        check.read_data ? fmt::format(", read {} ({})", count_of(result.packs_read, "pack"),
+                                      format_bytes(result.bytes_read))
+                        : "";
     if (result.ok()) {
-      terminal.info(fmt::format("no errors were found: {} snapshots, {} trees, {} data blobs, "
-                                "{} packs{}",
-                                result.snapshots, result.trees, result.data_blobs, result.packs,
-                                read));
+      terminal.info(fmt::format(
+          "no errors were found: {}, {}, {}, {}{}", count_of(result.snapshots, "snapshot"),
+          count_of(result.trees, "tree"), count_of(result.data_blobs, "data blob"),
+          count_of(result.packs, "pack"), read));
       return 0;
     }
     std::string snapshots;

@@ -45,13 +45,13 @@ public:
     const double percent = p.bytes_total ? 100.0 * static_cast<double>(p.bytes_done) /
                                                static_cast<double>(p.bytes_total)
                                          : 100.0;
-    if (m_terminal.progress_enabled()) {
+    if (m_terminal.progress_due()) {
       std::string eta;
       if (rate > 0 && p.bytes_total > p.bytes_done)
         eta = " ETA " + format_duration(static_cast<double>(p.bytes_total - p.bytes_done) / rate);
       m_terminal.progress(fmt::format(
-          "[{}] {:.1f}% {} files, {} / {}, {}/s{}  {}", format_duration(seconds), percent,
-          p.files_done, format_bytes(p.bytes_done), format_bytes(p.bytes_total),
+          "[{}] {:.1f}% {}, {} / {}, {}/s{}  {}", format_duration(seconds), percent,
+          count_of(p.files_done, "file"), format_bytes(p.bytes_done), format_bytes(p.bytes_total),
           format_bytes(static_cast<std::uint64_t>(rate)), eta, printable(p.current_path)));
     }
     if (m_terminal.json() && m_terminal.status_due(std::chrono::milliseconds(500)))
@@ -123,9 +123,9 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
                      {"verified", result.verified}});
     } else {
       terminal.info(fmt::format(
-          "restored {} files, {} dirs ({}) from snapshot {} to {}{}", result.files, result.dirs,
-          format_bytes(result.bytes), snapshot.id.substr(0, 8), options.target,
-          options.verify ? fmt::format(", {} verified", result.verified) : ""));
+          "restored {}, {} ({}) from snapshot {} to {}{}", count_of(result.files, "file"),
+          count_of(result.dirs, "dir"), format_bytes(result.bytes), snapshot.id.substr(0, 8),
+          options.target, options.verify ? fmt::format(", {} verified", result.verified) : ""));
       if (result.skipped) terminal.info(fmt::format("{} existing entries kept", result.skipped));
     }
     return 0;

@@ -1,7 +1,10 @@
 #include "cli/terminal.hpp"
 
-#include <cstdio>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -50,13 +53,41 @@ void Terminal::emit(nlohmann::json object) {
   std::fflush(stdout);
 }
 
+namespace {
+
+// A few updates a second read well and cost nothing.
+constexpr std::chrono::milliseconds k_progress_interval{250};
+
+// Columns of the terminal on stderr (80 when it does not say).
+std::size_t terminal_columns() {
+  winsize size{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
+}
+
+// At most `columns` characters of `line` (printable text: one column per
+// UTF-8 character), never cutting one in half.
+std::string_view clip(std::string_view line, std::size_t columns) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xc0) == 0x80) continue; // continuation byte
+    if (chars++ == columns) return line.substr(0, i);
+  }
+  return line;
+}
+
+} // namespace
+
+bool Terminal::progress_due() const {
+  return m_progress && (!m_progress_shown ||
+                        std::chrono::steady_clock::now() - m_last_progress >= k_progress_interval);
+}
+
 void Terminal::progress(std::string_view line) {
-  if (!m_progress) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (m_progress_shown && now - m_last_progress < std::chrono::milliseconds(100)) return;
-  m_last_progress = now;
-  // Clip to the terminal width so the line never wraps (wrapping breaks \r).
-  std::string clipped(line.substr(0, 119));
+  if (!progress_due()) return;
+  m_last_progress = std::chrono::steady_clock::now();
+  // One column short of the width, so the line never wraps (wrapping breaks \r).
+  const std::string_view clipped = clip(line, terminal_columns() - 1);
   fmt::print(stderr, "\r\x1b[K{}", clipped);
   std::fflush(stderr);
   m_progress_shown = true;
@@ -89,10 +120,14 @@ std::string format_bytes(std::uint64_t bytes) {
 }
 
 std::string format_duration(double seconds) {
-  const auto total = static_cast<long long>(seconds + 0.5);
+  const long long total = std::llround(seconds);
   if (total < 60) return fmt::format("{}s", total);
   if (total < 3600) return fmt::format("{}:{:02}", total / 60, total % 60);
   return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
+}
+
+std::string count_of(std::uint64_t n, std::string_view noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
 
 std::string printable(std::string_view raw) {

@@ -43,8 +43,12 @@ public:
   // One JSON object on its own line of stdout; adds "schema" if missing.
   void emit(nlohmann::json object);
 
-  // Live progress line (stderr, terminal only, at most ~10 per second).
+  // Live progress line (stderr, terminal only, at most 4 per second, clipped
+  // to the terminal's width).
   bool progress_enabled() const { return m_progress; }
+  // True when progress() would draw now, so callers called for every block
+  // read can skip formatting a line that would be dropped.
+  bool progress_due() const;
   void progress(std::string_view line);
   void clear_progress();
 
@@ -68,6 +72,8 @@ private:
 std::string format_bytes(std::uint64_t bytes);
 // "1:02:03", "42s"
 std::string format_duration(double seconds);
+// "1 file", "3 files": `noun` with an English plural "s" unless n is 1.
+std::string count_of(std::uint64_t n, std::string_view noun);
 // Non-printable bytes and invalid UTF-8 as \xNN, so a hostile name cannot
 // drive the terminal.
 std::string printable(std::string_view raw);
