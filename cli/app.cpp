@@ -1,8 +1,11 @@
 #include "cli/app.hpp"
 #include "cli/text.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -31,7 +34,8 @@ void register_global_options(CLI::App& app, GlobalOptions& g) {
       ->type_name("CMD");
   app.add_flag("--json", g.json, "Print JSON on stdout (JSON Lines for long commands)");
   app.add_flag("-q,--quiet", g.quiet, "Print only errors");
-  app.add_flag("-v,--verbose", g.verbose, "Print more detail (repeat for more)");
+  app.add_flag("-v,--verbose", g.verbose,
+               "Print more detail, and the summaries also when stderr is not a terminal");
   app.add_flag("--no-progress", g.no_progress, "Do not draw a progress line");
   app.add_option("--retry-lock", g.retry_lock,
                  "Wait up to DURATION (30s, 10m, 1h) for another client's lock to go")
@@ -64,33 +68,157 @@ void one_value_per_flag(CLI::App& app) {
     one_value_per_flag(*sub);
 }
 
-// "did you mean ...?" for a mistyped subcommand (ninja does this for tools).
-std::string suggestion(const CLI::App& app, int argc, char** argv) {
+// A visible subcommand of `app` (the hidden __cli-spec is not offered).
+bool is_visible(const CLI::App& app) { return !app.get_group().empty(); }
+
+// The option `arg` ("--repo", "-r") names in `app` or, since options fall
+// through to the parents, in one of its parents.
+const CLI::Option* find_option(const CLI::App* app, const std::string& arg) {
+  for (; app != nullptr; app = app->get_parent())
+    if (const auto* option = app->get_option_no_throw(arg)) return option;
+  return nullptr;
+}
+
+// What went wrong with the command words of argv, found by walking them as
+// CLI11 does: an option is skipped with its value when it takes one (flags
+// such as --json and -q take none), and each other word names a subcommand
+// of the command before it until one without subcommands is reached.
+struct CommandWords {
+  std::string path;                 // "offsite key": the deepest command named
+  std::string unknown;              // the word that names no subcommand of it
+  std::vector<std::string> choices; // its visible subcommands
+  std::string suggestion;           // the closest of them, "" when none is close
+};
+
+CommandWords walk_command_words(const CLI::App& app, int argc, char** argv) {
+  CommandWords words{"offsite", "", {}, ""};
+  const CLI::App* current = &app;
   for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg.empty()) continue;
-    if (arg[0] == '-') {
-      // Skip the value of a global option that takes one ("--repo DIR").
-      const auto* option = arg.find('=') == std::string_view::npos
-                               ? app.get_option_no_throw(std::string(arg))
-                               : nullptr;
-      if (option && option->get_type_size() > 0) ++i;
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() > 1 && arg[0] == '-') {
+      if (arg.find('=') != std::string::npos) continue; // --repo=DIR
+      const auto* option = find_option(current, arg);
+      if (option && option->get_items_expected_min() > 0) ++i;
       continue;
     }
-    std::string best;
+    const auto subs = current->get_subcommands({});
+    if (subs.empty()) break; // a positional argument of a command
+    const auto found = std::find_if(subs.begin(), subs.end(),
+                                    [&](const CLI::App* sub) { return sub->get_name() == arg; });
+    if (found != subs.end()) {
+      current = *found;
+      words.path += " " + arg;
+      continue;
+    }
+    words.unknown = arg;
     std::size_t best_distance = 3;
-    for (const auto* sub : app.get_subcommands({})) {
+    for (const auto* sub : subs) {
+      if (!is_visible(*sub)) continue;
       const std::string& name = sub->get_name();
-      if (name == arg) return "";
+      words.choices.push_back(name);
       const std::size_t d = name.rfind(arg, 0) == 0 ? 1 : edit_distance(arg, name);
       if (d < best_distance) {
         best_distance = d;
-        best = name;
+        words.suggestion = name;
       }
     }
-    return best.empty() ? "" : fmt::format("did you mean \"offsite {}\"?", best);
+    break;
   }
-  return "";
+  if (words.unknown.empty())
+    for (const auto* sub : current->get_subcommands({}))
+      if (is_visible(*sub)) words.choices.push_back(sub->get_name());
+  return words;
+}
+
+// The message and hint of a parse error: an unknown command is named, with
+// "did you mean ...?" (ninja does this for tools); a command that needs a
+// subcommand lists them; other errors keep CLI11's words.
+std::pair<std::string, std::string> explain_parse_error(const CLI::App& app, int argc, char** argv,
+                                                        const CLI::ParseError& e) {
+  const CommandWords words = walk_command_words(app, argc, argv);
+  const std::string command = words.path.substr(std::string_view("offsite").size());
+  if (!words.unknown.empty()) {
+    const std::string message =
+        fmt::format("unknown command \"{}{}\"", command.empty() ? "" : command.substr(1) + " ",
+                    printable(words.unknown));
+    if (!words.suggestion.empty())
+      return {message, fmt::format("did you mean \"{} {}\"?", words.path, words.suggestion)};
+    return {message, fmt::format("run \"{} --help\" to see the commands", words.path)};
+  }
+  const std::string what = e.what();
+  if (what.rfind("A subcommand is required", 0) == 0 && !words.choices.empty()) {
+    if (command.empty())
+      return {"no command given", "run \"offsite --help\" to see the commands, e.g. \"offsite "
+                                  "backup PATH...\""};
+    std::string list;
+    for (std::size_t k = 0; k < words.choices.size(); ++k)
+      list += (k == 0 ? "" : k + 1 == words.choices.size() ? " or " : ", ") + words.choices[k];
+    return {fmt::format("\"{}\" needs a command: {}", words.path, list),
+            fmt::format("run \"{} --help\" for examples", words.path)};
+  }
+  return {what, command.empty() ? "run \"offsite --help\" or \"offsite COMMAND --help\""
+                                : fmt::format("run \"{} --help\"", words.path)};
+}
+
+// True when `line` is an example of `path` ("offsite key list"), global
+// options allowed between "offsite" and the command words.
+bool is_example_of(std::string_view line, const std::string& path) {
+  const auto start = line.find("offsite ");
+  if (start == std::string_view::npos) return false;
+  std::string_view rest = line.substr(start + 8);
+  const std::string words = path.substr(8); // without "offsite "
+  while (!rest.empty()) {
+    if (rest.substr(0, words.size()) == words &&
+        (rest.size() == words.size() || rest[words.size()] == ' '))
+      return true;
+    if (rest[0] != '-') return false;
+    // Skip an option and, unless the next word is an option or the command,
+    // its value: "--repo /mnt/usb/offsite init".
+    const auto end = rest.find(' ');
+    if (end == std::string_view::npos) return false;
+    rest = rest.substr(end + 1);
+    if (!rest.empty() && rest[0] != '-' && rest.substr(0, words.size()) != words) {
+      const auto value_end = rest.find(' ');
+      if (value_end == std::string_view::npos) return false;
+      rest = rest.substr(value_end + 1);
+    }
+  }
+  return false;
+}
+
+// Every command's --help ends with an example of it. A nested command that
+// declares none (schedule show) takes the lines of its parent's examples
+// that run it.
+void examples_from_parents(CLI::App& app, const std::string& path) {
+  for (auto* sub : app.get_subcommands({})) {
+    if (!is_visible(*sub)) continue;
+    const std::string sub_path = path + " " + sub->get_name();
+    const std::string own = sub->get_footer();
+    bool has_example = false;
+    for (std::size_t pos = 0; pos <= own.size() && !has_example;) {
+      const auto end = std::min(own.find('\n', pos), own.size());
+      has_example = is_example_of(std::string_view(own).substr(pos, end - pos), sub_path);
+      pos = end + 1;
+    }
+    if (!has_example) {
+      std::vector<std::string> lines;
+      const std::string parent = app.get_footer();
+      for (std::size_t pos = 0; pos < parent.size();) {
+        const auto end = std::min(parent.find('\n', pos), parent.size());
+        const std::string line = parent.substr(pos, end - pos);
+        if (line.rfind("  ", 0) == 0 && is_example_of(line, sub_path)) lines.push_back(line);
+        pos = end + 1;
+      }
+      if (!lines.empty()) {
+        std::string footer = lines.size() == 1 ? "Example:" : "Examples:";
+        for (const auto& line : lines)
+          footer += "\n" + line;
+        sub->footer(footer);
+      }
+    }
+    examples_from_parents(*sub, sub_path);
+  }
 }
 
 nlohmann::json option_names(const CLI::App& app) {
@@ -158,11 +286,6 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("offsite ") + OFFSITE_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer("Run \"offsite COMMAND --help\" for a command's options. Exit codes and JSON: "
-             "man offsite.\n\nExamples:\n"
-             "  offsite --repo /mnt/usb/offsite init\n"
-             "  offsite --repo /mnt/usb/offsite backup ~/Documents\n"
-             "  offsite --repo /mnt/usb/offsite restore latest --target /tmp/restore");
   register_global_options(app, global);
   register_register(app, global);
   register_init(app, global);
@@ -185,6 +308,14 @@ int run(int argc, char** argv) {
   register_schedule(app, global);
   register_cli_spec(app, global);
   one_value_per_flag(app);
+  // Set after the subcommands: CLI11 copies a parent's footer into each
+  // subcommand made later, which showed these examples under "version --help".
+  app.footer("Run \"offsite COMMAND --help\" for a command's options. Exit codes and JSON: "
+             "man offsite.\n\nExamples:\n"
+             "  offsite --repo /mnt/usb/offsite init\n"
+             "  offsite --repo /mnt/usb/offsite backup ~/Documents\n"
+             "  offsite --repo /mnt/usb/offsite restore latest --target /tmp/restore");
+  examples_from_parents(app, "offsite");
 
   const bool json = wants_json(argc, argv);
   try {
@@ -196,9 +327,8 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::string hint = suggestion(app, argc, argv);
-    if (hint.empty()) hint = "run \"offsite --help\" or \"offsite COMMAND --help\"";
-    return report_error(Code::usage, e.what(), hint, json);
+    const auto [message, hint] = explain_parse_error(app, argc, argv, e);
+    return report_error(Code::usage, message, hint, json);
   }
 
   if (const auto chosen = app.get_subcommands(); !chosen.empty())

@@ -263,6 +263,11 @@ void register_key(CLI::App& app, GlobalOptions& global) {
   exporter->callback([options, &global] {
     global.run = [options, &global](Terminal& t) { return run_key_export(*options, global, t); };
   });
+  sub->footer("Examples:\n"
+              "  offsite key passwd\n"
+              "  offsite key list\n"
+              "  offsite key export --output /media/usb/offsite-key.json\n"
+              "  offsite key passwd --from-export /media/usb/offsite-key.json");
 }
 
 } // namespace offsite::cli

@@ -1,4 +1,5 @@
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -13,17 +14,21 @@ namespace offsite::cli {
 
 struct SnapshotsOptions {
   SnapshotFilter filter;
-  std::size_t latest = 0;
+  std::optional<long long> latest; // --latest N
 };
-
-namespace {} // namespace
 
 int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
                   Terminal& terminal) {
+  // 0 or -1 must not quietly mean "all": a script computing N wrongly would
+  // never notice.
+  if (options.latest && *options.latest < 1)
+    throw Error(Code::usage,
+                fmt::format("--latest needs a count of at least 1, not {}", *options.latest),
+                "leave --latest out to list every snapshot");
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
     auto list = find_snapshots(ctx.repo, options.filter);
-    if (options.latest > 0 && list.size() > options.latest)
-      list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(options.latest));
+    if (options.latest && list.size() > static_cast<std::size_t>(*options.latest))
+      list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(*options.latest));
 
     if (terminal.json()) {
       nlohmann::json items = nlohmann::json::array();

@@ -22,6 +22,7 @@ int run_version(Terminal& terminal) {
 
 void register_version(CLI::App& app, GlobalOptions& global) {
   auto* sub = app.add_subcommand("version", "Print the version");
+  sub->footer("Examples:\n  offsite version\n  offsite --json version");
   sub->callback([&global] { global.run = [](Terminal& t) { return run_version(t); }; });
 }
 
