@@ -15,7 +15,7 @@ BlobPrefetcher::~BlobPrefetcher() {
     std::lock_guard lock(m_mutex);
     m_stopping = true;
   }
-  m_changed.notify_all();
+  m_work.notify_all();
   for (auto& thread : m_threads)
     thread.join();
 }
@@ -33,22 +33,25 @@ void BlobPrefetcher::expect(const std::vector<BlobId>& ids) {
       m_waiting.push_back(std::move(slot));
     }
   }
-  m_changed.notify_all();
+  m_work.notify_all();
+}
+
+bool BlobPrefetcher::startable_locked() const {
+  return !m_waiting.empty() &&
+         (m_started.empty() || m_bytes + m_waiting.front()->bytes <= m_max_bytes);
 }
 
 void BlobPrefetcher::work() {
   std::unique_lock lock(m_mutex);
   for (;;) {
-    m_changed.wait(lock, [&] {
-      return m_stopping ||
-             (!m_waiting.empty() &&
-              (m_started.empty() || m_bytes + m_waiting.front()->bytes <= m_max_bytes));
-    });
+    m_work.wait(lock, [&] { return m_stopping || startable_locked(); });
     if (m_stopping) return;
     auto slot = m_waiting.front();
     m_waiting.pop_front();
     m_started.push_back(slot);
     m_bytes += slot->bytes;
+    // Pass the baton: the budget may allow another load at once.
+    if (startable_locked()) m_work.notify_one();
     lock.unlock();
     std::optional<Bytes> data;
     std::exception_ptr error;
@@ -61,7 +64,7 @@ void BlobPrefetcher::work() {
     slot->data = std::move(data);
     slot->error = error;
     slot->ready = true;
-    m_changed.notify_all();
+    m_ready.notify_one(); // there is one consumer
   }
 }
 
@@ -99,9 +102,9 @@ Bytes BlobPrefetcher::take(const BlobId& id) {
   {
     std::unique_lock lock(m_mutex);
     slot = claim_locked(id, started);
-    if (slot && started) m_changed.wait(lock, [&] { return slot->ready; });
+    if (slot && started) m_ready.wait(lock, [&] { return slot->ready; });
   }
-  m_changed.notify_all(); // budget freed: workers may start the next ones
+  m_work.notify_one(); // budget freed: a worker may start the next one
   if (!slot || !started) return m_repo.load_blob(BlobType::data, id);
   if (slot->error) std::rethrow_exception(slot->error);
   return std::move(*slot->data);

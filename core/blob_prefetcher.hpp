@@ -55,11 +55,17 @@ private:
   // or not) if it was announced, else nullptr. Called with the lock held.
   std::shared_ptr<Slot> claim_locked(const BlobId& id, bool& started);
   void release_locked(const Slot& slot);
+  // A waiting blob fits the budget (or nothing is loading). Lock held.
+  bool startable_locked() const;
 
   Repository& m_repo;
   std::size_t m_max_bytes;
   std::mutex m_mutex;
-  std::condition_variable m_changed;
+  // Two conditions, so that a finished load wakes only the consumer and a
+  // freed budget only one worker: one shared condition woke all of them for
+  // every blob, about ten futex calls per blob of a restore.
+  std::condition_variable m_work;              // workers: something may be startable
+  std::condition_variable m_ready;             // the consumer: a slot became ready
   std::deque<std::shared_ptr<Slot>> m_waiting; // announced, not started
   std::deque<std::shared_ptr<Slot>> m_started; // loading or loaded, in order
   std::size_t m_bytes = 0;                     // sealed bytes of m_started
