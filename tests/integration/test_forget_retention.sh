@@ -5,6 +5,8 @@
 # run changes nothing and gives the reasons in JSON; the other host's group is
 # untouched; what remains restores byte-identical; forget by ID, unknown IDs,
 # an empty policy and an append-only account give clear errors and codes.
+# Then, on a local repository: --keep-hourly, --keep-tag, --keep-within and
+# --group-by (paths, '', tags, host,tags), each plan exactly as worked out.
 source "$(dirname "$0")/lib.sh"
 export TZ=UTC
 
@@ -176,4 +178,79 @@ out=$(offsite "${cfg[@]}" forget latest --host web2 2>&1) || status=$?
 "$OFFSITED_BIN" account set --data "$DC" "$account" --append-only off >/dev/null
 offsite "${cfg[@]}" forget latest --host web2 >/dev/null
 [[ -z $(times web2) ]] || fail "forget after append-only off: $(times web2)"
+
+# --- --keep-hourly, --keep-tag, --keep-within and --group-by --------------
+# On a local repository (forget's code is the same for both), with times
+# injected by backup --time. h1 newest first, with tags:
+local_repo=(--repo "$WORK/local")
+offsite "${local_repo[@]}" init >/dev/null
+lbackup() { # HOST TIME [TAG...]
+  local host=$1 time=$2 tags=()
+  shift 2
+  for t in "$@"; do tags+=(--tag "$t"); done
+  offsite "${local_repo[@]}" backup --host "$host" --time "$time" "${tags[@]}" "$DATA" >/dev/null
+}
+lbackup h1 "2024-06-15 13:59:00"          # f
+lbackup h1 "2024-06-15 14:00:00" db       # e
+lbackup h1 "2024-06-15 16:05:00" keep db  # d
+lbackup h1 "2024-06-15 17:50:00"          # c
+lbackup h1 "2024-06-15 18:10:00" keep     # b
+lbackup h1 "2024-06-15 18:40:00"          # a
+lbackup h2 "2024-06-14 09:00:00"          # h
+lbackup h2 "2024-06-15 18:00:00"          # g
+
+# plan EXPECTED ARGS...: forget --dry-run --json ARGS keeps exactly what
+# EXPECTED (a Python literal) says: [(host, paths, tags, {time: reasons})]
+# per group, the group keys as JSON has them (None when not grouped by).
+plan() {
+  local expected=$1
+  shift
+  offsite "${local_repo[@]}" --json forget --dry-run "$@" >"$WORK/out/plan.json" ||
+    fail "forget --dry-run $*: $(cat "$WORK/out/plan.json")"
+  python3 - "$WORK/out/plan.json" "$expected" "$DATA" <<'PY' || fail "forget $*: plan differs"
+import ast, json, sys
+doc = json.load(open(sys.argv[1]))
+data = sys.argv[3]
+want = ast.literal_eval(sys.argv[2].replace("DATA", repr(data)))
+got = [(g["host"], g["paths"], g["tags"],
+        {s["time"][11:16]: s["reasons"] for s in g["keep"]}) for g in doc["groups"]]
+if sorted(map(repr, got)) != sorted(map(repr, want)):
+    print(f"got:  {got}\nwant: {want}", file=sys.stderr)
+    sys.exit(1)
+assert doc["removed"] == 0, doc
+PY
+}
+H="'hourly snapshot'"
+plan "[('h1', [DATA], None, {'18:40': [$H], '17:50': [$H], '16:05': [$H]})]" \
+  --host h1 --keep-hourly 3
+plan "[('h1', [DATA], None, {'18:40': ['last snapshot'], '18:10': ['tag keep'],
+        '16:05': ['tag keep', 'tag db,keep']})]" \
+  --host h1 --keep-last 1 --keep-tag keep --keep-tag db,keep
+plan "[('h1', [DATA], None, {'18:40': ['within 2h'], '18:10': ['within 2h'],
+        '17:50': ['within 2h']})]" \
+  --host h1 --keep-within 2h
+L="'last snapshot'"
+plan "[('h1', [DATA], None, {'18:40': [$L]}), ('h2', [DATA], None, {'18:00': [$L]})]" \
+  --keep-last 1
+plan "[(None, [DATA], None, {'18:40': [$L]})]" --keep-last 1 --group-by paths
+plan "[(None, None, None, {'18:40': [$L], '18:10': [$L]})]" --keep-last 2 --group-by ''
+plan "[(None, None, [], {'18:40': [$L]}), (None, None, ['keep'], {'18:10': [$L]}),
+       (None, None, ['db', 'keep'], {'16:05': [$L]}), (None, None, ['db'], {'14:00': [$L]})]" \
+  --keep-last 1 --group-by tags
+plan "[('h2', None, [], {'18:00': [$L]}), ('h1', None, [], {'18:40': [$L]}),
+       ('h1', None, ['keep'], {'18:10': [$L]}), ('h1', None, ['db', 'keep'], {'16:05': [$L]}),
+       ('h1', None, ['db'], {'14:00': [$L]})]" \
+  --keep-last 1 --group-by host,tags
+status=0
+out=$(offsite "${local_repo[@]}" forget --keep-last 1 --group-by hosts 2>&1) || status=$?
+[[ $status == 2 && $out == *"host, paths and tags"* ]] || fail "--group-by hosts: $status $out"
+
+# For real: what the hourly plan keeps is what remains.
+offsite "${local_repo[@]}" forget --host h1 --keep-hourly 3 >/dev/null
+left=$(offsite "${local_repo[@]}" --json snapshots --host h1 | python3 -c '
+import json, sys
+print(" ".join(s["time"][11:16] for s in json.load(sys.stdin)["snapshots"]))')
+[[ $left == "16:05 17:50 18:40" ]] || fail "after --keep-hourly 3: $left"
+[[ $(offsite "${local_repo[@]}" --json snapshots --host h2 | python3 -c '
+import json, sys; print(len(json.load(sys.stdin)["snapshots"]))') == 2 ]] || fail "h2 was touched"
 echo ok
