@@ -17,6 +17,39 @@ grep -q 'passphrase does not open' "$WORK/err" || fail "wrong passphrase message
 "$OFFSITE_BIN" "${repo[@]}" --password-file "$WORK/wrong" --json snapshots >"$WORK/out" 2>/dev/null || true
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["type"]=="error" and d["code"]=="wrong_passphrase" and d["exit_code"]==6, d' "$WORK/out"
 
+# Each passphrase source opens the repository; a wrong one is exit 6 with
+# the same message. --password-command runs with /bin/sh.
+# (lib.sh unsets OFFSITE_PASSWORD and OFFSITE_PASSWORD_FILE.)
+offsite_bare() { "$OFFSITE_BIN" "${repo[@]}" "$@"; }
+offsite_bare --password-command "cat '$WORK/passphrase'" snapshots </dev/null >"$WORK/out" ||
+  fail "--password-command did not open the repository"
+grep -q '^1 snapshot$' "$WORK/out" || fail "--password-command: $(cat "$WORK/out")"
+OFFSITE_PASSWORD='test passphrase' offsite_bare snapshots </dev/null >"$WORK/out" ||
+  fail "OFFSITE_PASSWORD did not open the repository"
+grep -q '^1 snapshot$' "$WORK/out" || fail "OFFSITE_PASSWORD: $(cat "$WORK/out")"
+OFFSITE_PASSWORD_FILE=$WORK/passphrase offsite_bare snapshots </dev/null >/dev/null ||
+  fail "OFFSITE_PASSWORD_FILE did not open the repository"
+status=0
+offsite_bare --password-command "echo not-it" snapshots </dev/null 2>"$WORK/err" || status=$?
+[[ $status == 6 ]] || fail "a wrong --password-command: exit $status, not 6"
+grep -q 'passphrase does not open' "$WORK/err" || fail "wrong --password-command: $(cat "$WORK/err")"
+status=0
+OFFSITE_PASSWORD=not-it offsite_bare snapshots </dev/null 2>"$WORK/err" || status=$?
+[[ $status == 6 ]] || fail "a wrong OFFSITE_PASSWORD: exit $status, not 6"
+grep -q 'passphrase does not open' "$WORK/err" || fail "wrong OFFSITE_PASSWORD: $(cat "$WORK/err")"
+OFFSITE_PASSWORD=not-it offsite_bare --json snapshots </dev/null >"$WORK/out" 2>/dev/null || true
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["code"]=="wrong_passphrase", d' "$WORK/out"
+# A failing command is its own error (usage, 2), not a wrong passphrase.
+status=0
+offsite_bare --password-command "exit 3" snapshots </dev/null 2>"$WORK/err" || status=$?
+[[ $status == 2 ]] && grep -q 'password command failed (exit status 3)' "$WORK/err" ||
+  fail "a failing --password-command: exit $status: $(cat "$WORK/err")"
+# The documented order: --password-file, then --password-command, then the environment.
+OFFSITE_PASSWORD=not-it offsite_bare --password-file "$WORK/passphrase" snapshots </dev/null \
+  >/dev/null || fail "--password-file did not win over OFFSITE_PASSWORD"
+OFFSITE_PASSWORD=not-it offsite_bare --password-command "cat '$WORK/passphrase'" snapshots \
+  </dev/null >/dev/null || fail "--password-command did not win over OFFSITE_PASSWORD"
+
 # No terminal, no passphrase source: fails at once (no hang) with exit 2.
 start=$SECONDS
 expect_exit 2 timeout 10 setsid "$OFFSITE_BIN" "${repo[@]}" backup "$WORK/data" </dev/null 2>"$WORK/err"

@@ -4,8 +4,13 @@
 # unchanged tree reads no file content and stores no data blob.
 source "$(dirname "$0")/lib.sh"
 
+export TZ=UTC
 repo=(--repo "$WORK/repo")
 make_tree "$WORK/data"
+# A file whose every column "ls -l" shows is known.
+printf 'twelve bytes' >"$WORK/data/known.txt"
+chmod 0640 "$WORK/data/known.txt"
+touch -d '2020-02-29 13:14:15' "$WORK/data/known.txt"
 
 offsite "${repo[@]}" init >/dev/null
 offsite "${repo[@]}" --json backup "$WORK/data" >"$WORK/first.json"
@@ -44,6 +49,32 @@ assert doc["type"] == "snapshots" and len(doc["snapshots"]) == 2, doc'
 
 # ls shows hostile names escaped, one per line.
 offsite "${repo[@]}" ls latest "$WORK/data" | grep -qF 'invalid-utf8-\xff\xfe' || fail "ls escaping"
+
+# ls -l / --long: mode, owner, group, size, modification time, path.
+offsite "${repo[@]}" ls -l latest "$WORK/data" >"$WORK/ls-long"
+offsite "${repo[@]}" ls --long latest "$WORK/data" | cmp -s - "$WORK/ls-long" ||
+  fail "ls --long differs from ls -l"
+# long_line PATH: the fields of PATH's line.
+long_line() {
+  awk -v p="$1" '{ i = index($0, " " p); e = i + length(p)
+    if (i && (e == length($0) || substr($0, e + 1, 4) == " -> ")) print }' "$WORK/ls-long"
+}
+read -r mode user group size day clock path <<<"$(long_line "$WORK/data/known.txt")"
+[[ $mode == -rw-r----- && $user == "$(id -un)" && $group == "$(id -gn)" && $size == 12 &&
+  "$day $clock" == "2020-02-29 13:14:15" && $path == "$WORK/data/known.txt" ]] ||
+  fail "ls -l known.txt: $(long_line "$WORK/data/known.txt")"
+read -r mode _ _ size _ _ _ <<<"$(long_line "$WORK/data/hello.txt")"
+[[ $mode == -rwsr-xr-x && $size == 14 ]] || fail "ls -l hello.txt (setuid): $(long_line "$WORK/data/hello.txt")"
+read -r mode _ _ _ day clock _ <<<"$(long_line "$WORK/data/sub/deeper/text.txt")"
+[[ "$day $clock" == "1999-12-31 23:59:59" ]] || fail "ls -l text.txt time: $day $clock"
+read -r mode _ <<<"$(long_line "$WORK/data/sub")"
+[[ $mode == drwxr-x--x ]] || fail "ls -l sub: $(long_line "$WORK/data/sub")"
+line=$(long_line "$WORK/data/link-to-hello")
+[[ $line == lrwxrwxrwx*" $WORK/data/link-to-hello -> hello.txt" ]] || fail "ls -l symlink: $line"
+# One file named: its line alone.
+offsite "${repo[@]}" ls -l latest "$WORK/data/known.txt" >"$WORK/ls-one"
+[[ $(wc -l <"$WORK/ls-one") == 1 ]] && grep -q '^-rw-r----- .* 12 2020-02-29 13:14:15 ' "$WORK/ls-one" ||
+  fail "ls -l of one file: $(cat "$WORK/ls-one")"
 
 # Sub-path restore puts the last component under the target.
 offsite "${repo[@]}" restore "latest:$WORK/data/sub" --target "$WORK/sub-restore"
