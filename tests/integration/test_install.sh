@@ -71,13 +71,11 @@ result=$(bash -c '
   complete -p offsite' _ "$bash_lib" "$prefix/share/bash-completion")
 [[ $result == *_offsite* ]] || fail "bash-completion does not load the installed file: $result"
 
-# zsh and fish: the files parse (when the shell is installed).
-if command -v zsh >/dev/null; then
-  zsh -n "$prefix/share/zsh/vendor-completions/_offsite" || fail "zsh cannot parse _offsite"
-fi
-if command -v fish >/dev/null; then
-  fish -n "$prefix/share/fish/vendor_completions.d/offsite.fish" || fail "fish cannot parse offsite.fish"
-fi
+# zsh and fish: the files parse (scripts/install-deps --test installs both).
+command -v zsh >/dev/null || fail "zsh is not installed (run scripts/install-deps --test)"
+command -v fish >/dev/null || fail "fish is not installed (run scripts/install-deps --test)"
+zsh -n "$prefix/share/zsh/vendor-completions/_offsite" || fail "zsh cannot parse _offsite"
+fish -n "$prefix/share/fish/vendor_completions.d/offsite.fish" || fail "fish cannot parse offsite.fish"
 
 # DESTDIR: the same tree, staged under another root for packaging.
 DESTDIR=$WORK/stage cmake --install "$build" --prefix /usr/local >"$WORK/stage.log" 2>&1 ||
