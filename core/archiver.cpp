@@ -5,7 +5,6 @@
 #include "core/archiver.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -193,28 +192,6 @@ void Archiver::walk_paths(const std::vector<std::string>& paths) {
   finish_dir(std::move(root));
 }
 
-namespace {
-
-constexpr int k_stdin_poll_ms = 200;
-
-// Waits until `fd` has data, reached its end or failed, asking `reporter`
-// between polls: a producer that sends nothing for minutes (a dump that
-// pauses, a pipe left open) must not hold off Ctrl-C. A signal also ends the
-// poll at once (EINTR). Throws Cancelled.
-void wait_for_input(int fd, BackupReporter& reporter) {
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    const int n = ::poll(&p, 1, k_stdin_poll_ms);
-    if (reporter.cancelled()) throw Cancelled{};
-    if (n > 0 || (n < 0 && errno != EINTR)) return; // read() tells what it is
-  }
-}
-
-} // namespace
-
-// stdin is read here rather than by read_and_chunk, which blocks in read()
-// until data comes; this loop is the same, with wait_for_input before each
-// read.
 void Archiver::walk_stdin() {
   auto root = std::make_unique<DirState>();
   Node node;
@@ -230,56 +207,18 @@ void Archiver::walk_stdin() {
 
   const std::string path = "/" + node.name;
   auto slots = std::make_shared<ContentSlots>();
-  const Chunker& chunker = m_repo.chunker();
-  const int fd = m_options.stdin_fd;
-  std::size_t fill = 0; // valid bytes in m_buffer
-  std::size_t pos = 0;  // start of the bytes not yet cut into chunks
-  bool eof = false;
-  std::uint64_t size = 0;
-  for (;;) {
-    if (!eof) {
-      wait_for_input(fd, m_reporter);
-      // The buffer holds two maximum chunks: after compaction there is room.
-      const ssize_t n = ::read(fd, m_buffer.data() + fill, m_buffer.size() - fill);
-      if (n < 0) {
-        if (errno == EINTR || errno == EAGAIN) continue;
-        throw_errno("cannot read stdin", errno);
-      }
-      if (n == 0) {
-        eof = true;
-      } else {
-        const auto got = static_cast<std::size_t>(n);
-        fill += got;
-        size += got;
-        m_summary.bytes_read += got;
-        m_progress.bytes_done += got;
-      }
-    }
-    while (pos < fill) {
-      ByteView view(m_buffer.data() + pos, fill - pos);
-      const std::size_t len = chunker.next_boundary(view, eof);
-      if (len == 0) break; // needs more bytes
-      poll_cancel();
-      m_pipeline->submit(slots,
-                         Bytes(view.begin(), view.begin() + static_cast<std::ptrdiff_t>(len)));
-      pos += len;
-    }
-    if (eof && pos == fill) break;
-    if (pos > 0) {
-      std::memmove(m_buffer.data(), m_buffer.data() + pos, fill - pos);
-      fill -= pos;
-      pos = 0;
-    }
-    report_progress(path);
-  }
+  // Waits for input between reads: a producer that pauses must not hold off
+  // Ctrl-C.
+  const auto size = read_and_chunk(m_options.stdin_fd, slots, path, true);
+  if (!size) throw_errno("cannot read stdin", errno);
   // A signal that came with the last bytes must not leave a snapshot of a
   // stream the user meant to stop.
   poll_cancel();
 
-  node.size = size;
+  node.size = *size;
   ++m_result.files_content_read;
   ++m_summary.files_new;
-  m_summary.bytes_processed += size;
+  m_summary.bytes_processed += *size;
   ++m_progress.files_done;
   report_progress(path);
   root->nodes.push_back(std::move(node));

@@ -4,6 +4,7 @@
 // grow with file size: one buffer plus the pipeline's in-flight budget.
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,21 @@ StatKey key_of(const FilesCacheEntry& e) { return {e.size, e.mtime_ns, e.ctime_n
 
 bool same_times(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+constexpr int k_input_poll_ms = 200;
+
+// Waits until `fd` has data, reached its end or failed, asking `reporter`
+// between polls: a producer that sends nothing for minutes (a dump that
+// pauses, a pipe left open) must not hold off Ctrl-C. A signal also ends the
+// poll at once (EINTR). Throws Cancelled.
+void wait_for_input(int fd, BackupReporter& reporter) {
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, k_input_poll_ms);
+    if (reporter.cancelled()) throw Cancelled{};
+    if (n > 0 || (n < 0 && errno != EINTR)) return; // read() tells what it is
+  }
 }
 
 } // namespace
@@ -148,7 +164,7 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
 
 std::optional<std::uint64_t> Archiver::read_and_chunk(int fd,
                                                       const std::shared_ptr<ContentSlots>& slots,
-                                                      const std::string& path) {
+                                                      const std::string& path, bool wait) {
   const Chunker& chunker = m_repo.chunker();
   std::size_t fill = 0; // valid bytes in m_buffer
   std::size_t pos = 0;  // start of the bytes not yet cut into chunks
@@ -158,9 +174,10 @@ std::optional<std::uint64_t> Archiver::read_and_chunk(int fd,
     if (!eof) {
       // The buffer holds at least two maximum chunks, so after compaction
       // there is always room: a full buffer always yields a cut.
+      if (wait) wait_for_input(fd, m_reporter);
       ssize_t n = ::read(fd, m_buffer.data() + fill, m_buffer.size() - fill);
       if (n < 0) {
-        if (errno == EINTR) continue;
+        if (errno == EINTR || (wait && errno == EAGAIN)) continue;
         return std::nullopt;
       }
       if (n == 0) {

@@ -124,9 +124,10 @@ private:
   // archiver_file.cpp
   void back_up_file(int dir_fd, const std::string& path, Node node, DirState& into);
   // Reads `fd` to its end, submitting chunks. Returns the bytes read, or
-  // nullopt with errno set when a read fails.
+  // nullopt with errno set when a read fails. `wait`: poll for input before
+  // each read, checking for cancellation (a pipe whose writer may pause).
   std::optional<std::uint64_t> read_and_chunk(int fd, const std::shared_ptr<ContentSlots>& slots,
-                                              const std::string& path);
+                                              const std::string& path, bool wait = false);
   bool all_blobs_present(const std::vector<BlobId>& ids) const;
 
   Repository& m_repo;
