@@ -325,9 +325,20 @@ void Repository::upload_pack(FinishedPack pack) {
     m_in_flight.erase(e.id);
   m_unindexed.push_back({std::move(pack.name), std::move(pack.entries)});
   ++m_stats.packs_written;
+  // The pack stays counted until its index file is written too, so flush()
+  // cannot return (and a snapshot be saved) while that write is under way,
+  // and a failure of it reaches flush() through m_upload_error.
+  if (m_unindexed.size() >= k_packs_per_index) {
+    try {
+      write_index_locked(lock);
+    } catch (...) {
+      --m_uploads_in_flight;
+      m_uploads_done.notify_all();
+      throw;
+    }
+  }
   --m_uploads_in_flight;
   m_uploads_done.notify_all();
-  if (m_unindexed.size() >= k_packs_per_index) write_index_locked(lock);
 }
 
 void Repository::write_index_locked(std::unique_lock<std::mutex>& lock) {

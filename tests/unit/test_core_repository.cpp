@@ -467,3 +467,35 @@ TEST_CASE("given a pack upload that fails on the upload thread, when blobs are s
   for (const auto& pack : reopened->index().packs())
     CHECK(f.store.head(Repository::pack_key(pack)).has_value());
 }
+
+namespace {
+
+// Fails every index file upload, as a server whose disk filled up would.
+class FailingIndexStore : public ForwardingStore {
+public:
+  explicit FailingIndexStore(Store& inner) : ForwardingStore(inner) {}
+  bool put(std::string_view key, ByteView data) override {
+    if (key.starts_with("index/")) throw Error(Code::no_space, "the disk is full");
+    return inner().put(key, data);
+  }
+};
+
+} // namespace
+
+TEST_CASE("given an index file upload that fails on the upload thread, when flushed, then flush "
+          "throws instead of returning before the index is durable") {
+  Fixture f;
+  FailingIndexStore failing(f.store);
+  // One blob per pack: the fourth pack's upload writes the index file, and
+  // flush() has nothing else left to wait for.
+  Repository repo(failing, f.key, RepositoryOptions{3, 1});
+  repo.load_index();
+  const Error e = catch_error([&] {
+    for (std::uint64_t n = 0; n < 4; ++n)
+      repo.save_blob(BlobType::data, content(n, size_of(n)));
+    repo.flush();
+  });
+  CHECK(e.code() == Code::no_space);
+  CHECK(f.count("data/") == 4);
+  CHECK(f.count("index/") == 0);
+}
