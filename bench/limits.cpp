@@ -13,10 +13,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <latch>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -38,6 +40,8 @@ Throughput run_parallel(unsigned threads, double seconds,
   Clock::time_point start;
   std::vector<std::thread> pool;
   std::atomic<bool> go{false};
+  std::mutex error_mutex;
+  std::exception_ptr error;
   for (unsigned t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       ready.arrive_and_wait();
@@ -45,7 +49,14 @@ Throughput run_parallel(unsigned threads, double seconds,
         std::this_thread::yield();
       const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(seconds));
-      total += work(t, deadline);
+      // An exception must not leave its thread (std::terminate): keep the
+      // first one and rethrow it on the caller's thread.
+      try {
+        total += work(t, deadline);
+      } catch (...) {
+        const std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
     });
   }
   ready.arrive_and_wait();
@@ -53,6 +64,7 @@ Throughput run_parallel(unsigned threads, double seconds,
   go.store(true);
   for (auto& thread : pool)
     thread.join();
+  if (error) std::rethrow_exception(error);
   return {total.load(), std::chrono::duration<double>(Clock::now() - start).count()};
 }
 
