@@ -44,6 +44,24 @@ struct Fixture {
   std::size_t count(std::string_view prefix) { return list_all(store, prefix).size(); }
 };
 
+// Fails every put under `prefix` after the first `allowed` ones, as a full
+// disk or a dropped connection would.
+class FailingPutStore : public ForwardingStore {
+public:
+  FailingPutStore(Store& inner, std::string prefix, std::size_t allowed)
+      : ForwardingStore(inner), m_prefix(std::move(prefix)), m_allowed(allowed) {}
+  bool put(std::string_view key, ByteView data) override {
+    if (key.starts_with(m_prefix) && m_puts++ >= m_allowed)
+      throw Error(Code::no_space, "the disk is full");
+    return inner().put(key, data);
+  }
+
+private:
+  std::string m_prefix;
+  std::atomic<std::size_t> m_puts{0};
+  std::size_t m_allowed;
+};
+
 template <typename F> Error catch_error(F&& fn) {
   try {
     fn();
@@ -423,34 +441,10 @@ TEST_CASE("given two snapshots sharing a prefix, when resolved by it, then the e
   CHECK(repo->resolve_snapshot(a) == a);
   CHECK(repo->resolve_snapshot(b.substr(0, 64)) == b);
 }
-
-TEST_SUITE_END();
-
-namespace {
-
-// Fails every pack upload after the first `allowed` ones, as a full disk or
-// a dropped connection would.
-class FailingPackStore : public ForwardingStore {
-public:
-  FailingPackStore(Store& inner, std::size_t allowed)
-      : ForwardingStore(inner), m_allowed(allowed) {}
-  bool put(std::string_view key, ByteView data) override {
-    if (key.starts_with("data/") && m_packs++ >= m_allowed)
-      throw Error(Code::no_space, "the disk is full");
-    return inner().put(key, data);
-  }
-
-private:
-  std::atomic<std::size_t> m_packs{0};
-  std::size_t m_allowed;
-};
-
-} // namespace
-
 TEST_CASE("given a pack upload that fails on the upload thread, when blobs are saved and flushed, "
           "then the failure reaches the caller and nothing unuploaded is indexed") {
   Fixture f;
-  FailingPackStore failing(f.store, 2);
+  FailingPutStore failing(f.store, "data/", 2);
   Repository repo(failing, f.key, RepositoryOptions{3, k_small_pack});
   repo.load_index();
   const Error e = catch_error([&] {
@@ -468,24 +462,10 @@ TEST_CASE("given a pack upload that fails on the upload thread, when blobs are s
     CHECK(f.store.head(Repository::pack_key(pack)).has_value());
 }
 
-namespace {
-
-// Fails every index file upload, as a server whose disk filled up would.
-class FailingIndexStore : public ForwardingStore {
-public:
-  explicit FailingIndexStore(Store& inner) : ForwardingStore(inner) {}
-  bool put(std::string_view key, ByteView data) override {
-    if (key.starts_with("index/")) throw Error(Code::no_space, "the disk is full");
-    return inner().put(key, data);
-  }
-};
-
-} // namespace
-
 TEST_CASE("given an index file upload that fails on the upload thread, when flushed, then flush "
           "throws instead of returning before the index is durable") {
   Fixture f;
-  FailingIndexStore failing(f.store);
+  FailingPutStore failing(f.store, "index/", 0);
   // One blob per pack: the fourth pack's upload writes the index file, and
   // flush() has nothing else left to wait for.
   Repository repo(failing, f.key, RepositoryOptions{3, 1});
@@ -499,3 +479,5 @@ TEST_CASE("given an index file upload that fails on the upload thread, when flus
   CHECK(f.count("data/") == 4);
   CHECK(f.count("index/") == 0);
 }
+
+TEST_SUITE_END();
