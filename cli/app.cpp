@@ -1,5 +1,5 @@
 #include "cli/app.hpp"
-#include "cli/text.hpp"
+#include "cli/ui/text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -11,10 +11,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/global_options.hpp"
-#include "cli/interrupt.hpp"
-#include "cli/terminal.hpp"
-#include "cli/transport_settings.hpp"
-#include "core/error.hpp"
+#include "cli/network/transport_settings.hpp"
+#include "cli/ui/interrupt.hpp"
+#include "cli/ui/terminal.hpp"
+#include "core/common/error.hpp"
 
 namespace offsite::cli {
 

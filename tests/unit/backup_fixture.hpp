@@ -11,11 +11,11 @@
 #include <memory>
 #include <string>
 
-#include "core/archiver.hpp"
-#include "core/crypto.hpp"
-#include "core/local_store.hpp"
-#include "core/repository.hpp"
-#include "core/restorer.hpp"
+#include "core/backup/archiver.hpp"
+#include "core/crypto/crypto.hpp"
+#include "core/repo/repository.hpp"
+#include "core/restore/restorer.hpp"
+#include "core/store/local_store.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 namespace offsite::test {

@@ -7,8 +7,8 @@
 #include <string>
 #include <thread>
 
-#include "transport/deadline.hpp"
-#include "transport/tcp_listener.hpp"
+#include "transport/net/deadline.hpp"
+#include "transport/net/tcp_listener.hpp"
 
 namespace offsite::transport::test {
 

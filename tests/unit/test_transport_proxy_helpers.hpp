@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "tests/unit/test_transport_helpers.hpp"
-#include "transport/connector.hpp"
-#include "transport/tcp_connector.hpp"
+#include "transport/net/connector.hpp"
+#include "transport/net/tcp_connector.hpp"
 
 namespace offsite::transport::test {
 

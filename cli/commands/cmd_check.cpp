@@ -1,0 +1,211 @@
+#include <chrono>
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cli/access/repository_access.hpp"
+#include "cli/commands.hpp"
+#include "cli/ui/interrupt.hpp"
+#include "cli/ui/terminal.hpp"
+#include "core/common/error.hpp"
+#include "core/maintenance/check.hpp"
+
+namespace offsite::cli {
+
+struct CheckOptions {
+  bool read_data = false;
+  std::string read_data_subset; // "" = every pack
+};
+
+namespace {
+
+// How many affected paths a problem lists in text (JSON lists them all, up
+// to core::CheckOptions::max_affected).
+constexpr std::size_t k_text_paths = 20;
+constexpr std::size_t k_listed_unindexed = 5;
+
+class CheckProgressReporter : public core::CheckReporter {
+public:
+  explicit CheckProgressReporter(Terminal& terminal)
+      : m_terminal(terminal), m_start(std::chrono::steady_clock::now()) {}
+
+  void progress(const core::CheckProgress& p) override {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - m_start).count();
+    const std::string_view phase = core::check_phase_name(p.phase);
+    if (p.phase == core::CheckPhase::read_data && !m_reading) {
+      m_reading = true;
+      m_read_start = now;
+    }
+    const double read_seconds = std::chrono::duration<double>(now - m_read_start).count();
+    const double rate =
+        m_reading && read_seconds > 0 ? static_cast<double>(p.bytes_done) / read_seconds : 0;
+    if (m_terminal.progress_due()) {
+      std::string line;
+      if (p.phase == core::CheckPhase::read_data) {
+        std::string eta;
+        if (rate > 0 && p.bytes_total > p.bytes_done)
+          eta = " ETA " + format_duration(static_cast<double>(p.bytes_total - p.bytes_done) / rate);
+        line = fmt::format("[{}] reading packs: {} / {}, {} / {}, {}/s{}", format_duration(seconds),
+                           p.done, p.total, format_bytes(p.bytes_done), format_bytes(p.bytes_total),
+                           format_bytes(static_cast<std::uint64_t>(rate)), eta);
+      } else if (p.total == 0) {
+        line = fmt::format("[{}] {}: {}", format_duration(seconds), phase, p.done);
+      } else {
+        line = fmt::format("[{}] {}: {} / {}", format_duration(seconds), phase, p.done, p.total);
+      }
+      m_terminal.progress(line);
+    }
+    if (m_terminal.json() && m_terminal.status_due(std::chrono::milliseconds(500))) {
+      const double percent = p.bytes_total ? 100.0 * static_cast<double>(p.bytes_done) /
+                                                 static_cast<double>(p.bytes_total)
+                                           : 0.0;
+      m_terminal.emit({{"type", "status"},
+                       {"phase", phase},
+                       {"seconds_elapsed", seconds},
+                       {"done", p.done},
+                       {"total", p.total},
+                       {"bytes_done", p.bytes_done},
+                       {"bytes_total", p.bytes_total},
+                       {"percent_done", percent}});
+    }
+  }
+
+  bool cancelled() override { return interrupted(); }
+
+private:
+  Terminal& m_terminal;
+  std::chrono::steady_clock::time_point m_start;
+  std::chrono::steady_clock::time_point m_read_start{};
+  bool m_reading = false;
+};
+
+void report_problem(Terminal& terminal, const core::CheckProblem& p) {
+  if (terminal.json()) {
+    nlohmann::json affected = nlohmann::json::array();
+    for (const auto& u : p.affected)
+      affected.push_back({{"snapshot_id", u.snapshot_id}, {"path", u.path}});
+    nlohmann::json event = {{"type", "problem"},
+                            {"kind", p.kind},
+                            {"message", p.message},
+                            {"affected", std::move(affected)},
+                            {"affected_more", p.affected_more}};
+    if (!p.pack.empty()) event["pack"] = p.pack;
+    terminal.emit(std::move(event));
+    return;
+  }
+  std::string text = fmt::format("error: {}", p.message);
+  const std::uint64_t total = p.affected.size() + p.affected_more;
+  for (std::size_t i = 0; i < p.affected.size() && i < k_text_paths; ++i)
+    text += fmt::format("\n  snapshot {}: {}", p.affected[i].snapshot_id.substr(0, 8),
+                        printable(p.affected[i].path));
+  if (total > k_text_paths) text += fmt::format("\n  and {} more", total - k_text_paths);
+  if (total == 0 && p.kind != "snapshot_damaged") text += "\n  no snapshot uses the data it lost";
+  terminal.out(text);
+}
+
+} // namespace
+
+int run_check(const CheckOptions& options, const GlobalOptions& global, Terminal& terminal) {
+  terminal.stream_events();
+  // As restic: the two flags cannot be combined, rather than one silently
+  // overriding the other.
+  if (options.read_data && !options.read_data_subset.empty())
+    throw Error(Code::usage, "--read-data and --read-data-subset cannot be combined",
+                "--read-data reads every pack, --read-data-subset a share of them: give one");
+  core::CheckOptions check;
+  check.read_data = options.read_data || !options.read_data_subset.empty();
+  if (!options.read_data_subset.empty())
+    check.subset = core::parse_read_data_subset(options.read_data_subset);
+
+  return with_repository(global, terminal, {}, RepoLock::shared, [&](RepositoryContext& ctx) {
+    CheckProgressReporter reporter(terminal);
+    const auto result = core::check_repository(ctx.repo, check, reporter);
+    terminal.clear_progress();
+
+    if (!result.unindexed_packs.empty()) {
+      std::string names;
+      for (std::size_t i = 0; i < result.unindexed_packs.size() && i < k_listed_unindexed; ++i)
+        names += (i ? ", " : "") + result.unindexed_packs[i].substr(0, 12);
+      if (result.unindexed_packs.size() > k_listed_unindexed) names += ", ...";
+      terminal.warning(fmt::format(
+          "{} pack(s) are not in any index ({}): left by an interrupted backup or prune, "
+          "harmless; offsite prune removes them",
+          result.unindexed_packs.size(), names));
+    }
+    for (const auto& key : result.stray_objects)
+      terminal.warning(
+          fmt::format("{} is not a pack name; offsite leaves it alone", printable(key)));
+    for (const auto& p : result.problems)
+      report_problem(terminal, p);
+
+    std::set<std::string> damaged_packs, affected_snapshots;
+    for (const auto& p : result.problems) {
+      if (!p.pack.empty()) damaged_packs.insert(p.pack);
+      for (const auto& u : p.affected)
+        affected_snapshots.insert(u.snapshot_id);
+    }
+    if (terminal.json()) {
+      terminal.emit({{"type", "summary"},
+                     {"command", "check"},
+                     {"ok", result.ok()},
+                     {"errors", result.problems.size()},
+                     {"snapshots", result.snapshots},
+                     {"trees", result.trees},
+                     {"data_blobs", result.data_blobs},
+                     {"index_files", result.index_files},
+                     {"packs", result.packs},
+                     {"packs_read", result.packs_read},
+                     {"blobs_read", result.blobs_read},
+                     {"bytes_read", result.bytes_read},
+                     {"unindexed_packs", result.unindexed_packs.size()},
+                     {"damaged_packs", damaged_packs},
+                     {"affected_snapshots", affected_snapshots}});
+      // A failure still ends with the error object (thrown below), as every
+      // failing command's JSON does; the summary before it has the counts.
+      if (result.ok()) return 0;
+    }
+    const std::string read =
+        check.read_data ? fmt::format(", read {} ({})", count_of(result.packs_read, "pack"),
+                                      format_bytes(result.bytes_read))
+                        : "";
+    if (result.ok()) {
+      terminal.info(fmt::format(
+          "no errors were found: {}, {}, {}, {}{}", count_of(result.snapshots, "snapshot"),
+          count_of(result.trees, "tree"), count_of(result.data_blobs, "data blob"),
+          count_of(result.packs, "pack"), read));
+      return 0;
+    }
+    std::string snapshots;
+    for (const auto& id : affected_snapshots)
+      snapshots += (snapshots.empty() ? "" : ", ") + id.substr(0, 8);
+    throw Error(
+        Code::integrity,
+        fmt::format("check found {} problem{}{}", result.problems.size(),
+                    result.problems.size() == 1 ? "" : "s",
+                    snapshots.empty() ? "" : fmt::format("; affected snapshots: {}", snapshots)),
+        "the lines above name what is lost; back those files up again and remove the "
+        "damaged snapshots with offsite forget");
+  });
+}
+
+void register_check(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<CheckOptions>();
+  auto* sub =
+      app.add_subcommand("check", "Verify the repository's structure, and optionally its data");
+  sub->add_flag("--read-data", options->read_data,
+                "Download every pack and authenticate every blob in it");
+  sub->add_option("--read-data-subset", options->read_data_subset,
+                  "Read only a share of the packs: N% (random) or n/m (group n of m)")
+      ->type_name("SUBSET");
+  sub->footer("Examples:\n"
+              "  offsite check\n"
+              "  offsite check --read-data-subset 10%\n"
+              "  offsite check --read-data-subset 3/7   # on the 3rd day of a weekly rotation");
+  sub->callback([options, &global] {
+    global.run = [options, &global](Terminal& t) { return run_check(*options, global, t); };
+  });
+}
+
+} // namespace offsite::cli

@@ -1,0 +1,162 @@
+#include <chrono>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/access/repository_access.hpp"
+#include "cli/commands.hpp"
+#include "cli/ui/interrupt.hpp"
+#include "cli/ui/snapshot_filter.hpp"
+#include "cli/ui/terminal.hpp"
+#include "core/common/error.hpp"
+#include "core/restore/restorer.hpp"
+
+namespace offsite::cli {
+
+struct RestoreOptions {
+  std::string snapshot; // SNAPSHOT[:PATH]
+  std::string target;
+  std::vector<std::string> includes;
+  std::vector<std::string> excludes;
+  bool verify = false;
+  std::string overwrite = "always";
+  SnapshotFilter filter; // chooses what "latest" means
+};
+
+namespace {
+
+class RestoreProgressReporter : public core::RestoreReporter {
+public:
+  explicit RestoreProgressReporter(Terminal& terminal)
+      : m_terminal(terminal), m_start(std::chrono::steady_clock::now()) {}
+
+  void warning(const std::string& path, const std::string& message) override {
+    if (m_terminal.json()) {
+      m_terminal.emit({{"type", "warning"}, {"path", path}, {"message", message}});
+      return;
+    }
+    m_terminal.warning(fmt::format("{}: {}", printable(path), message));
+  }
+
+  void progress(const core::RestoreProgress& p) override {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    const double rate = seconds > 0 ? static_cast<double>(p.bytes_done) / seconds : 0;
+    const double percent = p.bytes_total ? 100.0 * static_cast<double>(p.bytes_done) /
+                                               static_cast<double>(p.bytes_total)
+                                         : 100.0;
+    if (m_terminal.progress_due()) {
+      std::string eta;
+      if (rate > 0 && p.bytes_total > p.bytes_done)
+        eta = " ETA " + format_duration(static_cast<double>(p.bytes_total - p.bytes_done) / rate);
+      m_terminal.progress(fmt::format(
+          "[{}] {:.1f}% {}, {} / {}, {}/s{}  {}", format_duration(seconds), percent,
+          count_of(p.files_done, "file"), format_bytes(p.bytes_done), format_bytes(p.bytes_total),
+          format_bytes(static_cast<std::uint64_t>(rate)), eta, printable(p.current_path)));
+    }
+    if (m_terminal.json() && m_terminal.status_due(std::chrono::milliseconds(500)))
+      m_terminal.emit({{"type", "status"},
+                       {"seconds_elapsed", seconds},
+                       {"percent_done", percent},
+                       {"files_done", p.files_done},
+                       {"bytes_done", p.bytes_done},
+                       {"bytes_total", p.bytes_total},
+                       {"current_file", p.current_path}});
+  }
+
+  bool cancelled() override { return interrupted(); }
+
+private:
+  Terminal& m_terminal;
+  std::chrono::steady_clock::time_point m_start;
+};
+
+core::Overwrite parse_overwrite(const std::string& value) {
+  if (value == "always") return core::Overwrite::always;
+  if (value == "if-changed") return core::Overwrite::if_changed;
+  if (value == "never") return core::Overwrite::never;
+  throw Error(Code::usage, fmt::format("--overwrite {} is not a policy", value),
+              "use always, if-changed or never");
+}
+
+} // namespace
+
+int run_restore(const RestoreOptions& options, const GlobalOptions& global, Terminal& terminal) {
+  terminal.stream_events();
+  if (options.target.empty())
+    throw Error(Code::usage, "restore needs a target directory", "add --target DIR");
+  core::RestoreOptions restore;
+  restore.target = options.target;
+  restore.verify = options.verify;
+  restore.overwrite = parse_overwrite(options.overwrite);
+  for (const auto& p : options.includes)
+    restore.includes.add_pattern(p);
+  for (const auto& p : options.excludes)
+    restore.excludes.add_pattern(p);
+
+  std::string reference = options.snapshot;
+  if (const auto colon = reference.find(':'); colon != std::string::npos) {
+    restore.sub_path = reference.substr(colon + 1);
+    reference.resize(colon);
+    if (restore.sub_path.empty() || restore.sub_path[0] != '/')
+      throw Error(Code::usage,
+                  fmt::format("the path after ':' must be absolute, not \"{}\"", restore.sub_path),
+                  "write it as it appears in \"offsite ls\", e.g. latest:/home/me/docs");
+  }
+
+  return with_repository(global, terminal, {}, RepoLock::shared, [&](RepositoryContext& ctx) {
+    const auto snapshot = find_snapshot(ctx.repo, reference, options.filter);
+    RestoreProgressReporter reporter(terminal);
+    const auto result = core::restore(ctx.repo, snapshot, restore, reporter);
+    terminal.clear_progress();
+    if (terminal.json()) {
+      terminal.emit({{"type", "summary"},
+                     {"command", "restore"},
+                     {"snapshot_id", snapshot.id},
+                     {"target", std::filesystem::absolute(options.target).string()},
+                     {"files", result.files},
+                     {"dirs", result.dirs},
+                     {"other", result.other},
+                     {"bytes", result.bytes},
+                     {"skipped", result.skipped},
+                     {"warnings", result.warnings},
+                     {"verified", result.verified}});
+    } else {
+      terminal.info(fmt::format(
+          "restored {}, {} ({}) from snapshot {} to {}{}", count_of(result.files, "file"),
+          count_of(result.dirs, "dir"), format_bytes(result.bytes), snapshot.id.substr(0, 8),
+          options.target, options.verify ? fmt::format(", {} verified", result.verified) : ""));
+      if (result.skipped) terminal.info(fmt::format("{} existing entries kept", result.skipped));
+    }
+    return 0;
+  });
+}
+
+void register_restore(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<RestoreOptions>();
+  auto* sub = app.add_subcommand("restore", "Restore a snapshot, or a path in it, to a directory");
+  sub->add_option("snapshot", options->snapshot,
+                  "Snapshot ID, unique prefix or \"latest\", optionally :/path inside it")
+      ->required()
+      ->type_name("SNAPSHOT[:PATH]");
+  sub->add_option("-t,--target", options->target, "Directory to restore into (created if missing)")
+      ->type_name("DIR");
+  sub->add_option("-i,--include", options->includes, "Restore only paths matching a pattern")
+      ->type_name("PATTERN");
+  sub->add_option("-e,--exclude", options->excludes, "Skip paths matching a pattern")
+      ->type_name("PATTERN");
+  sub->add_flag("--verify", options->verify, "Read back every restored file and compare");
+  sub->add_option("--overwrite", options->overwrite,
+                  "Existing files: always (default), if-changed or never")
+      ->type_name("POLICY");
+  add_snapshot_filter(*sub, options->filter, ", for \"latest\"");
+  sub->footer("Examples:\n"
+              "  offsite restore latest --target /tmp/restore\n"
+              "  offsite restore latest --host web1 --path /etc --target /tmp/etc\n"
+              "  offsite restore 1a2b3c4d:/home/me/docs --target ~/docs-back --verify");
+  sub->callback([options, &global] {
+    global.run = [options, &global](Terminal& t) { return run_restore(*options, global, t); };
+  });
+}
+
+} // namespace offsite::cli

@@ -1,0 +1,116 @@
+#include "cli/config/passphrase.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/common/error.hpp"
+
+namespace offsite::cli {
+
+namespace {
+
+std::string first_line(std::string text) {
+  const auto end = text.find('\n');
+  if (end != std::string::npos) text.resize(end);
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  return text;
+}
+
+// Restores the terminal's echo even when reading throws.
+class EchoOff {
+public:
+  explicit EchoOff(int fd) : m_fd(fd) {
+    if (tcgetattr(fd, &m_saved) == 0) {
+      termios quiet = m_saved;
+      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      m_active = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+    }
+  }
+  ~EchoOff() {
+    if (m_active) tcsetattr(m_fd, TCSAFLUSH, &m_saved);
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+
+private:
+  int m_fd;
+  termios m_saved{};
+  bool m_active = false;
+};
+
+} // namespace
+
+std::string read_secret_file(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error(Code::usage, fmt::format("cannot read the {} file {}", what, path),
+                "check the path and its permissions");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return first_line(std::move(text));
+}
+
+std::string read_secret_command(const std::string& command, std::string_view what) {
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw Error(Code::usage, fmt::format("cannot run the {} command", what));
+  std::string text;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    text.append(buffer, n);
+  const int status = pclose(pipe);
+  if (status != 0)
+    throw Error(Code::usage,
+                fmt::format("the {} command failed (exit status {})", what,
+                            WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+                "run the command by hand to see why");
+  return first_line(std::move(text));
+}
+
+std::string prompt_secret(std::string_view prompt) {
+  const int fd = isatty(STDIN_FILENO) ? open("/dev/tty", O_RDWR | O_CLOEXEC) : -1;
+  if (fd < 0)
+    throw Error(Code::passphrase_required,
+                "a passphrase is needed but there is no terminal to ask on",
+                "give it with --password-file FILE, --password-command CMD, "
+                "OFFSITE_PASSWORD_FILE or OFFSITE_PASSWORD");
+  std::string line;
+  {
+    EchoOff echo_off(fd);
+    if (write(fd, prompt.data(), prompt.size()) < 0) {
+      // Nothing useful to do: the read below still works.
+    }
+    char c;
+    while (read(fd, &c, 1) == 1 && c != '\n')
+      line.push_back(c);
+    if (write(fd, "\n", 1) < 0) {
+    }
+  }
+  close(fd);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+std::string read_passphrase(const GlobalOptions& options, std::string_view prompt, bool confirm) {
+  if (!options.password_file.empty()) return read_secret_file(options.password_file, "password");
+  if (!options.password_command.empty())
+    return read_secret_command(options.password_command, "password");
+  if (const char* env = std::getenv("OFFSITE_PASSWORD"); env && *env) return env;
+  if (const char* env = std::getenv("OFFSITE_PASSWORD_FILE"); env && *env)
+    return read_secret_file(env, "password");
+  std::string first = prompt_secret(prompt);
+  if (confirm) {
+    const std::string again = prompt_secret("Enter the passphrase again: ");
+    if (again != first)
+      throw Error(Code::usage, "the two passphrases differ", "type the same passphrase twice");
+  }
+  return first;
+}
+
+} // namespace offsite::cli

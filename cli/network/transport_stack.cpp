@@ -1,0 +1,137 @@
+// The one place where the connector stack is built from TransportSettings
+// (CONVENTIONS.md, "Transport as composition"):
+//
+//   Tls( Tcp(IP only) )                                        direct
+//   Tls( Routing( Tcp(IP only), Proxy( Tcp(names allowed) ), no_proxy ) )
+//
+// Both TCP connectors bind into the source-port range: a packet filter
+// between us and the proxy needs it as much as one in front of the data
+// centre. The direct one refuses names, so a data-centre server is never
+// looked up in DNS; only the proxy's own host may be a name.
+#include <fmt/format.h>
+
+#include "cli/network/transport_settings.hpp"
+#include "core/common/error.hpp"
+#include "transport/proxy/http_connect_connector.hpp"
+#include "transport/proxy/mapped_connector.hpp"
+#include "transport/proxy/routing_connector.hpp"
+#include "transport/proxy/socks_connector.hpp"
+#include "transport/tls/tls.hpp"
+
+namespace offsite::cli {
+
+namespace {
+
+std::optional<transport::ProxyCredentials> credentials(const ProxyUrl& url) {
+  if (!url.username) return std::nullopt;
+  return transport::ProxyCredentials{*url.username, url.password.value_or("")};
+}
+
+std::shared_ptr<transport::ProxyConnector> proxy_layer(const TransportSettings& settings,
+                                                       std::shared_ptr<transport::Connector> inner,
+                                                       std::string& layers) {
+  const ProxyUrl& url = *settings.proxy;
+  switch (url.kind) {
+  case ProxyKind::socks5:
+  case ProxyKind::socks4:
+  case ProxyKind::socks4a: {
+    const auto version = url.kind == ProxyKind::socks5   ? transport::SocksVersion::v5
+                         : url.kind == ProxyKind::socks4 ? transport::SocksVersion::v4
+                                                         : transport::SocksVersion::v4a;
+    layers += url.kind == ProxyKind::socks5   ? "socks5"
+              : url.kind == ProxyKind::socks4 ? "socks4"
+                                              : "socks4a";
+    return std::make_shared<transport::SocksConnector>(
+        std::move(inner), transport::SocksOptions{version, url.proxy, credentials(url)});
+  }
+  case ProxyKind::http:
+    layers += "http";
+    return std::make_shared<transport::HttpConnectConnector>(
+        std::move(inner), transport::HttpConnectOptions{url.proxy, credentials(url)});
+  case ProxyKind::mapped:
+    layers += "mapped";
+    return std::make_shared<transport::MappedConnector>(
+        std::move(inner), transport::MappedOptions{url.proxy.host, settings.map});
+  }
+  throw Error(Code::generic, "unknown proxy kind");
+}
+
+} // namespace
+
+std::shared_ptr<transport::ProxyConnector> make_proxy_layer(const TransportSettings& settings) {
+  if (!settings.proxy) return nullptr;
+  std::string layers;
+  return proxy_layer(
+      settings,
+      std::make_shared<transport::TcpConnector>(transport::TcpOptions{true, settings.source_ports}),
+      layers);
+}
+
+bool bypasses_proxy(const TransportSettings& settings, const transport::Endpoint& server) {
+  if (!settings.proxy) return true;
+  return transport::RoutingConnector(nullptr, nullptr, settings.no_proxy).bypasses(server);
+}
+
+ConnectorStack build_connector_stack(const std::string& fingerprint,
+                                     const TransportSettings& settings) {
+  if (fingerprint.empty())
+    throw Error(Code::config, "the data centre's fingerprint is not known",
+                "pass --fingerprint sha256:<hex> (the operator prints it with \"offsited "
+                "fingerprint\")");
+  if (settings.proxy && settings.proxy->wants_password() && !settings.proxy->password &&
+      std::find(settings.no_proxy.begin(), settings.no_proxy.end(), "*") == settings.no_proxy.end())
+    throw Error(Code::generic, "the proxy password was not looked up before connecting",
+                "please report this as a bug");
+
+  const std::string ports =
+      settings.source_ports ? "+ports " + settings.source_ports->to_string() : "";
+  auto direct = std::make_shared<transport::TcpConnector>(
+      transport::TcpOptions{false, settings.source_ports});
+  std::shared_ptr<transport::Connector> below_tls = direct;
+  std::string layers = "tcp" + ports;
+  try {
+    if (settings.proxy) {
+      auto to_proxy = std::make_shared<transport::TcpConnector>(
+          transport::TcpOptions{true, settings.source_ports});
+      std::string proxy_layers;
+      auto proxied = proxy_layer(settings, to_proxy, proxy_layers);
+      below_tls = std::make_shared<transport::RoutingConnector>(direct, std::move(proxied),
+                                                                settings.no_proxy);
+      layers = fmt::format("routing({},{}(tcp+names{}))", layers, proxy_layers, ports);
+    }
+  } catch (const transport::TransportError& e) {
+    // The protocol cannot carry these credentials (a SOCKS5 name over 255
+    // bytes, ...). The detail never holds the password.
+    throw Error(Code::config,
+                fmt::format("the {} (from {}): {}", settings.proxy->describe(),
+                            settings.proxy_origin, e.failure().detail),
+                "check the proxy's user name and password");
+  }
+  try {
+    auto tls = std::make_shared<transport::TlsConnector>(
+        std::move(below_tls), transport::TlsClientConfig{fingerprint, {}});
+    return {std::move(tls), fmt::format("tls({})", layers), settings.describe()};
+  } catch (const transport::TransportError& e) {
+    throw Error(Code::config, fmt::format("the data centre's fingerprint: {}", e.failure().detail),
+                "a fingerprint looks like sha256: followed by 64 hex digits");
+  }
+}
+
+std::shared_ptr<transport::Connector> make_connector(const std::string& fingerprint,
+                                                     const TransportSettings& settings) {
+  return build_connector_stack(fingerprint, settings).connector;
+}
+
+std::shared_ptr<transport::Connector> make_connector(const std::string& fingerprint,
+                                                     const nlohmann::json& config_transport) {
+  // config.json's object is the whole truth here: no flags, and the proxy
+  // variables of the environment are ignored as with --no-proxy.
+  TransportFlags flags;
+  flags.no_proxy = true;
+  const auto env = process_environment();
+  auto settings = resolve_transport(flags, config_transport, env);
+  resolve_proxy_password(settings, env, terminal_prompt());
+  return make_connector(fingerprint, settings);
+}
+
+} // namespace offsite::cli

@@ -1,0 +1,101 @@
+#pragma once
+// core::Store over the network: an account's objects on its storage pair.
+//
+// Requests from all threads share one pipelined connection (FramePipeline).
+// Failover: when the connection fails — the server dies, resets, stops
+// answering — every request that was waiting is sent again on a new
+// connection, to the same server first (an idle close is not an outage),
+// then to the other one of the pair. Sending again is safe because the
+// store's operations are idempotent or checkable: a put that finds its key
+// already there after a resend compares what is stored (by size for
+// content-addressed keys, whose name the server checks against the SHA-256,
+// by bytes otherwise), and a remove that finds nothing after a resend
+// counts as done. So nothing is lost or stored twice.
+//
+// The first connection of a command fails fast (Error no_server, every
+// attempt listed). Once connected, losing both servers is retried with
+// back-off for `retry_window` before giving up, so a short network cut
+// does not end a long backup.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cli/remote/server_link.hpp"
+#include "core/store/store.hpp"
+
+namespace offsite::cli {
+
+struct RemoteStoreOptions {
+  LinkOptions link;
+  std::string account_id;
+  std::string secret;
+  std::chrono::milliseconds retry_window{std::chrono::seconds(60)};
+  // Told once per change of server ("continuing on the alternate ...").
+  std::function<void(const std::string&)> notice;
+  // After each successful login: the hello and auth reply headers, so the
+  // caller can apply a network-map update.
+  std::function<void(const nlohmann::json& hello, const nlohmann::json& auth)> on_login;
+};
+
+class RemoteStore final : public core::Store {
+public:
+  // Does not connect; the first request does.
+  explicit RemoteStore(RemoteStoreOptions options);
+  ~RemoteStore() override;
+
+  // Connects now (first use), so that an unreachable data centre or a
+  // refused login is reported before any other work starts.
+  void connect();
+
+  bool put(std::string_view key, ByteView data) override;
+  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
+                           std::optional<std::uint64_t> length) override;
+  std::optional<std::uint64_t> head(std::string_view key) override;
+  core::ListPage list(std::string_view prefix, std::string_view start_after,
+                      std::size_t limit) override;
+  bool remove(std::string_view key) override;
+
+  // The server in use ("127.239.112.10:16384"), or "" before the first use.
+  std::string current_server() const;
+
+  // Whether the account is append-only (its auth reply says so): the data
+  // centre then refuses every delete, so commands that delete must stop
+  // before they write anything. As of the latest login; false before the
+  // first one and when a server does not say.
+  bool append_only() const;
+  const std::string& account_id() const { return m_options.account_id; }
+
+  // Any other request (leases, unregister), with the same failover; the
+  // reply as it came, error replies included.
+  transport::Frame request(transport::Op op, const nlohmann::json& header);
+
+  // Leases this client holds: after a failover they are refreshed on the new
+  // connection first, so that the server there counts them for deletes.
+  void hold_lease(const std::string& id);
+  void drop_lease(const std::string& id);
+
+private:
+  // Sends one request, failing over as described above. `resent` becomes
+  // true when the request may have reached a server before this reply.
+  transport::Frame call(transport::Op op, const nlohmann::json& header, transport::ByteSpan payload,
+                        bool& resent);
+  std::shared_ptr<transport::FramePipeline> session(std::chrono::steady_clock::time_point give_up);
+  // Opens a link and logs in; nullopt (attempts filled) when no server answers.
+  std::shared_ptr<transport::FramePipeline> login(std::vector<Attempt>& attempts);
+  std::optional<Bytes> get_in_pieces(std::string_view key, std::uint64_t offset,
+                                     std::optional<std::uint64_t> length);
+
+  RemoteStoreOptions m_options;
+  mutable std::mutex m_mutex; // guards everything below
+  std::shared_ptr<transport::FramePipeline> m_pipeline;
+  std::size_t m_server = 0; // index of the server in use
+  bool m_ever_connected = false;
+  bool m_append_only = false; // from the latest auth reply
+  std::string m_last_failure; // why the last connection ended, for the notice
+  std::vector<std::string> m_held_leases;
+};
+
+} // namespace offsite::cli

@@ -1,0 +1,201 @@
+#include "cli/remote/server_link.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace offsite::cli {
+
+using transport::Failure;
+using transport::FailureKind;
+using transport::Frame;
+using transport::Op;
+
+namespace {
+
+bool inside_subnets(const transport::Endpoint& server,
+                    const std::vector<transport::Cidr>& subnets) {
+  return std::any_of(subnets.begin(), subnets.end(),
+                     [&](const transport::Cidr& subnet) { return subnet.contains(server.host); });
+}
+
+std::string subnet_list(const std::vector<transport::Cidr>& subnets) {
+  std::string out;
+  for (const auto& subnet : subnets)
+    out += (out.empty() ? "" : ", ") + subnet.to_string();
+  return out.empty() ? "(none)" : out;
+}
+
+// Most telling first: what the user must act on beats what may be transient.
+int rank(FailureKind kind) {
+  switch (kind) {
+  case FailureKind::outside_subnets: return 0;
+  case FailureKind::tls_intercepted: return 1;
+  case FailureKind::tls_untrusted: return 2;
+  case FailureKind::protocol: return 3;
+  case FailureKind::proxy_auth:
+  case FailureKind::proxy_denied:
+  case FailureKind::proxy_unreachable:
+  case FailureKind::name_resolution: return 4;
+  case FailureKind::timeout: return 5;
+  default: return 6;
+  }
+}
+
+} // namespace
+
+nlohmann::json say_hello(transport::FramePipeline& pipeline) {
+  const Frame reply = pipeline.call(
+      Op::hello, {{"client", fmt::format("offsite/{}", OFFSITE_VERSION)}, {"protocol", 1}});
+  if (reply.op != Op::reply_ok)
+    throw transport::TransportError(
+        FailureKind::protocol, "hello",
+        fmt::format("the server refused hello: {}",
+                    sanitize_server_text(transport::error_of(reply).message)));
+  const auto protocol = reply.header.find("protocol");
+  if (protocol == reply.header.end() || !protocol->is_number_unsigned() || *protocol != 1)
+    throw transport::TransportError(FailureKind::protocol, "hello",
+                                    "the server does not speak protocol version 1");
+  return reply.header;
+}
+
+std::string failure_advice(FailureKind kind) {
+  switch (kind) {
+  case FailureKind::timeout:
+    return "no answer at all: a packet filter probably drops outbound TCP to port 16384; run "
+           "\"offsite firewall-rules\" and give the rules to the firewall's administrator";
+  case FailureKind::refused:
+    return "the connection was actively refused: the server may be down, or a firewall rejects "
+           "port 16384";
+  case FailureKind::unreachable:
+    return "no route to the server: check this machine's network and default gateway";
+  case FailureKind::reset:
+    return "the connection was cut: a firewall or proxy may end connections it does not like";
+  case FailureKind::name_resolution:
+    return "the proxy's host name does not resolve: check its spelling and the DNS";
+  case FailureKind::proxy_unreachable:
+    return "the proxy itself cannot be reached: check its address and port (--proxy, ALL_PROXY)";
+  case FailureKind::proxy_denied:
+    return "the proxy refused this destination: its rules must allow TCP port 16384 to the "
+           "data centre's subnets (see \"offsite firewall-rules\")";
+  case FailureKind::proxy_auth:
+    return "the proxy needs credentials, or refused ours: give the user in the proxy URL and "
+           "the password with OFFSITE_PROXY_PASSWORD or --proxy-password-file";
+  case FailureKind::tls_intercepted:
+    return "something on the way presents its own certificate: a TLS-inspecting proxy or "
+           "firewall; ask its administrator to exempt the data centre's subnets from inspection "
+           "(or check --fingerprint)";
+  case FailureKind::tls_untrusted:
+    return "the server's certificate does not name this address: check the configured servers";
+  case FailureKind::protocol:
+    return "something answered that is not an offsite server (a proxy's error page, another "
+           "service on the port)";
+  case FailureKind::outside_subnets:
+    return "this address is outside the data centre's subnets; check the configuration "
+           "(offsite config show)";
+  case FailureKind::other: break;
+  }
+  return "see the detail above";
+}
+
+std::string sanitize_server_text(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, std::min<std::size_t>(text.size(), 300))) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f)
+      out.push_back(c);
+    else
+      out += fmt::format("\\x{:02x}", u);
+  }
+  if (text.size() > 300) out += "...";
+  return out;
+}
+
+std::optional<Link> open_link(const LinkOptions& options, std::size_t first,
+                              std::vector<Attempt>& attempts) {
+  const std::size_t count = options.servers.size();
+  for (std::size_t step = 0; step < count; ++step)
+    if (auto link = open_link_to(options, (first + step) % count, attempts)) return link;
+  return std::nullopt;
+}
+
+std::optional<Link> open_link_to(const LinkOptions& options, std::size_t index,
+                                 std::vector<Attempt>& attempts) {
+  const auto& server = options.servers.at(index);
+  if (!inside_subnets(server, options.subnets)) {
+    attempts.push_back({server,
+                        {FailureKind::outside_subnets, "address check",
+                         fmt::format("{} is outside the data centre's subnets ({}); refused "
+                                     "without connecting",
+                                     server.to_string(), subnet_list(options.subnets))}});
+    return std::nullopt;
+  }
+  try {
+    auto stream =
+        options.connector->connect(server, transport::Deadline::after(options.connect_timeout));
+    auto pipeline = std::make_shared<transport::FramePipeline>(std::move(stream), options.pipeline);
+    auto hello = say_hello(*pipeline);
+    return Link{std::move(pipeline), index, std::move(hello)};
+  } catch (const transport::TransportError& e) {
+    attempts.push_back({server, e.failure()});
+    return std::nullopt;
+  }
+}
+
+void throw_unreachable(std::string_view what, const std::vector<Attempt>& attempts) {
+  std::string message = fmt::format("cannot reach {}:", what);
+  const Attempt* telling = nullptr;
+  for (const auto& attempt : attempts) {
+    message += fmt::format("\n  {}: {} ({}: {})", attempt.server.to_string(),
+                           transport::failure_kind_name(attempt.failure.kind), attempt.failure.step,
+                           attempt.failure.detail);
+    if (!telling || rank(attempt.failure.kind) < rank(telling->failure.kind)) telling = &attempt;
+  }
+  if (!telling) throw Error(Code::config, fmt::format("no servers are configured for {}", what));
+  const Code code =
+      telling->failure.kind == FailureKind::outside_subnets ? Code::config : Code::no_server;
+  std::string hint = failure_advice(telling->failure.kind);
+  if (code == Code::no_server) hint += "; \"offsite test-connection\" shows each step";
+  throw Error(code, message, hint);
+}
+
+void throw_reply_error(const Frame& reply, std::string_view what) {
+  const auto error = transport::error_of(reply);
+  const std::string message = sanitize_server_text(error.message);
+  const std::string code = sanitize_server_text(error.code);
+  if (code == "auth_failed")
+    throw Error(Code::auth,
+                fmt::format("{}: the data centre refused the account's credentials", what),
+                "check the account ID and the account secret in the credentials file");
+  if (code == "throttled")
+    throw Error(Code::auth, fmt::format("{}: too many failed logins from here", what),
+                "wait a minute, then try again with the right credentials");
+  if (code == "invite_required" || code == "invalid_invite")
+    throw Error(Code::auth, fmt::format("{}: {}", what, message),
+                "ask the data centre's operator for an invitation code and pass --code CODE");
+  if (code == "quota_exceeded")
+    throw Error(Code::no_space, fmt::format("{}: {}", what, message),
+                "forget and prune old snapshots, or ask the operator for a larger quota");
+  if (code == "no_space")
+    throw Error(Code::no_space, fmt::format("{}: the server's storage is full", what),
+                "try again later; the operator has been told by the server's logs");
+  // The one refusal a user of forget, prune or unregister meets on purpose:
+  // say whose decision it is and how it is lifted, not just the server's words.
+  if (code == "append_only")
+    throw Error(Code::auth,
+                fmt::format("{}: the account is append-only, so the data centre refuses to "
+                            "delete anything",
+                            what),
+                "only the data centre's operator can lift it (offsited account set ACCOUNT "
+                "--append-only off); nothing was deleted by this request");
+  if (code == "locked")
+    throw Error(Code::locked, message,
+                "wait for that command to finish (or pass --retry-lock 10m); if its process is "
+                "gone, \"offsite unlock\" removes the lock");
+  if (code == "lease_required" || code == "lease_lost")
+    throw Error(Code::locked, fmt::format("{}: {}", what, message),
+                "another command may have taken the repository meanwhile; run this one again");
+  throw Error(Code::generic, fmt::format("{}: the server answered {}: {}", what, code, message));
+}
+
+} // namespace offsite::cli

@@ -1,0 +1,137 @@
+#include "core/crypto/key_files.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include "core/common/error.hpp"
+#include "core/common/host.hpp"
+
+namespace offsite::core {
+namespace {
+
+constexpr std::string_view k_prefix = "keys/";
+
+std::string string_or_empty(const nlohmann::json& j, const char* name) {
+  const auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool same_key(const MasterKey& a, const MasterKey& b) {
+  return a.encryption == b.encryption && a.id_mac == b.id_mac && a.chunker == b.chunker;
+}
+
+} // namespace
+
+std::vector<KeyFileInfo> list_key_files(Store& store) {
+  std::vector<KeyFileInfo> out;
+  for (const auto& object : list_all(store, k_prefix)) {
+    KeyFileInfo info;
+    info.name = object.key;
+    info.id = object.key.substr(k_prefix.size());
+    if (const auto data = store.get(object.key, 0, std::nullopt)) {
+      const auto j = nlohmann::json::parse(as_string(*data), nullptr, false);
+      if (j.is_object()) {
+        info.created = string_or_empty(j, "created");
+        info.host = string_or_empty(j, "host");
+        info.user = string_or_empty(j, "user");
+      }
+    } else {
+      continue; // removed meanwhile by a key change elsewhere
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+OpenedKeyFile find_key_file(Store& store, std::string_view passphrase) {
+  const auto keys = list_all(store, k_prefix);
+  if (keys.empty()) {
+    if (!store.head("config"))
+      throw Error(Code::config, "the storage location holds no repository",
+                  "create one with offsite init (or offsite register)");
+    throw Error(Code::integrity, "the repository has no key files",
+                "set a passphrase from an exported key with \"offsite key passwd --from-export "
+                "FILE\"");
+  }
+  std::size_t malformed = 0;
+  for (const auto& object : keys) {
+    const auto data = store.get(object.key, 0, std::nullopt);
+    if (!data) {
+      ++malformed; // gone meanwhile: it opens nothing
+      continue;
+    }
+    try {
+      return {object.key, unwrap_master_key(as_string(*data), passphrase)};
+    } catch (const Error& e) {
+      if (e.code() == Code::integrity)
+        ++malformed;
+      else if (e.code() != Code::wrong_passphrase)
+        throw;
+    }
+  }
+  if (malformed == keys.size())
+    throw Error(Code::integrity, "every key file of the repository is damaged",
+                "set a passphrase from an exported key with \"offsite key passwd --from-export "
+                "FILE\"");
+  throw Error(Code::wrong_passphrase,
+              "wrong passphrase: the passphrase does not open this repository",
+              "check where the passphrase comes from: what you typed, --password-file, "
+              "--password-command, OFFSITE_PASSWORD or OFFSITE_PASSWORD_FILE");
+}
+
+std::string add_key_file(Store& store, const MasterKey& key, std::string_view passphrase,
+                         const crypto::ScryptParams& params) {
+  // Host and user help `key list` tell the files apart, as restic's do.
+  auto j = nlohmann::ordered_json::parse(wrap_master_key(key, passphrase, params));
+  j["host"] = local_host_name();
+  j["user"] = local_user_name();
+  const std::string text = j.dump(2) + "\n";
+
+  std::string name;
+  for (int attempt = 0;; ++attempt) {
+    name = std::string(k_prefix) + to_hex(crypto::random_bytes(8));
+    if (store.put(name, as_bytes(text))) break;
+    if (attempt == 3) throw Error(Code::generic, "a new key file name collided; run it again");
+  }
+  // Read back what the store kept: the old key is removed only once this
+  // one is known to open.
+  const auto stored = store.get(name, 0, std::nullopt);
+  bool opens = false;
+  if (stored) {
+    try {
+      opens = same_key(unwrap_master_key(as_string(*stored), passphrase), key);
+    } catch (const Error&) {
+      opens = false;
+    }
+  }
+  if (!opens) {
+    store.remove(name);
+    throw Error(Code::integrity,
+                fmt::format("the new key file {} did not read back intact", printable_key(name)),
+                "nothing was changed; run the command again, or check the storage");
+  }
+  return name;
+}
+
+PassphraseChange change_passphrase(Store& store, const MasterKey& key, const std::string& old_name,
+                                   std::string_view new_passphrase,
+                                   const crypto::ScryptParams& params) {
+  PassphraseChange change;
+  change.added = add_key_file(store, key, new_passphrase, params);
+  change.removed = old_name;
+  try {
+    store.remove(old_name);
+  } catch (const Error& e) {
+    throw Error(e.code(),
+                fmt::format("the new passphrase is set ({}), but the old key file {} could not "
+                            "be removed: {}",
+                            change.added.substr(k_prefix.size()), printable_key(old_name),
+                            e.what()),
+                "both passphrases open the repository until that file is removed (on an "
+                "append-only account only the operator can remove it)");
+  }
+  return change;
+}
+
+} // namespace offsite::core

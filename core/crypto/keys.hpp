@@ -1,0 +1,34 @@
+#pragma once
+// Master keys and the passphrase-protected key file that holds them.
+
+#include <string>
+#include <string_view>
+
+#include "core/crypto/crypto.hpp"
+
+namespace offsite::core {
+
+// The current time as ISO 8601 UTC ("2026-11-25T04:05:06Z"), for the
+// "created" field of key files and key exports.
+std::string utc_now_iso();
+
+struct MasterKey {
+  crypto::Key encryption{}; // AEAD key for blobs, pack headers, index, snapshots
+  crypto::Key id_mac{};     // HMAC key: chunk ID = HMAC(id_mac, plaintext)
+  crypto::Key chunker{};    // secret that derives the chunker's gear table
+
+  static MasterKey generate();
+};
+
+// Key file (JSON text, versioned): the master key sealed with a key derived
+// from the passphrase by scrypt; the scrypt parameters and salt are stored in
+// the file so they can be raised later without breaking old files.
+std::string wrap_master_key(const MasterKey& key, std::string_view passphrase,
+                            const crypto::ScryptParams& params = {});
+
+// Throws Error(Code::wrong_passphrase) when the passphrase does not open the
+// file, Error(Code::integrity) when the file is malformed or of an unknown
+// version.
+MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphrase);
+
+} // namespace offsite::core

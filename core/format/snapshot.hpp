@@ -1,0 +1,47 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/format/blob.hpp"
+
+namespace offsite::core {
+
+struct SnapshotSummary {
+  std::uint64_t files_new = 0;
+  std::uint64_t files_changed = 0;
+  std::uint64_t files_unmodified = 0;
+  std::uint64_t dirs = 0;
+  std::uint64_t other_nodes = 0;  // symlinks, fifos, devices, sockets
+  std::uint64_t files_failed = 0; // unreadable or vanished
+  std::uint64_t data_blobs_new = 0;
+  std::uint64_t tree_blobs_new = 0;
+  std::uint64_t bytes_processed = 0; // logical size of all files
+  std::uint64_t bytes_read = 0;      // file content actually read
+  std::uint64_t bytes_added = 0;     // stored (sealed) bytes of new blobs
+  double duration_seconds = 0;
+};
+
+struct Snapshot {
+  std::string id; // the object name; not part of the stored document
+  std::int64_t time_ns = 0;
+  std::string host;
+  std::string user;
+  std::vector<std::string> paths;
+  std::vector<std::string> tags;
+  std::vector<std::string> excludes;
+  BlobId tree{};
+  std::optional<std::string> parent;
+  bool partial = false;
+  std::string program_version;
+  SnapshotSummary summary;
+};
+
+nlohmann::json snapshot_to_json(const Snapshot& snapshot); // without id
+// Throws Error(Code::integrity) when a required field is missing or malformed.
+Snapshot snapshot_from_json(const nlohmann::json& doc, std::string id);
+
+} // namespace offsite::core

@@ -1,0 +1,582 @@
+// Repository: config, keys, blobs in packs, index files.
+//
+// Objects and their protection (see also repository.hpp):
+//   config         seal(enc, JSON, "offsite-config-v1"): {"version":1,
+//                  "id":"<64 hex>", "chunker":{"min","avg","max"}, "zstd_level"}
+//   keys/<16 hex>  wrap_master_key() JSON; unlock tries each one
+//   data/<2>/<64>  packs (pack.cpp); name = SHA-256 of the bytes
+//   index/<64>     seal(enc, encode_index(), "offsite-index-v1"); name = SHA-256
+//                  of the sealed bytes
+//   snapshots/<64> seal(enc, snapshot_to_json(), "offsite-snapshot-v1"); name
+//                  likewise
+//
+// Objects named by their hash are checked against the name whenever they are
+// read whole, so a store that swaps or replays them is caught; a blob read by
+// byte range is caught by its own tag (its AAD binds its type and ID).
+//
+// Writing blobs from many threads: save_blob reserves the ID under the mutex
+// (dedup against the index and the in-flight set), seals outside it (the
+// expensive part, so N threads use N cores), then appends to the open pack
+// under the mutex. The thread whose blob fills the pack takes its blobs (O(1)
+// under the lock), assembles the pack outside it (shuffle, copy, header,
+// SHA-256) and hands it to the upload thread, so sealing never waits for the
+// network or the server's fsync. At most k_max_uploads packs are being
+// assembled or uploaded at once (others wait), which bounds memory to
+// ~(k_max_uploads + 1) packs. An upload failure is kept and rethrown by the
+// next save_blob or flush.
+// Every k_packs_per_index uploaded packs an index file is written, so an
+// interrupted backup loses at most that many packs' worth of work: the next
+// run finds the rest in the index and does not upload it again.
+#include "core/repo/repository.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.hpp"
+#include "core/crypto/crypto.hpp"
+#include "core/crypto/key_files.hpp"
+
+namespace offsite::core {
+
+namespace {
+
+constexpr std::string_view k_config_aad = "offsite-config-v1";
+constexpr std::string_view k_index_aad = "offsite-index-v1";
+constexpr int k_config_version = 1;
+constexpr std::size_t k_max_uploads = 2;
+constexpr std::size_t k_packs_per_index = 4;
+
+const char* type_name(BlobType t) { return t == BlobType::tree ? "tree" : "data"; }
+
+} // namespace
+
+std::string Repository::pack_key(const std::string& pack_name) {
+  return "data/" + pack_name.substr(0, 2) + "/" + pack_name;
+}
+
+void Repository::init(Store& store, const MasterKey& key, std::string_view passphrase,
+                      const crypto::ScryptParams& kdf) {
+  const auto already = [] {
+    return Error(Code::config, "the storage location already holds a repository",
+                 "use it with its passphrase, or choose an empty location");
+  };
+  if (store.head("config")) throw already();
+  // Key files without a config are the remains of an interrupted init: they
+  // could never open anything, and one with the same passphrase would make
+  // unlock pick a key that does not match the new config.
+  for (const auto& o : list_all(store, "keys/"))
+    store.remove(o.key);
+
+  const std::string key_name = "keys/" + to_hex(crypto::random_bytes(8));
+  if (!store.put(key_name, as_bytes(wrap_master_key(key, passphrase, kdf))))
+    throw Error(Code::generic, "a key file name collided; run the command again");
+
+  const ChunkerParams chunker{};
+  const nlohmann::json doc = {
+      {"version", k_config_version},
+      {"id", to_hex(crypto::random_bytes(32))},
+      {"chunker",
+       {{"min", chunker.min_size}, {"avg", chunker.avg_size}, {"max", chunker.max_size}}},
+      {"zstd_level", RepositoryOptions{}.zstd_level},
+  };
+  const Bytes sealed = crypto::seal(key.encryption, as_bytes(doc.dump()), as_bytes(k_config_aad));
+  if (!store.put("config", sealed)) { // another init won the race
+    store.remove(key_name);
+    throw already();
+  }
+}
+
+MasterKey Repository::unlock(Store& store, std::string_view passphrase) {
+  return find_key_file(store, passphrase).key;
+}
+
+Repository::Config Repository::read_config(Store& store, const MasterKey& key) {
+  const auto sealed = store.get("config", 0, std::nullopt);
+  if (!sealed)
+    throw Error(Code::config, "the storage location holds no repository",
+                "create one with offsite init (or offsite register)");
+  const auto plain = crypto::open(key.encryption, *sealed, as_bytes(k_config_aad));
+  if (!plain)
+    throw Error(Code::integrity, "the repository config failed authentication",
+                "the key does not belong to this repository, or the config object is damaged");
+  const auto bad = [](std::string_view what) {
+    return Error(Code::integrity, fmt::format("the repository config is malformed: {}", what),
+                 "the config object is damaged or written by a newer offsite");
+  };
+  const auto doc = nlohmann::json::parse(plain->begin(), plain->end(), nullptr, false);
+  if (!doc.is_object()) throw bad("not a JSON object");
+  if (!doc.contains("version") || !doc["version"].is_number_integer() ||
+      doc["version"].get<std::int64_t>() != k_config_version)
+    throw bad("unknown version");
+  Config c;
+  if (!doc.contains("id") || !doc["id"].is_string()) throw bad("no id");
+  c.id = doc["id"].get<std::string>();
+  const auto raw_id = from_hex(c.id);
+  if (!raw_id || raw_id->size() != 32) throw bad("invalid id");
+  if (!doc.contains("chunker") || !doc["chunker"].is_object()) throw bad("no chunker sizes");
+  const auto& ch = doc["chunker"];
+  for (const char* f : {"min", "avg", "max"})
+    if (!ch.contains(f) || !ch[f].is_number_unsigned()) throw bad("invalid chunker sizes");
+  c.chunker.min_size = ch["min"].get<std::size_t>();
+  c.chunker.avg_size = ch["avg"].get<std::size_t>();
+  c.chunker.max_size = ch["max"].get<std::size_t>();
+  // A chunk must fit in one blob.
+  if (c.chunker.max_size > k_max_blob_size || c.chunker.min_size >= c.chunker.avg_size ||
+      c.chunker.avg_size >= c.chunker.max_size)
+    throw bad("invalid chunker sizes");
+  return c;
+}
+
+Repository::Repository(Store& store, const MasterKey& key, RepositoryOptions options)
+    : Repository(store, key, options, read_config(store, key)) {}
+
+Repository::Repository(Store& store, const MasterKey& key, RepositoryOptions options, Config config)
+    : m_store(store), m_key(key), m_options(options), m_codec(key, options.zstd_level),
+      m_chunker(key.chunker, config.chunker), m_id(std::move(config.id)), m_pack(key.encryption) {
+  if (m_options.pack_size == 0) m_options.pack_size = 1;
+}
+
+Repository::~Repository() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_upload_wanted.notify_all();
+  if (m_uploader.joinable()) m_uploader.join();
+}
+
+std::optional<std::vector<IndexedPack>> Repository::read_index_file(const std::string& name) {
+  const auto sealed = get_hashed("index/" + name, name);
+  if (!sealed) return std::nullopt; // removed by a concurrent prune
+  const auto plain = crypto::open(m_key.encryption, *sealed, as_bytes(k_index_aad));
+  if (!plain)
+    throw Error(Code::integrity, fmt::format("index file {} failed authentication", name),
+                "run offsite check; a damaged index can be rebuilt from the packs");
+  return decode_index(*plain);
+}
+
+void Repository::load_index() {
+  for (const auto& o : list_all(m_store, "index/")) {
+    std::string name = o.key.substr(6);
+    if (m_loaded_index_files.contains(name)) continue;
+    if (const auto packs = read_index_file(name))
+      for (const auto& pack : *packs)
+        m_index.add_pack(pack.name, pack.entries);
+    m_loaded_index_files.insert(std::move(name));
+  }
+}
+
+std::vector<IndexFile> Repository::read_index_files() {
+  std::vector<IndexFile> out;
+  for (const auto& o : list_all(m_store, "index/")) {
+    std::string name = o.key.substr(6);
+    if (auto packs = read_index_file(name)) out.push_back({std::move(name), std::move(*packs)});
+  }
+  return out;
+}
+
+std::string Repository::write_index_file(const std::vector<IndexedPack>& packs) {
+  const Bytes sealed = crypto::seal(m_key.encryption, encode_index(packs), as_bytes(k_index_aad));
+  std::string name = to_hex(crypto::sha256(sealed));
+  m_store.put("index/" + name, sealed); // false is impossible: fresh nonce
+  return name;
+}
+
+bool Repository::remove_index_file(const std::string& name) {
+  return m_store.remove("index/" + name);
+}
+
+bool Repository::has_blob(const BlobId& id) const {
+  std::lock_guard lock(m_mutex);
+  return m_index.contains(id) || m_in_flight.contains(id);
+}
+
+BlobId Repository::save_blob(BlobType type, ByteView plaintext) {
+  const BlobId id = m_codec.id_of(plaintext);
+  save_blob(type, id, plaintext);
+  return id;
+}
+
+bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_upload_error) std::rethrow_exception(m_upload_error);
+    if (m_index.contains(id) || !m_in_flight.insert(id).second) return false;
+  }
+  const auto forget = [&] {
+    std::lock_guard lock(m_mutex);
+    m_in_flight.erase(id);
+    m_uploads_done.notify_all();
+  };
+  Bytes sealed;
+  try {
+    sealed = m_codec.seal(type, id, plaintext); // throws beyond k_max_blob_size
+  } catch (...) {
+    forget();
+    throw;
+  }
+
+  std::optional<std::vector<PackBuilder::Pending>> full;
+  {
+    std::unique_lock lock(m_mutex);
+    const std::size_t stored = sealed.size();
+    try {
+      m_pack.add(type, id, std::move(sealed), static_cast<std::uint32_t>(plaintext.size()));
+    } catch (...) {
+      m_in_flight.erase(id);
+      throw;
+    }
+    (type == BlobType::tree ? m_stats.tree_blobs_new : m_stats.data_blobs_new) += 1;
+    m_stats.bytes_new_raw += plaintext.size();
+    m_stats.bytes_new_stored += stored;
+    m_uploads_done.notify_all(); // a load_blob may be waiting for this blob
+    if (m_pack.size() >= m_options.pack_size) full = take_pack_locked(lock, false);
+  }
+  if (full) send_pack(std::move(*full));
+  return true;
+}
+
+std::optional<std::vector<PackBuilder::Pending>>
+Repository::take_pack_locked(std::unique_lock<std::mutex>& lock, bool force) {
+  const auto wanted = [&] {
+    return force ? !m_pack.empty() : m_pack.size() >= m_options.pack_size;
+  };
+  // While we wait, other threads keep adding to the pack (at most one blob
+  // each past the threshold before they wait here too); one of us takes it.
+  m_uploads_done.wait(
+      lock, [&] { return m_uploads_in_flight < k_max_uploads || !wanted() || m_upload_error; });
+  if (m_upload_error) std::rethrow_exception(m_upload_error);
+  if (!wanted()) return std::nullopt;
+  ++m_uploads_in_flight; // flush() waits for zero
+  return m_pack.take();
+}
+
+void Repository::send_pack(std::vector<PackBuilder::Pending> blobs) {
+  std::vector<BlobId> ids;
+  ids.reserve(blobs.size());
+  for (const auto& b : blobs)
+    ids.push_back(b.id);
+  FinishedPack pack;
+  try {
+    pack = PackBuilder::assemble(m_key.encryption, std::move(blobs));
+  } catch (...) {
+    std::lock_guard lock(m_mutex);
+    for (const auto& id : ids)
+      m_in_flight.erase(id);
+    --m_uploads_in_flight;
+    m_uploads_done.notify_all();
+    throw;
+  }
+  std::lock_guard lock(m_mutex);
+  m_upload_queue.push_back(std::move(pack));
+  if (!m_uploader.joinable()) m_uploader = std::thread([this] { upload_loop(); });
+  m_upload_wanted.notify_one();
+}
+
+void Repository::upload_loop() {
+  std::unique_lock lock(m_mutex);
+  for (;;) {
+    m_upload_wanted.wait(lock, [&] { return m_stopping || !m_upload_queue.empty(); });
+    if (m_stopping) return; // packs still queued were never promised durable
+    FinishedPack pack = std::move(m_upload_queue.front());
+    m_upload_queue.pop_front();
+    lock.unlock();
+    try {
+      upload_pack(std::move(pack));
+      lock.lock();
+    } catch (...) {
+      lock.lock();
+      if (!m_upload_error) m_upload_error = std::current_exception();
+      // Nothing queued behind a failed upload may land: a later pack
+      // indexed without an earlier one is fine, but the caller is told
+      // once and starts over, finding what did land in the index.
+      for (const auto& queued : m_upload_queue) {
+        for (const auto& e : queued.entries)
+          m_in_flight.erase(e.id);
+        --m_uploads_in_flight;
+      }
+      m_upload_queue.clear();
+      m_uploads_done.notify_all();
+    }
+  }
+}
+
+void Repository::upload_pack(FinishedPack pack) {
+  try {
+    // false: a pack with this name exists, and its name is the hash of its
+    // bytes, so it holds exactly these bytes (a retried upload).
+    m_store.put(pack_key(pack.name), pack.bytes);
+  } catch (...) {
+    std::lock_guard lock(m_mutex);
+    for (const auto& e : pack.entries)
+      m_in_flight.erase(e.id);
+    --m_uploads_in_flight;
+    m_uploads_done.notify_all();
+    throw;
+  }
+  Bytes().swap(pack.bytes);
+  std::unique_lock lock(m_mutex);
+  m_index.add_pack(pack.name, pack.entries);
+  for (const auto& e : pack.entries)
+    m_in_flight.erase(e.id);
+  m_unindexed.push_back({std::move(pack.name), std::move(pack.entries)});
+  ++m_stats.packs_written;
+  // The pack stays counted until its index file is written too, so flush()
+  // cannot return (and a snapshot be saved) while that write is under way,
+  // and a failure of it reaches flush() through m_upload_error.
+  if (m_unindexed.size() >= k_packs_per_index) {
+    try {
+      write_index_locked(lock);
+    } catch (...) {
+      --m_uploads_in_flight;
+      m_uploads_done.notify_all();
+      throw;
+    }
+  }
+  --m_uploads_in_flight;
+  m_uploads_done.notify_all();
+}
+
+void Repository::write_index_locked(std::unique_lock<std::mutex>& lock) {
+  std::vector<IndexedPack> packs;
+  packs.swap(m_unindexed);
+  lock.unlock();
+  try {
+    write_index_file(packs);
+  } catch (...) {
+    lock.lock();
+    m_unindexed.insert(m_unindexed.begin(), std::make_move_iterator(packs.begin()),
+                       std::make_move_iterator(packs.end()));
+    throw;
+  }
+  lock.lock();
+}
+
+void Repository::flush() {
+  std::unique_lock lock(m_mutex);
+  if (auto blobs = take_pack_locked(lock, true)) {
+    lock.unlock();
+    send_pack(std::move(*blobs));
+    lock.lock();
+  }
+  m_uploads_done.wait(lock, [&] { return m_uploads_in_flight == 0 || m_upload_error; });
+  if (m_upload_error) std::rethrow_exception(m_upload_error);
+  if (!m_unindexed.empty()) write_index_locked(lock);
+}
+
+RepositoryStats Repository::stats() const {
+  std::lock_guard lock(m_mutex);
+  return m_stats;
+}
+
+Bytes Repository::load_blob(BlobType type, const BlobId& id) {
+  for (;;) {
+    if (const auto loc = m_index.find(id)) return load_from_pack(type, id, *loc);
+    std::unique_lock lock(m_mutex);
+    if (const Bytes* sealed = m_pack.find(id)) {
+      // Saved in this session and not yet uploaded: read it from memory.
+      const Bytes copy = *sealed;
+      lock.unlock();
+      if (auto plain = m_codec.open(type, id, copy)) return std::move(*plain);
+      throw Error(Code::integrity,
+                  fmt::format("blob {} failed authentication as a {} blob", blob_id_hex(id),
+                              type_name(type)),
+                  "a tree refers to a blob of the wrong type; run offsite check");
+    }
+    if (!m_in_flight.contains(id)) {
+      if (m_index.contains(id)) continue; // its upload finished just now
+      throw Error(
+          Code::not_found,
+          fmt::format("{} blob {} is not in the repository", type_name(type), blob_id_hex(id)),
+          "run offsite check; the index may be incomplete or the blob was pruned");
+    }
+    // Being sealed or uploaded by another thread: wait until it lands.
+    m_uploads_done.wait(lock, [&] { return !m_in_flight.contains(id) || m_pack.find(id); });
+  }
+}
+
+Bytes Repository::load_from_pack(BlobType type, const BlobId& id, const BlobLocation& loc) {
+  if (loc.type != type)
+    throw Error(Code::integrity,
+                fmt::format("blob {} is a {} blob where a {} blob was expected", blob_id_hex(id),
+                            type_name(loc.type), type_name(type)),
+                "a tree refers to a blob of the wrong type; run offsite check");
+  const auto data = m_store.get(pack_key(loc.pack), loc.offset, loc.length);
+  if (!data)
+    throw Error(Code::integrity,
+                fmt::format("pack {} is missing (it holds blob {})", loc.pack, blob_id_hex(id)),
+                "run offsite check to find every missing pack");
+  if (data->size() != loc.length)
+    throw Error(
+        Code::integrity,
+        fmt::format("pack {} is truncated: blob {} is cut short", loc.pack, blob_id_hex(id)),
+        "run offsite check --read-data to find every damaged pack");
+  auto plain = m_codec.open(type, id, *data);
+  if (!plain)
+    throw Error(Code::integrity,
+                fmt::format("pack {} is corrupted: blob {} failed authentication", loc.pack,
+                            blob_id_hex(id)),
+                "run offsite check --read-data to find every damaged pack; files whose data is "
+                "in other packs can still be restored");
+  return std::move(*plain);
+}
+
+std::optional<Bytes> Repository::get_hashed(const std::string& key, std::string_view name) {
+  auto data = m_store.get(key, 0, std::nullopt);
+  if (!data) return std::nullopt;
+  if (to_hex(crypto::sha256(*data)) != name)
+    throw Error(Code::integrity,
+                fmt::format("{} does not match its name: it was damaged or swapped", key),
+                "run offsite check --read-data");
+  return data;
+}
+
+Bytes Repository::load_pack(const std::string& pack_name) {
+  auto data = get_hashed(pack_key(pack_name), pack_name);
+  if (!data) throw Error(Code::not_found, fmt::format("pack {} does not exist", pack_name));
+  return std::move(*data);
+}
+
+std::vector<PackEntry> Repository::read_pack_header(const std::string& pack_name) {
+  const std::string key = pack_key(pack_name);
+  const auto size = m_store.head(key);
+  if (!size) throw Error(Code::not_found, fmt::format("pack {} does not exist", pack_name));
+  const auto fail = [&] {
+    return Error(Code::integrity,
+                 fmt::format("pack {} is corrupted: its header failed authentication", pack_name),
+                 "run offsite check --read-data to find every damaged pack");
+  };
+  // One round trip for typical headers; a second one for very large ones.
+  constexpr std::uint64_t k_guess = std::uint64_t{64} * 1024;
+  std::uint64_t want = std::min(*size, k_guess);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto tail = m_store.get(key, *size - want, want);
+    if (!tail || tail->size() != want || want < k_pack_trailer_size) throw fail();
+    const std::uint64_t needed =
+        std::uint64_t{get_u32(tail->data() + tail->size() - k_pack_trailer_size)} +
+        k_pack_trailer_size;
+    if (needed > *size) throw fail();
+    if (needed <= want) {
+      auto entries = core::read_pack_header(m_key.encryption, *tail, *size);
+      if (!entries) throw fail();
+      return std::move(*entries);
+    }
+    want = needed;
+  }
+  throw fail();
+}
+
+// Snapshots
+
+namespace {
+
+constexpr std::string_view k_snapshot_aad = "offsite-snapshot-v1";
+constexpr std::string_view k_prefix = "snapshots/";
+constexpr std::size_t k_min_prefix = 4;
+
+bool is_hex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// User input goes into messages: keep them one readable line.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 100)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u >= 0x20 && u < 0x7f) ? std::string(1, c) : fmt::format("\\x{:02x}", u);
+  }
+  return out;
+}
+
+Error no_match(std::string_view ref) {
+  return Error(Code::not_found, fmt::format("no snapshot matches \"{}\"", printable(ref)),
+               "run offsite snapshots to list them");
+}
+
+} // namespace
+
+std::string Repository::save_snapshot(const Snapshot& snapshot) {
+  const std::string doc = snapshot_to_json(snapshot).dump();
+  const Bytes sealed = crypto::seal(m_key.encryption, as_bytes(doc), as_bytes(k_snapshot_aad));
+  std::string id = to_hex(crypto::sha256(sealed));
+  m_store.put(std::string(k_prefix) + id, sealed); // false is impossible: fresh nonce
+  return id;
+}
+
+Snapshot Repository::load_snapshot(const std::string& id) {
+  if (id.size() != 64 || !is_hex(id)) throw no_match(id);
+  const auto sealed = get_hashed(std::string(k_prefix) + id, id);
+  if (!sealed) throw no_match(id);
+  const auto plain = crypto::open(m_key.encryption, *sealed, as_bytes(k_snapshot_aad));
+  if (!plain)
+    throw Error(Code::integrity, fmt::format("snapshot {} failed authentication", id),
+                "run offsite check; offsite forget can remove a damaged snapshot");
+  const auto doc = nlohmann::json::parse(plain->begin(), plain->end(), nullptr, false);
+  if (doc.is_discarded())
+    throw Error(Code::integrity, fmt::format("snapshot {} is not valid JSON", id),
+                "run offsite check; offsite forget can remove a damaged snapshot");
+  return snapshot_from_json(doc, id);
+}
+
+std::vector<Snapshot> Repository::list_snapshots() {
+  std::vector<Snapshot> out;
+  for (const auto& o : list_all(m_store, k_prefix)) {
+    const std::string id = o.key.substr(k_prefix.size());
+    if (id.size() != 64 || !is_hex(id)) continue; // not ours (the store may hold stray names)
+    out.push_back(load_snapshot(id));
+  }
+  std::sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
+    return a.time_ns != b.time_ns ? a.time_ns < b.time_ns : a.id < b.id;
+  });
+  return out;
+}
+
+std::string Repository::resolve_snapshot(std::string_view ref) {
+  if (ref == "latest") {
+    const auto all = list_snapshots();
+    if (all.empty())
+      throw Error(Code::not_found, "no snapshot matches \"latest\": the repository has none",
+                  "run offsite backup to create one");
+    return all.back().id;
+  }
+  std::string prefix(ref);
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
+  if (!is_hex(prefix) || prefix.empty() || prefix.size() > 64) throw no_match(ref);
+  if (prefix.size() < k_min_prefix)
+    throw Error(Code::usage, fmt::format("snapshot ID prefix \"{}\" is too short", printable(ref)),
+                "give at least 4 hex digits of the ID (offsite snapshots lists them)");
+  std::vector<std::string> matches;
+  for (const auto& o : list_all(m_store, std::string(k_prefix) + prefix)) {
+    std::string id = o.key.substr(k_prefix.size());
+    if (id.size() == 64 && is_hex(id)) matches.push_back(std::move(id));
+  }
+  if (matches.empty()) throw no_match(ref);
+  if (matches.size() > 1) {
+    // Show each candidate just long enough to tell them apart (8+ digits).
+    std::sort(matches.begin(), matches.end());
+    std::size_t width = 8;
+    for (std::size_t i = 1; i < matches.size(); ++i) {
+      const auto diff =
+          std::mismatch(matches[i - 1].begin(), matches[i - 1].end(), matches[i].begin());
+      width = std::max(width, static_cast<std::size_t>(diff.first - matches[i - 1].begin()) + 1);
+    }
+    std::string list;
+    for (std::size_t i = 0; i < matches.size() && i < 10; ++i)
+      list += (i ? ", " : "") + matches[i].substr(0, width);
+    if (matches.size() > 10) list += fmt::format(" and {} more", matches.size() - 10);
+    throw Error(
+        Code::usage,
+        fmt::format("snapshot ID prefix \"{}\" is ambiguous: it matches {}", printable(ref), list),
+        "give more digits of the ID");
+  }
+  return matches.front();
+}
+
+} // namespace offsite::core

@@ -1,0 +1,297 @@
+// Restore: recreate a snapshot (or one entry of it) under a target directory.
+//
+// A snapshot is untrusted input: whoever could write to the repository (or a
+// bug) may have crafted names such as "../../etc", "a/b" or two entries both
+// called "x", one a symlink to "/" and one a directory. The design keeps all
+// of that inside the target:
+//
+// 1. Nothing is written before the whole selection is judged. A pre-scan
+//    loads every tree the restore will enter and refuses (Error integrity)
+//    any name that is empty, ".", "..", holds '/' or NUL, or appears twice in
+//    one directory. The target itself is created only after that, so a
+//    hostile snapshot leaves no trace. The scan also yields the byte total
+//    for progress and tells which include-only "leading" directories would
+//    end up empty.
+// 2. Every operation is relative to an open directory fd and a single name:
+//    directories are entered with openat(O_DIRECTORY|O_NOFOLLOW), files are
+//    created with O_CREAT|O_EXCL|O_NOFOLLOW. A symlink, whether restored from
+//    the snapshot or already in the target, is never followed; where the
+//    snapshot has a directory and the target a symlink, the symlink is
+//    replaced (unless --overwrite never), not entered.
+// 3. Files, symlinks, fifos and devices are built under a temporary name
+//    (".<name>.offsite-tmp-XXXXXXXX"), get their metadata, and are renamed
+//    into place: an interrupted restore leaves complete entries or none.
+// 4. Directories are created 0700, filled, then get their owner, mode, xattrs
+//    and times (post-order), so their mtimes stick and a read-only directory
+//    of the snapshot does not block its own children.
+//
+// Sub-path "/home/a/docs" restores as target/docs/... (as restic does); no
+// sub-path restores everything as target/home/a/docs/... .
+// Failures confined to one entry (a permission, a name too long for the
+// target file system) are warnings; a full disk, data that fails to
+// authenticate or a cancel stop the restore with an Error.
+
+#include "core/restore/restorer.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "core/common/error.hpp"
+#include "core/restore/restorer_impl.hpp"
+
+namespace offsite::core {
+
+namespace restore_detail {
+
+Restorer::Restorer(Repository& repo, const Snapshot& snapshot, const RestoreOptions& options,
+                   RestoreReporter& reporter)
+    : m_repo(repo), m_snapshot(snapshot), m_options(options), m_reporter(reporter), m_trees(repo),
+      m_filter(options.includes, options.excludes),
+      m_meta(options.ownership.value_or(::geteuid() == 0),
+             [this](const std::string& path, const std::string& message) { warn(path, message); }),
+      m_prefetch(repo) {}
+
+static Fd open_target(const std::filesystem::path& target) {
+  // The target path is the user's choice, so following symlinks in it is
+  // right; below it, nothing is followed.
+  std::error_code ec;
+  std::filesystem::create_directories(target, ec);
+  if (ec)
+    throw_errno(fmt::format("cannot create the restore target {}", target.string()), ec.value());
+  const int fd = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw_errno(fmt::format("cannot open the restore target {}", target.string()), errno);
+  return Fd(fd);
+}
+
+RestoreResult Restorer::run() {
+  if (m_options.target.empty())
+    throw Error(Code::usage, "no restore target given", "name a directory with --target");
+  const std::string snapshot_name =
+      m_snapshot.id.empty() ? "(unsaved)" : m_snapshot.id.substr(0, 8);
+  const RestoreRoot root =
+      resolve_sub_path(m_trees, m_snapshot.tree, m_options.sub_path, snapshot_name);
+  m_scan = scan(m_trees, m_filter, m_snapshot.tree, root);
+  m_progress.bytes_total = m_scan.bytes_total;
+  poll_cancel();
+
+  m_target = open_target(m_options.target);
+  std::vector<std::string> rel;
+  if (!root.node) {
+    const auto tree = m_trees.load(m_snapshot.tree, "/");
+    restore_children(m_target.get(), *tree, "/", rel, false, 0);
+  } else {
+    const Selection sel = m_filter.select(root.path, *root.node, false);
+    if (sel != Selection::skip && !m_scan.empty_leading.contains(root.path)) {
+      try {
+        restore_entry(m_target.get(), *root.node, root.path, rel, sel == Selection::all, 0);
+      } catch (const EntryFailure& failure) {
+        warn(root.path, failure.message);
+      }
+    }
+  }
+  report("");
+
+  if (m_verify_failures > 0)
+    throw Error(
+        Code::integrity,
+        fmt::format("{} restored file(s) differ from the snapshot when read back, the first "
+                    "is {}",
+                    m_verify_failures, escape_name(m_first_verify_failure)),
+        "the target disk or file system may be failing: check it (dmesg, fsck) and "
+        "restore again");
+  return m_result;
+}
+
+void Restorer::restore_children(int dirfd, const Tree& tree, const std::string& path,
+                                std::vector<std::string>& rel, bool inside_included, int depth) {
+  std::size_t announced = 0;
+  for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
+    const Node& node = tree.nodes[i];
+    if (i >= announced) announced = announce_files(tree, i, path, inside_included);
+    poll_cancel();
+    const std::string child = join_path(path, node.name);
+    const Selection sel = m_filter.select(child, node, inside_included);
+    if (sel == Selection::skip) continue;
+    if (sel == Selection::leading && m_scan.empty_leading.contains(child)) continue;
+    try {
+      restore_entry(dirfd, node, child, rel, inside_included || sel == Selection::all, depth + 1);
+    } catch (const EntryFailure& failure) {
+      warn(child, failure.message);
+    }
+  }
+}
+
+std::size_t Restorer::announce_files(const Tree& tree, std::size_t from, const std::string& path,
+                                     bool inside_included) {
+  std::vector<BlobId> ids;
+  std::size_t i = from;
+  for (; i < tree.nodes.size() && tree.nodes[i].type != NodeType::dir; ++i) {
+    const Node& node = tree.nodes[i];
+    if (node.type != NodeType::file) continue;
+    if (m_filter.select(join_path(path, node.name), node, inside_included) == Selection::skip)
+      continue;
+    ids.insert(ids.end(), node.content.begin(), node.content.end());
+  }
+  m_prefetch.expect(ids);
+  return i + 1;
+}
+
+void Restorer::restore_entry(int dirfd, const Node& node, const std::string& path,
+                             std::vector<std::string>& rel, bool inside_included, int depth) {
+  // The pre-scan judged these names already; checking again costs nothing
+  // and keeps this function safe on its own.
+  if (!is_safe_node_name(node.name)) throw EntryFailure{"unsafe name"};
+  switch (node.type) {
+  case NodeType::dir: restore_dir(dirfd, node, path, rel, inside_included, depth); break;
+  case NodeType::file: restore_file(dirfd, node, path, rel); break;
+  default: restore_special(dirfd, node, path); break;
+  }
+  report(path);
+}
+
+void Restorer::restore_dir(int dirfd, const Node& node, const std::string& path,
+                           std::vector<std::string>& rel, bool inside_included, int depth) {
+  if (!node.subtree || depth > k_max_depth) throw EntryFailure{"not a valid directory"};
+  const auto existing = stat_at(dirfd, node.name);
+  bool created = false;
+  if (existing && !S_ISDIR(existing->st_mode)) {
+    if (m_options.overwrite == Overwrite::never) {
+      skip(node);
+      return;
+    }
+    // Typically a symlink: replaced, never entered.
+    unlink_at(dirfd, node.name);
+  }
+  if (!existing || !S_ISDIR(existing->st_mode)) {
+    if (::mkdirat(dirfd, node.name.c_str(), 0700) != 0) fail("cannot create the directory", errno);
+    created = true;
+  }
+  // O_NOFOLLOW|O_DIRECTORY: if anything swapped the new directory for a
+  // symlink in between, this fails instead of following it.
+  const Fd fd = open_dir_at(dirfd, node.name);
+  const auto tree = m_trees.load(*node.subtree, path);
+  rel.push_back(node.name);
+  restore_children(fd.get(), *tree, path, rel, inside_included, depth);
+  rel.pop_back();
+  if (created || m_options.overwrite != Overwrite::never) m_meta.apply_fd(fd.get(), node, path);
+  ++m_result.dirs;
+}
+
+void Restorer::restore_special(int dirfd, const Node& node, const std::string& path) {
+  if (node.type == NodeType::socket) {
+    // A socket is only meaningful to the process that was listening on it.
+    skip(node);
+    return;
+  }
+  const bool device = node.type == NodeType::chardev || node.type == NodeType::blockdev;
+  if (device && ::geteuid() != 0) {
+    warn(path, "device node not restored: creating one needs root");
+    skip(node);
+    return;
+  }
+  if (!may_replace(dirfd, node, path)) return;
+
+  const std::string tmp = m_temps.create(node.name, [&](const std::string& name) {
+    int rc = 0;
+    switch (node.type) {
+    case NodeType::symlink: rc = ::symlinkat(node.link_target.c_str(), dirfd, name.c_str()); break;
+    case NodeType::fifo: rc = ::mkfifoat(dirfd, name.c_str(), 0600); break;
+    default:
+      rc = ::mknodat(dirfd, name.c_str(),
+                     (node.type == NodeType::chardev ? S_IFCHR : S_IFBLK) | 0600,
+                     static_cast<dev_t>(node.rdev));
+      break;
+    }
+    return rc == 0 ? 0 : errno;
+  });
+  TempEntry entry(dirfd, tmp);
+  m_meta.apply_at(dirfd, tmp, node, path);
+  entry.commit(node.name);
+  ++m_result.other;
+}
+
+bool Restorer::unchanged(int dirfd, const Node& node, const struct stat& st) const {
+  switch (node.type) {
+  case NodeType::file:
+    return S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) == node.size &&
+           mtime_ns_of(st) == node.mtime_ns;
+  case NodeType::symlink: {
+    if (!S_ISLNK(st.st_mode)) return false;
+    std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
+    const ssize_t n = ::readlinkat(dirfd, node.name.c_str(), target.data(), target.size());
+    return n >= 0 && static_cast<std::size_t>(n) < target.size() &&
+           target.substr(0, static_cast<std::size_t>(n)) == node.link_target;
+  }
+  case NodeType::fifo: return S_ISFIFO(st.st_mode);
+  case NodeType::chardev: return S_ISCHR(st.st_mode) && st.st_rdev == node.rdev;
+  case NodeType::blockdev: return S_ISBLK(st.st_mode) && st.st_rdev == node.rdev;
+  default: return false;
+  }
+}
+
+bool Restorer::may_replace(int dirfd, const Node& node, const std::string& path) {
+  const auto existing = stat_at(dirfd, node.name);
+  if (!existing) return true;
+  if (S_ISDIR(existing->st_mode)) {
+    // Deleting a whole directory tree of the user's to put one file there is
+    // not something a restore should do on its own.
+    if (m_options.overwrite != Overwrite::never)
+      warn(path, fmt::format("a directory is in the way of this {}; it was left alone and the "
+                             "entry not restored",
+                             node_type_name(node.type)));
+    skip(node);
+    return false;
+  }
+  switch (m_options.overwrite) {
+  case Overwrite::never: skip(node); return false;
+  case Overwrite::if_changed:
+    if (unchanged(dirfd, node, *existing)) {
+      skip(node);
+      return false;
+    }
+    return true;
+  case Overwrite::always: return true;
+  }
+  return true;
+}
+
+void Restorer::warn(const std::string& path, const std::string& message) {
+  ++m_result.warnings;
+  m_reporter.warning(path, message); // raw: the reporter escapes for its output
+}
+
+void Restorer::skip(const Node& node) {
+  ++m_result.skipped;
+  if (node.type == NodeType::file) m_progress.bytes_done += node.size;
+}
+
+void Restorer::poll_cancel() {
+  if (m_reporter.cancelled())
+    throw Error(Code::interrupted,
+                fmt::format("restore interrupted after {} files; every file restored so far is "
+                            "complete, none is half-written",
+                            m_result.files),
+                "run the same restore again with --overwrite if-changed to continue where it "
+                "stopped");
+}
+
+void Restorer::report(const std::string& path) {
+  if (!path.empty()) m_progress.current_path = path;
+  m_progress.files_done = m_result.files;
+  m_reporter.progress(m_progress);
+}
+
+} // namespace restore_detail
+
+RestoreResult restore(Repository& repo, const Snapshot& snapshot, const RestoreOptions& options,
+                      RestoreReporter& reporter) {
+  return restore_detail::Restorer(repo, snapshot, options, reporter).run();
+}
+
+} // namespace offsite::core

@@ -1,0 +1,83 @@
+#pragma once
+// The restore walk (restorer.cpp: directories and special files;
+// restorer_file.cpp: file contents, hardlinks, verification).
+
+#include <sys/stat.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/restore/blob_prefetcher.hpp"
+#include "core/restore/restorer.hpp"
+#include "core/restore/restorer_fs.hpp"
+#include "core/restore/restorer_meta.hpp"
+#include "core/restore/restorer_plan.hpp"
+
+namespace offsite::core::restore_detail {
+
+class Restorer {
+public:
+  Restorer(Repository& repo, const Snapshot& snapshot, const RestoreOptions& options,
+           RestoreReporter& reporter);
+  RestoreResult run();
+
+private:
+  // `rel`: names from the target down to `dirfd`, for hardlinks.
+  void restore_children(int dirfd, const Tree& tree, const std::string& path,
+                        std::vector<std::string>& rel, bool inside_included, int depth);
+  void restore_entry(int dirfd, const Node& node, const std::string& path,
+                     std::vector<std::string>& rel, bool inside_included, int depth);
+  void restore_dir(int dirfd, const Node& node, const std::string& path,
+                   std::vector<std::string>& rel, bool inside_included, int depth);
+  void restore_special(int dirfd, const Node& node, const std::string& path);
+  // Announces to the prefetcher the content of the files in tree.nodes from
+  // `from` up to the next directory (the order restore consumes them);
+  // returns the index after that directory.
+  std::size_t announce_files(const Tree& tree, std::size_t from, const std::string& path,
+                             bool inside_included);
+
+  // restorer_file.cpp
+  void restore_file(int dirfd, const Node& node, const std::string& path,
+                    const std::vector<std::string>& rel);
+  bool link_to_first(int dirfd, const Node& node, const std::string& path);
+  void verify_file(int dirfd, const Node& node, const std::string& path,
+                   const std::vector<std::uint32_t>& lengths);
+
+  // Applies the overwrite policy to whatever exists at node.name (never a
+  // directory for a non-directory node: that is left alone). Returns false
+  // when the node must be skipped.
+  bool may_replace(int dirfd, const Node& node, const std::string& path);
+  bool unchanged(int dirfd, const Node& node, const struct stat& st) const;
+
+  void warn(const std::string& path, const std::string& message);
+  void skip(const Node& node);
+  void poll_cancel();
+  void report(const std::string& path);
+
+  Repository& m_repo;
+  const Snapshot& m_snapshot;
+  const RestoreOptions& m_options;
+  RestoreReporter& m_reporter;
+  TreeLoader m_trees;
+  Filter m_filter;
+  MetadataWriter m_meta;
+  TempNames m_temps;
+  ScanResult m_scan;
+  Fd m_target;
+  RestoreResult m_result;
+  RestoreProgress m_progress;
+  BlobPrefetcher m_prefetch;
+
+  struct FirstLink {
+    std::vector<std::string> rel; // path from the target, last = file name
+    std::vector<BlobId> content;
+  };
+  std::map<std::pair<std::uint64_t, std::uint64_t>, FirstLink> m_links; // (device, inode)
+
+  std::uint64_t m_verify_failures = 0;
+  std::string m_first_verify_failure;
+};
+
+} // namespace offsite::core::restore_detail

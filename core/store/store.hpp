@@ -1,0 +1,105 @@
+#pragma once
+// The storage seam (PRODUCT.md §6): the operations an S3-compatible object
+// store can carry out exactly. Keys are '/'-separated names made of
+// [A-Za-z0-9._-] segments; no rename, no append, no in-place update.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/common/bytes.hpp"
+
+namespace offsite::core {
+
+struct ObjectInfo {
+  std::string key;
+  std::uint64_t size = 0;
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects; // sorted by key
+  bool truncated = false;          // call again with start_after = last key
+};
+
+// All methods are thread-safe and block until done. They throw Error for I/O
+// failures (Code::no_space for a full disk); expected outcomes are return
+// values.
+class Store {
+public:
+  virtual ~Store() = default;
+
+  // Create-only: stores `data` under `key` durably and atomically; returns
+  // false (and changes nothing) when the key already exists.
+  virtual bool put(std::string_view key, ByteView data) = 0;
+
+  // The whole object, or `length` bytes from `offset` (clipped to its end).
+  // nullopt when the key does not exist.
+  virtual std::optional<Bytes> get(std::string_view key, std::uint64_t offset = 0,
+                                   std::optional<std::uint64_t> length = std::nullopt) = 0;
+
+  // Size of the object, or nullopt when it does not exist.
+  virtual std::optional<std::uint64_t> head(std::string_view key) = 0;
+
+  // Keys starting with `prefix`, greater than `start_after`, at most `limit`.
+  virtual ListPage list(std::string_view prefix, std::string_view start_after,
+                        std::size_t limit) = 0;
+
+  // Removes the key; returns false when it did not exist.
+  virtual bool remove(std::string_view key) = 0;
+};
+
+// Follows pagination to the end.
+std::vector<ObjectInfo> list_all(Store& store, std::string_view prefix);
+
+// True for keys the interface accepts (no empty, '.' or '..' segments, no
+// leading or trailing '/', only [A-Za-z0-9._-] and '/').
+bool is_valid_key(std::string_view key);
+
+// A key for messages: keys arrive from the network too, so raw bytes are
+// never echoed (non-printable bytes as \xNN, clipped to 200 characters).
+std::string printable_key(std::string_view key);
+
+// Passes every call to another store: the base of wrappers that act on a few
+// of them (a lock check before writes, a failure injected in a test).
+class ForwardingStore : public Store {
+public:
+  explicit ForwardingStore(Store& inner) : m_inner(inner) {}
+  bool put(std::string_view key, ByteView data) override { return m_inner.put(key, data); }
+  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
+                           std::optional<std::uint64_t> length) override {
+    return m_inner.get(key, offset, length);
+  }
+  std::optional<std::uint64_t> head(std::string_view key) override { return m_inner.head(key); }
+  ListPage list(std::string_view prefix, std::string_view start_after, std::size_t limit) override {
+    return m_inner.list(prefix, start_after, limit);
+  }
+  bool remove(std::string_view key) override { return m_inner.remove(key); }
+
+protected:
+  Store& inner() { return m_inner; }
+
+private:
+  Store& m_inner;
+};
+
+// A view of another store under a fixed prefix ("accounts/<id>/"), so that one
+// account can never name another's objects.
+class PrefixStore : public Store {
+public:
+  PrefixStore(Store& inner, std::string prefix);
+  bool put(std::string_view key, ByteView data) override;
+  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
+                           std::optional<std::uint64_t> length) override;
+  std::optional<std::uint64_t> head(std::string_view key) override;
+  ListPage list(std::string_view prefix, std::string_view start_after, std::size_t limit) override;
+  bool remove(std::string_view key) override;
+
+private:
+  std::string full(std::string_view key) const;
+  Store& m_inner;
+  std::string m_prefix;
+};
+
+} // namespace offsite::core

@@ -1,0 +1,310 @@
+#include "server/handler/handler.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/common/bytes.hpp"
+#include "core/common/error.hpp"
+#include "core/crypto/crypto.hpp"
+#include "server/handler/request_fields.hpp"
+
+namespace offsite::server {
+
+using transport::Frame;
+using transport::make_reply_error;
+using transport::make_reply_ok;
+using transport::Op;
+
+namespace {
+
+constexpr std::size_t k_max_list_limit = 1000;
+
+bool is_hex64(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+bool is_list_prefix(std::string_view prefix) {
+  if (prefix.size() > k_max_field_size) return false;
+  const bool chars_ok = std::all_of(prefix.begin(), prefix.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-' || c == '/';
+  });
+  if (!chars_ok) return false;
+  // Every complete segment (one followed by '/') must be a valid key segment;
+  // the last one may be partial ("data/a").
+  std::size_t start = 0;
+  for (std::size_t slash = prefix.find('/'); slash != std::string_view::npos;
+       slash = prefix.find('/', start)) {
+    const auto segment = prefix.substr(start, slash - start);
+    if (segment.empty() || segment == "." || segment == "..") return false;
+    start = slash + 1;
+  }
+  return true;
+}
+
+Frame invalid_key(const Frame& request, std::string_view key) {
+  return make_reply_error(request.id, "invalid_key",
+                          fmt::format("\"{}\" is not a valid object key",
+                                      key.substr(0, std::min<std::size_t>(key.size(), 200))));
+}
+
+} // namespace
+
+bool is_content_addressed(std::string_view key) {
+  if (key.starts_with("data/"))
+    return key.size() == 5 + 3 + 64 && key[7] == '/' && is_hex64(key.substr(8)) &&
+           key.substr(5, 2) == key.substr(8, 2);
+  if (key.starts_with("index/")) return is_hex64(key.substr(6));
+  if (key.starts_with("snapshots/")) return is_hex64(key.substr(10));
+  return false;
+}
+
+// --- ServerContext -----------------------------------------------------------
+
+ServerContext::ServerContext(core::Store& store, ServerOptions options)
+    : m_store(store), m_registry(store), m_options(std::move(options)) {}
+
+nlohmann::json ServerContext::network_map() const {
+  return {{"version", 1},
+          {"subnets", m_options.subnets},
+          {"port", m_options.port},
+          {"registration", m_options.registration_pair},
+          {"storage", m_options.storage_pair}};
+}
+
+std::uint64_t ServerContext::usage_locked(const std::string& account,
+                                          std::unique_lock<std::mutex>& lock) {
+  if (const auto it = m_usage.find(account); it != m_usage.end()) return it->second;
+  // Listing may take a while: do not hold the lock meanwhile. Two sessions of
+  // one account may both count; the first to finish wins.
+  lock.unlock();
+  const std::uint64_t counted = m_registry.usage(account);
+  lock.lock();
+  return m_usage.try_emplace(account, counted).first->second;
+}
+
+std::uint64_t ServerContext::usage(const std::string& account) {
+  std::unique_lock lock(m_usage_mutex);
+  return usage_locked(account, lock);
+}
+
+bool ServerContext::reserve(const std::string& account, std::uint64_t size, std::uint64_t quota) {
+  std::unique_lock lock(m_usage_mutex);
+  const std::uint64_t used = usage_locked(account, lock);
+  if (quota != 0 && (size > quota || used > quota - size)) return false;
+  m_usage[account] = used + size;
+  return true;
+}
+
+void ServerContext::release(const std::string& account, std::uint64_t size) {
+  std::lock_guard lock(m_usage_mutex);
+  auto& used = m_usage[account];
+  used = used > size ? used - size : 0;
+}
+
+// --- Session -----------------------------------------------------------------
+
+Session::Session(ServerContext& context, std::string peer_ip)
+    : m_context(context), m_peer_ip(std::move(peer_ip)) {}
+
+Frame Session::handle(const Frame& request) {
+  try {
+    return dispatch(request);
+  } catch (const BadRequest& e) {
+    return make_reply_error(request.id, "bad_request", e.message);
+  } catch (const nlohmann::json::exception& e) {
+    return make_reply_error(request.id, "bad_request", e.what());
+  } catch (const Error& e) {
+    if (e.code() == Code::no_space)
+      return make_reply_error(request.id, "no_space", "the server's storage is full");
+    return make_reply_error(request.id, "internal", e.what());
+  } catch (const std::exception& e) {
+    return make_reply_error(request.id, "internal", e.what());
+  }
+}
+
+Frame Session::dispatch(const Frame& request) {
+  if (!request.header.is_object())
+    return make_reply_error(request.id, "bad_request", "the header must be a map");
+  switch (request.op) {
+  case Op::hello: return hello(request);
+  case Op::register_account: return register_account(request);
+  case Op::auth: return auth(request);
+  case Op::network_map:
+    return make_reply_ok(request.id, {{"network_map", m_context.network_map()}});
+  case Op::put:
+  case Op::get:
+  case Op::head:
+  case Op::list:
+  case Op::remove:
+  case Op::lease_acquire:
+  case Op::lease_refresh:
+  case Op::lease_release:
+  case Op::lease_list:
+  case Op::lease_break:
+  case Op::unregister: break;
+  default:
+    return make_reply_error(
+        request.id, "unsupported",
+        fmt::format("this server does not handle {} requests", transport::op_name(request.op)));
+  }
+  if (!m_account)
+    return make_reply_error(request.id, "auth_required",
+                            fmt::format("{} needs an authenticated account: send auth first",
+                                        transport::op_name(request.op)));
+  switch (request.op) {
+  case Op::put: return put(request);
+  case Op::get: return get(request);
+  case Op::head: return head(request);
+  case Op::list: return list(request);
+  case Op::lease_acquire: return lease_acquire(request);
+  case Op::lease_refresh: return lease_refresh(request);
+  case Op::lease_release: return lease_release(request);
+  case Op::lease_list: return lease_list(request);
+  case Op::lease_break: return lease_break(request);
+  case Op::unregister: return unregister(request);
+  default: return remove(request);
+  }
+}
+
+Frame Session::hello(const Frame& request) {
+  return make_reply_ok(request.id, {{"server", fmt::format("offsited/{}", OFFSITE_VERSION)},
+                                    {"protocol", 1},
+                                    {"roles", {"registration", "storage"}},
+                                    {"network_map", m_context.network_map()}});
+}
+
+Frame Session::register_account(const Frame& request) {
+  if (m_context.options().registration == RegistrationMode::invite) {
+    const auto code = optional_string(request.header, "code");
+    if (!code || code->empty())
+      return make_reply_error(request.id, "invite_required",
+                              "this data centre registers accounts by invitation only");
+    if (!m_context.registry().consume_invite(*code))
+      return make_reply_error(request.id, "invalid_invite",
+                              "the invitation code is unknown or was used already");
+  }
+  auto created = m_context.registry().create(m_context.options().storage_pair);
+  return make_reply_ok(request.id, {{"account_id", created.record.id},
+                                    {"secret", created.secret},
+                                    {"storage_pair", created.record.storage_pair},
+                                    {"network_map", m_context.network_map()}});
+}
+
+Frame Session::auth(const Frame& request) {
+  const std::string id = string_field(request.header, "account_id");
+  const std::string secret = string_field(request.header, "secret");
+  const std::string ip_key = "ip:" + m_peer_ip;
+  const std::string account_key = "account:" + id;
+  auto& throttle = m_context.throttle();
+  auto wait = throttle.retry_after(ip_key);
+  if (auto account_wait = throttle.retry_after(account_key))
+    wait = std::max(wait.value_or(std::chrono::milliseconds(0)), *account_wait);
+  if (wait) {
+    auto reply = make_reply_error(request.id, "throttled",
+                                  "too many failed authentications: wait and try again");
+    reply.header["retry_after_ms"] = wait->count();
+    return reply;
+  }
+  // Unknown account and wrong secret must look the same (no enumeration).
+  const auto record = m_context.registry().find(id);
+  if (!record || !AccountRegistry::secret_matches(*record, secret)) {
+    throttle.record_failure(ip_key);
+    throttle.record_failure(account_key);
+    return make_reply_error(request.id, "auth_failed", "unknown account or wrong secret");
+  }
+  m_auth.id = record->id;
+  m_auth.append_only = record->append_only;
+  m_auth.quota = record->quota_bytes != 0 ? record->quota_bytes : m_context.options().default_quota;
+  m_repo = std::make_unique<core::PrefixStore>(m_context.store(),
+                                               AccountRegistry::repo_prefix(record->id));
+  m_leases = std::make_unique<core::StoreLeases>(m_context.store(),
+                                                 AccountRegistry::leases_prefix(record->id));
+  m_held.clear();
+  m_account = record->id;
+  m_context.usage(record->id); // counted once per process, before the first put
+  return make_reply_ok(request.id, {{"append_only", m_auth.append_only},
+                                    {"quota_bytes", m_auth.quota},
+                                    {"storage_pair", record->storage_pair}});
+}
+
+Frame Session::put(const Frame& request) {
+  const std::string key = string_field(request.header, "key");
+  if (!core::is_valid_key(key)) return invalid_key(request, key);
+  if (is_content_addressed(key)) {
+    const std::string actual = to_hex(core::crypto::sha256(request.payload));
+    if (key.substr(key.rfind('/') + 1) != actual)
+      return make_reply_error(
+          request.id, "hash_mismatch",
+          fmt::format("the data's SHA-256 is {}, not the name of {}", actual, key));
+  }
+  if (key.starts_with("index/") || key.starts_with("snapshots/"))
+    if (auto refusal = refuse_commit(request)) return std::move(*refusal);
+  const std::uint64_t size = request.payload.size();
+  if (!m_context.reserve(m_auth.id, size, m_auth.quota))
+    return make_reply_error(
+        request.id, "quota_exceeded",
+        fmt::format("storing {} more bytes would exceed the account's quota of {} bytes", size,
+                    m_auth.quota));
+  bool created = false;
+  try {
+    created = repo().put(key, request.payload);
+  } catch (...) {
+    m_context.release(m_auth.id, size);
+    throw;
+  }
+  if (!created) m_context.release(m_auth.id, size);
+  return make_reply_ok(request.id, {{"created", created}});
+}
+
+Frame Session::get(const Frame& request) {
+  const std::string key = string_field(request.header, "key");
+  if (!core::is_valid_key(key)) return invalid_key(request, key);
+  const auto offset = optional_unsigned(request.header, "offset").value_or(0);
+  const auto length = optional_unsigned(request.header, "length");
+  auto data = repo().get(key, offset, length);
+  if (!data) return make_reply_error(request.id, "not_found", fmt::format("no object {}", key));
+  // A reply must fit in one frame; objects are at most a pack in size.
+  if (data->size() + 4096 > transport::k_max_frame_size)
+    return make_reply_error(request.id, "too_large",
+                            "the object is larger than a frame: ask for a byte range");
+  return make_reply_ok(request.id, nlohmann::json::object(), std::move(*data));
+}
+
+Frame Session::head(const Frame& request) {
+  const std::string key = string_field(request.header, "key");
+  if (!core::is_valid_key(key)) return invalid_key(request, key);
+  const auto size = repo().head(key);
+  if (!size) return make_reply_error(request.id, "not_found", fmt::format("no object {}", key));
+  return make_reply_ok(request.id, {{"size", *size}});
+}
+
+Frame Session::list(const Frame& request) {
+  const std::string prefix = optional_string(request.header, "prefix").value_or("");
+  const std::string start_after = optional_string(request.header, "start_after").value_or("");
+  if (!is_list_prefix(prefix)) return invalid_key(request, prefix);
+  const auto limit = std::min<std::uint64_t>(
+      optional_unsigned(request.header, "limit").value_or(k_max_list_limit), k_max_list_limit);
+  if (limit == 0) throw BadRequest{"limit must be at least 1"};
+  const auto page = repo().list(prefix, start_after, static_cast<std::size_t>(limit));
+  auto objects = nlohmann::json::array();
+  for (const auto& object : page.objects)
+    objects.push_back({object.key, object.size});
+  return make_reply_ok(request.id,
+                       {{"objects", std::move(objects)}, {"truncated", page.truncated}});
+}
+
+Frame Session::remove(const Frame& request) {
+  const std::string key = string_field(request.header, "key");
+  if (!core::is_valid_key(key)) return invalid_key(request, key);
+  if (auto refusal = refuse_delete(request)) return std::move(*refusal);
+  const auto size = repo().head(key);
+  const bool removed = repo().remove(key);
+  if (removed && size) m_context.release(m_auth.id, *size);
+  return make_reply_ok(request.id, {{"removed", removed}});
+}
+
+} // namespace offsite::server

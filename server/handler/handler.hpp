@@ -1,0 +1,135 @@
+#pragma once
+// The request handler of offsited: protocol logic over core::Store, with no
+// sockets, so that tests drive it with a LocalStore. The wire protocol is
+// documented in offsite-protocol(7).
+//
+// One Session per connection holds that connection's state (the account it
+// authenticated as, if any). Everything shared by all connections of the
+// process — the store, the accounts, the throttle, the in-memory usage
+// counters — lives in one ServerContext.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/repo/lease.hpp"
+#include "core/store/store.hpp"
+#include "server/serve/throttle.hpp"
+#include "server/state/account_registry.hpp"
+#include "transport/wire/frame.hpp"
+
+namespace offsite::server {
+
+enum class RegistrationMode { open, invite };
+
+struct ServerOptions {
+  RegistrationMode registration = RegistrationMode::open;
+  std::vector<std::string> storage_pair;      // "IP:PORT" handed to new accounts
+  std::vector<std::string> registration_pair; // this data centre's registration servers
+  std::vector<std::string> subnets;           // CIDR text announced in the network map
+  std::uint16_t port = 16384;
+  std::uint64_t default_quota = 0; // for accounts without their own; 0 = none
+};
+
+class ServerContext {
+public:
+  // `store` is the root of the data directory's store (accounts/, invites/).
+  ServerContext(core::Store& store, ServerOptions options);
+
+  core::Store& store() { return m_store; }
+  AccountRegistry& registry() { return m_registry; }
+  Throttle& throttle() { return m_throttle; }
+  const ServerOptions& options() const { return m_options; }
+  nlohmann::json network_map() const;
+
+  // Per-account usage in bytes, read from the store once per process and
+  // then kept up to date by this process's puts and removes.
+  std::uint64_t usage(const std::string& account);
+  // Reserves `size` bytes when usage + size stays within `quota` (0 = none);
+  // false otherwise. release() gives a reservation (or removed bytes) back.
+  bool reserve(const std::string& account, std::uint64_t size, std::uint64_t quota);
+  void release(const std::string& account, std::uint64_t size);
+
+private:
+  std::uint64_t usage_locked(const std::string& account, std::unique_lock<std::mutex>& lock);
+  core::Store& m_store;
+  AccountRegistry m_registry;
+  Throttle m_throttle;
+  ServerOptions m_options;
+  std::mutex m_usage_mutex;
+  std::map<std::string, std::uint64_t> m_usage;
+};
+
+class Session {
+public:
+  // `peer_ip` keys the per-source throttle.
+  Session(ServerContext& context, std::string peer_ip);
+
+  // One request in, its reply out (reply_ok or reply_error with the request's
+  // id). Store I/O failures become an "internal" error reply.
+  transport::Frame handle(const transport::Frame& request);
+
+  const std::optional<std::string>& account() const { return m_account; }
+
+private:
+  struct Authenticated {
+    std::string id;
+    bool append_only = false;
+    std::uint64_t quota = 0;
+  };
+  transport::Frame dispatch(const transport::Frame& request);
+  transport::Frame hello(const transport::Frame& request);
+  transport::Frame register_account(const transport::Frame& request);
+  transport::Frame auth(const transport::Frame& request);
+  transport::Frame put(const transport::Frame& request);
+  transport::Frame get(const transport::Frame& request);
+  transport::Frame head(const transport::Frame& request);
+  transport::Frame list(const transport::Frame& request);
+  transport::Frame remove(const transport::Frame& request);
+  transport::Frame lease_acquire(const transport::Frame& request);
+  transport::Frame lease_refresh(const transport::Frame& request);
+  transport::Frame lease_release(const transport::Frame& request);
+  transport::Frame lease_list(const transport::Frame& request);
+  transport::Frame lease_break(const transport::Frame& request);
+  transport::Frame unregister(const transport::Frame& request);
+  // Deleting needs a live exclusive lease held by this session (adopted by
+  // acquire or refresh), unless the account holds no repository yet.
+  std::optional<transport::Frame> refuse_delete(const transport::Frame& request);
+  // Writing an index file or a snapshot needs a live lease of any kind: a
+  // client whose lease ran out (a laptop that slept through a prune) must
+  // not record packs or blobs the prune may have deleted meanwhile.
+  std::optional<transport::Frame> refuse_commit(const transport::Frame& request);
+  // True when this session holds a live lease (an exclusive one if asked).
+  bool holds_live_lease(bool exclusive);
+  // The reply for a lease this session now holds (acquired or refreshed).
+  transport::Frame held(const transport::Frame& request, const core::Lease& lease);
+  core::Store& repo() { return *m_repo; }
+  core::StoreLeases& leases() { return *m_leases; }
+
+  ServerContext& m_context;
+  std::string m_peer_ip;
+  std::optional<std::string> m_account;
+  Authenticated m_auth;
+  std::unique_ptr<core::PrefixStore> m_repo;
+  std::unique_ptr<core::StoreLeases> m_leases;
+  // The leases this session holds, and when the store last confirmed each
+  // (a prune deletes thousands of objects: not a lookup each).
+  struct HeldLease {
+    core::LeaseKind kind;
+    std::chrono::steady_clock::time_point checked;
+  };
+  std::map<std::string, HeldLease> m_held;
+};
+
+// The last path component must equal the SHA-256 (hex) of the payload for
+// these content-addressed keys: data/<2>/<64 hex>, index/<64>, snapshots/<64>.
+bool is_content_addressed(std::string_view key);
+
+} // namespace offsite::server

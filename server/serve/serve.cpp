@@ -1,0 +1,261 @@
+#include "server/serve/serve.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <pthread.h>
+
+#include <fmt/format.h>
+
+#include "core/common/error.hpp"
+#include "core/store/local_store.hpp"
+#include "server/state/identity_store.hpp"
+#include "transport/net/socket_stream.hpp"
+#include "transport/net/tcp_listener.hpp"
+#include "transport/tls/tls.hpp"
+#include "transport/wire/frame.hpp"
+
+namespace offsite::server {
+
+using transport::Deadline;
+
+namespace {
+
+// The live connections, so that shutdown can abort the idle ones and wait
+// for the busy ones.
+class Connections {
+public:
+  explicit Connections(std::size_t limit) : m_limit(limit) {}
+
+  // A slot for a new connection, or nullopt when the limit is reached.
+  std::optional<std::uint64_t> open() {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping || m_live.size() >= m_limit) return std::nullopt;
+    const auto id = m_next++;
+    m_live.emplace(id, Entry{});
+    return id;
+  }
+  // The connection is about to wait for a request on `stream`; false when the
+  // server is stopping (then it should close instead).
+  bool wait_for_request(std::uint64_t id, transport::Stream* stream) {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) return false;
+    m_live[id] = Entry{stream, true};
+    return true;
+  }
+  // The stream is about to be destroyed: no abort may touch it any more.
+  void forget_stream(std::uint64_t id) {
+    std::lock_guard lock(m_mutex);
+    m_live[id] = Entry{};
+  }
+  void busy(std::uint64_t id) {
+    std::lock_guard lock(m_mutex);
+    m_live[id].idle = false;
+  }
+  void close(std::uint64_t id) {
+    std::lock_guard lock(m_mutex);
+    m_live.erase(id);
+    m_changed.notify_all();
+  }
+  // Aborts idle connections and waits up to `grace` for all to end; false
+  // when some did not.
+  bool stop(std::chrono::seconds grace) {
+    std::unique_lock lock(m_mutex);
+    m_stopping = true;
+    for (auto& [id, entry] : m_live)
+      if (entry.idle && entry.stream) entry.stream->abort();
+    return m_changed.wait_for(lock, grace, [&] { return m_live.empty(); });
+  }
+
+private:
+  struct Entry {
+    transport::Stream* stream = nullptr;
+    bool idle = false;
+  };
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::map<std::uint64_t, Entry> m_live;
+  std::uint64_t m_next = 1;
+  std::size_t m_limit;
+  bool m_stopping = false;
+};
+
+void log_line(const std::string& text) {
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  std::fprintf(stderr, "offsited: %s\n", text.c_str());
+  std::fflush(stderr);
+}
+
+struct Runtime {
+  const ServeOptions& options;
+  ServerContext& context;
+  const transport::TlsServer& tls;
+  Connections& connections;
+};
+
+void run_connection(Runtime& rt, std::uint64_t slot,
+                    std::unique_ptr<transport::SocketStream> socket) {
+  std::string peer = socket->peer();
+  std::string peer_ip;
+  try {
+    peer_ip = transport::peer_endpoint(socket->native_handle()).host;
+  } catch (const std::exception&) {
+    peer_ip = "unknown";
+  }
+  // Declared out here so that it is destroyed only after forget_stream():
+  // Connections::stop may abort it until then.
+  std::unique_ptr<transport::TlsStream> stream;
+  try {
+    stream = rt.tls.accept(std::move(socket), Deadline::after(rt.options.handshake_timeout));
+    Session session(rt.context, peer_ip);
+    while (rt.connections.wait_for_request(slot, stream.get())) {
+      auto request =
+          transport::read_frame_or_eof(*stream, Deadline::after(rt.options.idle_timeout));
+      rt.connections.busy(slot);
+      if (!request) {
+        stream->shutdown_write(Deadline::after(std::chrono::seconds(5)));
+        break;
+      }
+      const auto reply = session.handle(*request);
+      transport::write_frame(*stream, reply, Deadline::after(rt.options.idle_timeout));
+    }
+  } catch (const transport::TransportError& e) {
+    if (e.kind() == transport::FailureKind::protocol)
+      log_line(fmt::format("closed the connection from {}: {}", peer, e.what()));
+  } catch (const std::exception& e) {
+    log_line(fmt::format("connection from {} failed: {}", peer, e.what()));
+  }
+  rt.connections.forget_stream(slot);
+  stream.reset();
+  // Last: once the slot is closed, serve() may return and `rt` be gone.
+  rt.connections.close(slot);
+}
+
+void accept_loop(Runtime& rt, transport::TcpListener& listener) {
+  for (;;) {
+    std::unique_ptr<transport::SocketStream> socket;
+    try {
+      socket = listener.accept(Deadline::never());
+    } catch (const std::exception& e) {
+      // Out of descriptors or memory: back off instead of spinning.
+      log_line(fmt::format("accept failed: {}", e.what()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    if (!socket) return; // stopped
+    const auto slot = rt.connections.open();
+    if (!slot) continue; // over the limit (or stopping): closed at once
+    try {
+      std::thread(run_connection, std::ref(rt), *slot, std::move(socket)).detach();
+    } catch (const std::system_error& e) {
+      rt.connections.close(*slot);
+      log_line(fmt::format("cannot start a connection thread: {}", e.what()));
+    }
+  }
+}
+
+std::vector<std::string> endpoint_texts(const std::vector<transport::Endpoint>& endpoints) {
+  std::vector<std::string> out;
+  for (const auto& e : endpoints)
+    out.push_back(e.to_string());
+  return out;
+}
+
+// The /24 (IPv4) or /64 (IPv6) around each listen address: what the network
+// map announces when no --subnet is given.
+std::vector<std::string> default_subnets(const std::vector<transport::Endpoint>& endpoints) {
+  std::vector<std::string> out;
+  for (const auto& e : endpoints) {
+    auto ip = transport::IpAddress::parse(e.host);
+    if (!ip) continue;
+    transport::Cidr cidr{*ip, ip->family == transport::IpAddress::Family::v4 ? 24u : 64u};
+    const std::size_t keep_bytes = cidr.prefix_length / 8;
+    for (std::size_t i = keep_bytes; i < cidr.network.bytes.size(); ++i)
+      cidr.network.bytes[i] = 0;
+    const auto text = cidr.to_string();
+    if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
+  }
+  return out;
+}
+
+} // namespace
+
+int serve(ServeOptions options) {
+  if (options.listen.empty())
+    throw Error(Code::usage, "no address to listen on", "give --listen IP:PORT");
+  const auto identity = load_identity(options.data_dir);
+  if (!identity)
+    throw Error(Code::config,
+                fmt::format("{} holds no data-centre identity", options.data_dir.string()),
+                fmt::format("run offsited init --data {} first", options.data_dir.string()));
+  std::vector<std::string> ips;
+  for (const auto& e : options.listen)
+    if (std::find(ips.begin(), ips.end(), e.host) == ips.end()) ips.push_back(e.host);
+  const auto leaf = transport::issue_server_cert(*identity, ips);
+  const transport::TlsServer tls({leaf.key_pem, leaf.chain_pem(*identity)});
+
+  // Block the signals before any thread starts, so every thread inherits the
+  // mask and only sigwait() below ever sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::vector<std::unique_ptr<transport::TcpListener>> listeners;
+  for (const auto& e : options.listen)
+    listeners.push_back(transport::TcpListener::listen(e));
+  std::vector<transport::Endpoint> bound;
+  for (const auto& l : listeners)
+    bound.push_back(l->local_endpoint());
+
+  auto& server = options.server;
+  // One process cannot know its partner: it announces no registration pair
+  // then, and clients keep the one they have.
+  if (server.registration_pair.empty() && bound.size() == 2)
+    server.registration_pair = endpoint_texts(bound);
+  if (server.storage_pair.empty()) server.storage_pair = endpoint_texts(bound);
+  if (server.storage_pair.size() == 1) server.storage_pair.push_back(server.storage_pair[0]);
+  if (server.subnets.empty()) server.subnets = default_subnets(bound);
+  server.port = bound.front().port;
+
+  core::LocalStore store(options.data_dir / "store");
+  ServerContext context(store, server);
+  Connections connections(options.max_connections);
+  Runtime rt{options, context, tls, connections};
+
+  std::vector<std::thread> acceptors;
+  for (auto& l : listeners)
+    acceptors.emplace_back(accept_loop, std::ref(rt), std::ref(*l));
+  for (const auto& e : bound)
+    std::cout << "listening on " << e.to_string() << std::endl;
+
+  int signal_number = 0;
+  while (sigwait(&signals, &signal_number) != 0) {
+  }
+  log_line(fmt::format("{}: stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
+  for (auto& l : listeners)
+    l->stop();
+  for (auto& t : acceptors)
+    t.join();
+  if (!connections.stop(options.shutdown_grace)) {
+    // A request is stuck (a peer not reading its reply): its writes are
+    // atomic in the store, so leaving now loses nothing durable.
+    log_line("some connections did not finish in time; exiting anyway");
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
+  return 0;
+}
+
+} // namespace offsite::server

@@ -1,0 +1,153 @@
+#include "server/state/account_registry.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.hpp"
+#include "core/crypto/crypto.hpp"
+
+namespace offsite::server {
+
+namespace {
+
+std::string record_key(const std::string& id, std::uint64_t version) {
+  return fmt::format("accounts/{}/record/{:010}", id, version);
+}
+
+std::string hash_hex(std::string_view text) { return to_hex(core::crypto::sha256(as_bytes(text))); }
+
+nlohmann::json to_json(const AccountRecord& r) {
+  return {{"id", r.id},
+          {"secret_sha256", r.secret_hash},
+          {"created", r.created},
+          {"append_only", r.append_only},
+          {"quota_bytes", r.quota_bytes},
+          {"storage_pair", r.storage_pair},
+          {"version", r.version}};
+}
+
+AccountRecord from_json(const nlohmann::json& j) {
+  AccountRecord r;
+  r.id = j.at("id").get<std::string>();
+  r.secret_hash = j.at("secret_sha256").get<std::string>();
+  r.created = j.at("created").get<std::int64_t>();
+  r.append_only = j.at("append_only").get<bool>();
+  r.quota_bytes = j.at("quota_bytes").get<std::uint64_t>();
+  r.storage_pair = j.at("storage_pair").get<std::vector<std::string>>();
+  r.version = j.at("version").get<std::uint64_t>();
+  return r;
+}
+
+} // namespace
+
+bool AccountRegistry::is_valid_id(const std::string& id) {
+  if (id.size() != 16) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+CreatedAccount AccountRegistry::create(std::vector<std::string> storage_pair) {
+  CreatedAccount created;
+  created.secret = to_hex(core::crypto::random_bytes(32));
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    AccountRecord r;
+    r.id = to_hex(core::crypto::random_bytes(8));
+    r.secret_hash = hash_hex(created.secret);
+    r.created = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+    r.storage_pair = storage_pair;
+    const std::string text = to_json(r).dump();
+    if (m_store.put(record_key(r.id, r.version), as_bytes(text))) {
+      created.record = std::move(r);
+      return created;
+    }
+  }
+  throw Error(Code::generic, "could not allocate an account id");
+}
+
+std::optional<AccountRecord> AccountRegistry::find(const std::string& id) {
+  if (!is_valid_id(id)) return std::nullopt;
+  const auto versions = core::list_all(m_store, "accounts/" + id + "/record/");
+  if (versions.empty()) return std::nullopt;
+  const auto data = m_store.get(versions.back().key);
+  if (!data) return std::nullopt; // removed between list and get
+  try {
+    return from_json(nlohmann::json::parse(as_string(*data)));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(Code::integrity, fmt::format("account record {} is damaged: {}", id, e.what()));
+  }
+}
+
+std::vector<AccountRecord> AccountRegistry::list() {
+  std::vector<AccountRecord> out;
+  std::string last;
+  for (const auto& object : core::list_all(m_store, "accounts/")) {
+    // accounts/<id>/record/<version>; anything else under accounts/ is skipped
+    if (object.key.size() < 34) continue;
+    const std::string id = object.key.substr(9, 16);
+    if (id == last || object.key.compare(25, 8, "/record/") != 0) continue;
+    last = id;
+    if (auto record = find(id)) out.push_back(std::move(*record));
+  }
+  return out;
+}
+
+void AccountRegistry::update(AccountRecord record) {
+  record.version += 1;
+  const std::string text = to_json(record).dump();
+  if (!m_store.put(record_key(record.id, record.version), as_bytes(text)))
+    throw Error(Code::generic,
+                fmt::format("account {} was changed by someone else meanwhile", record.id),
+                "run the command again");
+  // Older versions are history only; drop them so listing stays short.
+  for (const auto& old : core::list_all(m_store, "accounts/" + record.id + "/record/"))
+    if (old.key < record_key(record.id, record.version)) m_store.remove(old.key);
+}
+
+bool AccountRegistry::secret_matches(const AccountRecord& record, const std::string& secret) {
+  const std::string presented = hash_hex(secret);
+  return core::crypto::constant_time_equal(as_bytes(presented), as_bytes(record.secret_hash));
+}
+
+std::string AccountRegistry::create_invite() {
+  const std::string code = to_hex(core::crypto::random_bytes(10));
+  m_store.put("invites/" + hash_hex(code), as_bytes("{}"));
+  return code;
+}
+
+bool AccountRegistry::consume_invite(const std::string& code) {
+  // A create-only marker, not a delete, makes the code single-use: exactly one
+  // of two servers racing on it wins the put (S3 deletes are idempotent, so a
+  // delete could not tell the racers apart).
+  const std::string hash = hash_hex(code);
+  if (!m_store.head("invites/" + hash)) return false;
+  return m_store.put("invites-used/" + hash, as_bytes("{}"));
+}
+
+std::pair<std::uint64_t, std::uint64_t> AccountRegistry::remove_account(const std::string& id) {
+  std::uint64_t objects = 0;
+  std::uint64_t bytes = 0;
+  for (const auto& prefix : {repo_prefix(id), leases_prefix(id)})
+    for (const auto& object : core::list_all(m_store, prefix))
+      if (m_store.remove(object.key)) {
+        ++objects;
+        bytes += object.size;
+      }
+  // list_all is sorted and versions are zero-padded: the newest goes last.
+  for (const auto& object : core::list_all(m_store, "accounts/" + id + "/record/"))
+    m_store.remove(object.key);
+  return {objects, bytes};
+}
+
+std::uint64_t AccountRegistry::usage(const std::string& id) {
+  std::uint64_t total = 0;
+  for (const auto& object : core::list_all(m_store, repo_prefix(id)))
+    total += object.size;
+  return total;
+}
+
+} // namespace offsite::server

@@ -1,0 +1,72 @@
+#pragma once
+// Accounts of the data centre, kept entirely through the core::Store seam so
+// that every offsited in front of one shared store sees the same accounts.
+//
+// Keys (the store allows no in-place update, so a record is a series of
+// create-only versions; the highest wins):
+//   accounts/<id>/record/<10-digit version>   JSON account record
+//   accounts/<id>/repo/...                     the account's repository
+//   accounts/<id>/leases/<lease>.<seq>         its locks (core/lease.hpp)
+//   invites/<sha256 of code>                   one-time registration codes
+//   invites-used/<sha256 of code>              marks a code as spent
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/store/store.hpp"
+
+namespace offsite::server {
+
+struct AccountRecord {
+  std::string id;           // 16 hex digits
+  std::string secret_hash;  // hex SHA-256 of the secret (256 random bits: no KDF needed)
+  std::int64_t created = 0; // seconds since the epoch
+  bool append_only = false;
+  std::uint64_t quota_bytes = 0;         // 0 = unlimited
+  std::vector<std::string> storage_pair; // "IP:PORT" primary, alternate
+  std::uint64_t version = 1;
+};
+
+struct CreatedAccount {
+  AccountRecord record;
+  std::string secret; // shown once, to the registering client
+};
+
+// Thread-safe as far as the store is.
+class AccountRegistry {
+public:
+  explicit AccountRegistry(core::Store& store) : m_store(store) {}
+
+  CreatedAccount create(std::vector<std::string> storage_pair);
+  std::optional<AccountRecord> find(const std::string& id);
+  std::vector<AccountRecord> list();
+  // Writes the next version; Error(Code::generic) when another writer won the race.
+  void update(AccountRecord record);
+
+  // Constant-time check of a presented secret.
+  static bool secret_matches(const AccountRecord& record, const std::string& secret);
+  static bool is_valid_id(const std::string& id);
+
+  // One-time invitation codes.
+  std::string create_invite();
+  bool consume_invite(const std::string& code); // true once per code
+
+  // Bytes stored under the account's repository.
+  std::uint64_t usage(const std::string& id);
+
+  // Deletes the account: its repository, its leases, then its record (the
+  // newest version last, so an interrupted removal leaves the account able
+  // to log in and finish it). Returns the objects and bytes deleted.
+  std::pair<std::uint64_t, std::uint64_t> remove_account(const std::string& id);
+
+  static std::string repo_prefix(const std::string& id) { return "accounts/" + id + "/repo/"; }
+  static std::string leases_prefix(const std::string& id) { return "accounts/" + id + "/leases/"; }
+
+private:
+  core::Store& m_store;
+};
+
+} // namespace offsite::server

@@ -1,0 +1,294 @@
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/common/error.hpp"
+#include "core/format/tree.hpp"
+
+using namespace offsite;
+using namespace offsite::core;
+using nlohmann::json;
+
+TEST_SUITE_BEGIN("core::Tree");
+
+namespace {
+
+BlobId id_filled(std::uint8_t b) {
+  BlobId id{};
+  id.fill(b);
+  return id;
+}
+
+Node full_file_node() {
+  Node n;
+  n.name = "file";
+  n.type = NodeType::file;
+  n.mode = 04755;
+  n.uid = 1000;
+  n.gid = 100;
+  n.user = "alice";
+  n.group = "users";
+  n.mtime_ns = 1'700'000'000'123'456'789;
+  n.atime_ns = -5; // before 1970
+  n.ctime_ns = 1'700'000'001'000'000'000;
+  n.size = 5'000'000'000ULL;
+  n.inode = 0xFFFF'FFFF'FFFF'FFFFULL;
+  n.device_id = 2049;
+  n.links = 3;
+  n.sparse = true;
+  n.xattrs = {{"user.a", std::string("\x00\x01\xff", 3)}, {"user.empty", ""}};
+  n.content = {id_filled(1), id_filled(2), id_filled(1)};
+  return n;
+}
+
+void check_equal(const Node& a, const Node& b) {
+  CHECK(a.name == b.name);
+  CHECK(a.type == b.type);
+  CHECK(a.mode == b.mode);
+  CHECK(a.uid == b.uid);
+  CHECK(a.gid == b.gid);
+  CHECK(a.user == b.user);
+  CHECK(a.group == b.group);
+  CHECK(a.mtime_ns == b.mtime_ns);
+  CHECK(a.atime_ns == b.atime_ns);
+  CHECK(a.ctime_ns == b.ctime_ns);
+  CHECK(a.size == b.size);
+  CHECK(a.inode == b.inode);
+  CHECK(a.device_id == b.device_id);
+  CHECK(a.links == b.links);
+  CHECK(a.rdev == b.rdev);
+  CHECK(a.sparse == b.sparse);
+  CHECK(a.link_target == b.link_target);
+  CHECK(a.xattrs == b.xattrs);
+  CHECK(a.content == b.content);
+  CHECK(a.subtree == b.subtree);
+}
+
+json node_json(const Node& n) {
+  Tree t;
+  t.nodes.push_back(n);
+  return json::from_cbor(encode_tree(t))["nodes"][0];
+}
+
+Bytes tree_with_node(const json& node) {
+  return json::to_cbor(json{{"v", 1}, {"nodes", json::array({node})}});
+}
+
+} // namespace
+
+TEST_CASE("given nodes of every type when encoded and decoded then every field survives") {
+  Tree tree;
+  tree.nodes.push_back(full_file_node());
+  Node dir;
+  dir.name = "dir";
+  dir.type = NodeType::dir;
+  dir.mode = 0755;
+  dir.subtree = id_filled(0xAB);
+  tree.nodes.push_back(dir);
+  Node link;
+  link.name = "link";
+  link.type = NodeType::symlink;
+  link.link_target = std::string("../t\xff\nx", 7);
+  tree.nodes.push_back(link);
+  Node dev;
+  dev.name = "sda";
+  dev.type = NodeType::blockdev;
+  dev.rdev = (8u << 8) | 1u;
+  tree.nodes.push_back(dev);
+  for (NodeType t : {NodeType::fifo, NodeType::chardev, NodeType::socket}) {
+    Node n;
+    n.name = std::string(node_type_name(t));
+    n.type = t;
+    tree.nodes.push_back(n);
+  }
+
+  Tree back = decode_tree(encode_tree(tree));
+  REQUIRE(back.nodes.size() == tree.nodes.size());
+  for (std::size_t i = 0; i < tree.nodes.size(); ++i)
+    check_equal(back.nodes[i], tree.nodes[i]);
+}
+
+TEST_CASE("given hostile raw byte names when round-tripped then the bytes are unchanged") {
+  Tree tree;
+  for (const std::string& name :
+       {std::string("new\nline"), std::string("\xff\xfe", 2), std::string(255, 'x'),
+        std::string("-rf"), std::string(" a b "), std::string("\xc3\x28 bad utf8")}) {
+    Node n;
+    n.name = name;
+    n.user = "\xff user";
+    tree.nodes.push_back(n);
+  }
+  Tree back = decode_tree(encode_tree(tree));
+  REQUIRE(back.nodes.size() == tree.nodes.size());
+  for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
+    CHECK(back.nodes[i].name == tree.nodes[i].name);
+    CHECK(back.nodes[i].user == tree.nodes[i].user);
+  }
+  // Stored as CBOR byte strings, not text.
+  CHECK(json::from_cbor(encode_tree(tree))["nodes"][0]["n"].is_binary());
+}
+
+TEST_CASE("given a node with default fields when encoded then only name and type are written") {
+  Node n;
+  n.name = "a";
+  json j = node_json(n);
+  CHECK(j.size() == 2);
+  CHECK(j.contains("n"));
+  CHECK(j.contains("t"));
+  // A realistic file node stays compact.
+  Tree t;
+  t.nodes.push_back(full_file_node());
+  CHECK(encode_tree(t).size() < 300);
+}
+
+TEST_CASE("given an empty tree when round-tripped then it stays empty") {
+  CHECK(decode_tree(encode_tree(Tree{})).nodes.empty());
+}
+
+TEST_CASE("given unsorted and duplicate names when decoded then they are not judged here") {
+  Tree tree;
+  for (const char* name : {"b", "a", "a", "..", "x/y"}) {
+    Node n;
+    n.name = name;
+    tree.nodes.push_back(n);
+  }
+  Tree back = decode_tree(encode_tree(tree));
+  REQUIRE(back.nodes.size() == 5);
+  CHECK(back.nodes[0].name == "b");
+  CHECK(back.nodes[3].name == "..");
+}
+
+TEST_CASE("given malformed tree blobs when decoded then Error(integrity) is thrown") {
+  auto expect_integrity = [](const Bytes& data) {
+    try {
+      decode_tree(data);
+      FAIL("decode_tree accepted a malformed tree");
+    } catch (const Error& e) {
+      CHECK(e.code() == Code::integrity);
+    }
+  };
+  Node base;
+  base.name = "f";
+  json good = node_json(base);
+
+  SUBCASE("not CBOR") { expect_integrity(Bytes{0xff, 0x00, 0x13}); }
+  SUBCASE("empty input") { expect_integrity(Bytes{}); }
+  SUBCASE("trailing bytes") {
+    Bytes b = encode_tree(Tree{});
+    b.push_back(0);
+    expect_integrity(b);
+  }
+  SUBCASE("top level is an array") { expect_integrity(json::to_cbor(json::array())); }
+  SUBCASE("unknown version") {
+    expect_integrity(json::to_cbor(json{{"v", 2}, {"nodes", json::array()}}));
+  }
+  SUBCASE("missing nodes") { expect_integrity(json::to_cbor(json{{"v", 1}})); }
+  SUBCASE("node is not a map") { expect_integrity(tree_with_node(json(5))); }
+  SUBCASE("name is a text string") {
+    json j = good;
+    j["n"] = "f";
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("missing name") {
+    json j = good;
+    j.erase("n");
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("missing type") {
+    json j = good;
+    j.erase("t");
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("unknown node type") {
+    json j = good;
+    j["t"] = 7;
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("negative size") {
+    json j = good;
+    j["s"] = -1;
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("uid above 32 bits") {
+    json j = good;
+    j["u"] = 1ULL << 32;
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("mode beyond 07777") {
+    json j = good;
+    j["m"] = 010000;
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("mtime is a string") {
+    json j = good;
+    j["mt"] = "yesterday";
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("content id of 31 bytes") {
+    json j = good;
+    j["c"] = json::array({json::binary_t(std::vector<std::uint8_t>(31, 1))});
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("content is not an array") {
+    json j = good;
+    j["c"] = json::binary_t(std::vector<std::uint8_t>(32, 1));
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("xattr is not a pair") {
+    json j = good;
+    j["x"] = json::array({json::array({json::binary_t(std::vector<std::uint8_t>{1})})});
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("sparse is not a boolean") {
+    json j = good;
+    j["sp"] = 1;
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("directory without subtree") {
+    json j = good;
+    j["t"] = static_cast<int>(NodeType::dir);
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("subtree of 33 bytes") {
+    json j = good;
+    j["t"] = static_cast<int>(NodeType::dir);
+    j["st"] = json::binary_t(std::vector<std::uint8_t>(33, 1));
+    expect_integrity(tree_with_node(j));
+  }
+  SUBCASE("symlink with content") {
+    json j = good;
+    j["t"] = static_cast<int>(NodeType::symlink);
+    j["c"] = json::array({json::binary_t(std::vector<std::uint8_t>(32, 1))});
+    expect_integrity(tree_with_node(j));
+  }
+}
+
+TEST_CASE("given an unknown key when decoded then it is ignored for forward compatibility") {
+  Node n;
+  n.name = "f";
+  json j = node_json(n);
+  j["future"] = 42;
+  CHECK(decode_tree(tree_with_node(j)).nodes.at(0).name == "f");
+}
+
+TEST_CASE("given names when judged then only single safe components pass") {
+  CHECK(is_safe_node_name("a"));
+  CHECK(is_safe_node_name("..."));
+  CHECK(is_safe_node_name(".hidden"));
+  CHECK(is_safe_node_name(std::string("\xff\nx", 3)));
+  CHECK_FALSE(is_safe_node_name(""));
+  CHECK_FALSE(is_safe_node_name("."));
+  CHECK_FALSE(is_safe_node_name(".."));
+  CHECK_FALSE(is_safe_node_name("a/b"));
+  CHECK_FALSE(is_safe_node_name("/"));
+  CHECK_FALSE(is_safe_node_name(std::string("a\0b", 3)));
+}
+
+TEST_CASE("given node types when named then the names are stable") {
+  CHECK(node_type_name(NodeType::file) == "file");
+  CHECK(node_type_name(NodeType::dir) == "dir");
+  CHECK(node_type_name(NodeType::symlink) == "symlink");
+  CHECK(node_type_name(NodeType::blockdev) == "blockdev");
+}
+
+TEST_SUITE_END();

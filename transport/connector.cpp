@@ -1,7 +1,0 @@
-#include "transport/connector.hpp"
-
-namespace offsite::transport {
-
-Connector::~Connector() = default;
-
-} // namespace offsite::transport
