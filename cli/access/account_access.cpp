@@ -67,12 +67,10 @@ std::unique_ptr<RemoteStore> open_account_store(const Account& account, Terminal
   };
   // The servers may announce a new map; it applies from the next command on
   // (this one keeps the connection it has).
-  options.on_login = [&terminal, dir = account.dir, config = account.config](
-                         const nlohmann::json& hello, const nlohmann::json& auth) mutable {
-    const auto map = hello.find("network_map");
-    const auto pair = auth.find("storage_pair");
-    const auto update = apply_network_map(config, map == hello.end() ? nlohmann::json() : *map,
-                                          pair == auth.end() ? nlohmann::json() : *pair);
+  options.on_login = [&terminal, dir = account.dir,
+                      config = account.config](const transport::wire::HelloReply& hello,
+                                               const transport::wire::AuthReply& auth) mutable {
+    const auto update = apply_network_map(config, hello.network_map, auth.storage_pair);
     std::lock_guard lock(g_terminal_mutex);
     if (update.outcome == MapUpdate::Outcome::refused) {
       terminal.warning(

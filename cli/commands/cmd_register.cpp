@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/config/passphrase.hpp"
 #include "cli/config/paths.hpp"
+#include "cli/remote/wire_reply.hpp"
 #include "cli/ui/terminal.hpp"
 #include "core/common/error.hpp"
 #include "core/repo/repository.hpp"
@@ -112,24 +113,18 @@ NewAccount create_account(ClientConfig& config, const TransportSettings& transpo
   if (!attempts.empty())
     terminal.warning(fmt::format("the registration primary failed ({}); used the alternate",
                                  transport::failure_kind_name(attempts.back().failure.kind)));
-  nlohmann::json request = nlohmann::json::object();
-  if (!flags.code.empty()) request["code"] = flags.code;
-  const auto reply = link->pipeline->call(transport::Op::register_account, request);
-  if (reply.op != transport::Op::reply_ok) throw_reply_error(reply, "register");
-  const auto& header = reply.header;
-  if (!header.contains("account_id") || !header["account_id"].is_string() ||
-      !header.contains("secret") || !header["secret"].is_string())
-    throw Error(Code::generic, "the registration server sent a malformed reply");
-  const auto update = apply_network_map(config, header.value("network_map", nlohmann::json()),
-                                        header.value("storage_pair", nlohmann::json()));
+  transport::wire::RegisterRequest request;
+  if (!flags.code.empty()) request.code = flags.code;
+  const auto created =
+      decode_reply<transport::wire::RegisterReply>(call(*link->pipeline, request), "register");
+  const auto update = apply_network_map(config, created.network_map, created.storage_pair);
   if (update.outcome == MapUpdate::Outcome::refused || !update.config.storage)
     throw Error(Code::config,
                 fmt::format("the data centre assigned storage servers this client refuses: {}",
                             update.reason.empty() ? "no storage pair" : update.reason),
                 "check --subnet; the data centre's operator can tell you its subnets");
   config = update.config;
-  return {{header["account_id"].get<std::string>(), header["secret"].get<std::string>()},
-          *config.storage};
+  return {{created.account_id, created.secret}, *config.storage};
 }
 
 // Where an --existing account stores its data: its own login tells.
@@ -139,10 +134,9 @@ ServerPair find_storage(ClientConfig& config, const TransportSettings& transport
   options.link = link_options(config, transport, config.registration.both());
   options.account_id = credentials.account_id;
   options.secret = credentials.secret;
-  nlohmann::json storage;
-  options.on_login = [&](const nlohmann::json& hello, const nlohmann::json& auth) {
-    const auto update = apply_network_map(config, hello.value("network_map", nlohmann::json()),
-                                          auth.value("storage_pair", nlohmann::json()));
+  options.on_login = [&](const transport::wire::HelloReply& hello,
+                         const transport::wire::AuthReply& auth) {
+    const auto update = apply_network_map(config, hello.network_map, auth.storage_pair);
     if (update.outcome == MapUpdate::Outcome::refused || !update.config.storage)
       throw Error(Code::config,
                   fmt::format("the account's storage servers are refused: {}",

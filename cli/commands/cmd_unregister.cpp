@@ -17,7 +17,7 @@
 #include "cli/commands.hpp"
 #include "cli/remote/lease_keeper.hpp"
 #include "cli/remote/remote_leases.hpp"
-#include "cli/remote/server_link.hpp"
+#include "cli/remote/wire_reply.hpp"
 #include "cli/ui/terminal.hpp"
 #include "core/common/error.hpp"
 
@@ -93,7 +93,7 @@ int run_unregister(const UnregisterOptions& options, const GlobalOptions& global
                        retry_lock_wait(global), terminal);
     std::optional<transport::Frame> reply;
     try {
-      reply = store->request(transport::Op::unregister, nlohmann::json::object());
+      reply = store->request(transport::wire::UnregisterRequest{});
     } catch (const Error& e) {
       // Only logging in again for a resend fails this way: the connection
       // broke after the server deleted the account, which is gone now.
@@ -102,10 +102,10 @@ int run_unregister(const UnregisterOptions& options, const GlobalOptions& global
                        "fails, so the data centre no longer knows the account");
     }
     if (reply) {
-      if (reply->op != transport::Op::reply_ok)
-        throw_reply_error(*reply, fmt::format("delete account {}", id));
-      objects = reply->header.value("objects_deleted", std::uint64_t{0});
-      bytes = reply->header.value("bytes_deleted", std::uint64_t{0});
+      const auto deleted = decode_reply<transport::wire::UnregisterReply>(
+          *reply, fmt::format("delete account {}", id));
+      objects = deleted.objects_deleted;
+      bytes = deleted.bytes_deleted;
     }
     keeper.abandon(); // deleted with the account
   }

@@ -17,6 +17,7 @@
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
 #include "transport/tls/identity.hpp"
+#include "transport/wire/messages.hpp"
 
 namespace offsite::cli {
 
@@ -571,6 +572,7 @@ void save_credentials(const fs::path& dir, const Credentials& credentials) {
 
 MapUpdate apply_network_map(const ClientConfig& config, const json& map,
                             const json& account_storage) {
+  namespace map_field = transport::wire::network_map_field;
   auto refuse = [&](std::string reason) {
     return MapUpdate{MapUpdate::Outcome::refused, config, std::move(reason)};
   };
@@ -578,7 +580,7 @@ MapUpdate apply_network_map(const ClientConfig& config, const json& map,
     if (!map.is_object())
       return refuse(fmt::format("the network map is {}, not a JSON object", shown_json(map)));
 
-    const auto version_it = map.find("version");
+    const auto version_it = map.find(map_field::version);
     const auto version = version_it == map.end() ? std::nullopt : as_unsigned(*version_it);
     if (!version)
       return refuse("the network map has no valid \"version\" (a non-negative integer)");
@@ -589,7 +591,7 @@ MapUpdate apply_network_map(const ClientConfig& config, const json& map,
                                    *version, config.network_map_version)};
 
     std::uint16_t port = k_service_port;
-    if (const auto it = map.find("port"); it != map.end() && !it->is_null()) {
+    if (const auto it = map.find(map_field::port); it != map.end() && !it->is_null()) {
       const auto value = as_unsigned(*it);
       if (!value || *value < 1 || *value > 65535)
         return refuse("the network map's \"port\" is not a port number (1 to 65535)");
@@ -597,7 +599,7 @@ MapUpdate apply_network_map(const ClientConfig& config, const json& map,
     }
 
     ClientConfig updated = config;
-    if (const auto it = map.find("subnets"); it != map.end() && !it->is_null()) {
+    if (const auto it = map.find(map_field::subnets); it != map.end() && !it->is_null()) {
       if (!it->is_array())
         return refuse(
             fmt::format("the network map's \"subnets\" is {}, not a list", shown_json(*it)));
@@ -625,7 +627,7 @@ MapUpdate apply_network_map(const ClientConfig& config, const json& map,
 
     std::string error;
     std::vector<Endpoint> moved; // every address the update brings in
-    if (const auto it = map.find("registration");
+    if (const auto it = map.find(map_field::registration);
         it != map.end() && !it->is_null() && !(it->is_array() && it->empty())) {
       auto pair = pair_from_json(*it, port, false, &error);
       if (!pair) return refuse("the network map's \"registration\": " + error);

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/remote/server_link.hpp"
+#include "cli/remote/wire_reply.hpp"
 #include "transport/net/tcp_connector.hpp"
 #include "transport/proxy/proxy_connector.hpp"
 #include "transport/tls/tls.hpp"
@@ -129,16 +129,16 @@ ServerProbe probe_server(const ProbeOptions& options, std::string role, const En
   auto pipeline = std::make_shared<transport::FramePipeline>(std::move(tls));
   if (!step(probe, "hello", [&]() -> std::string {
         const auto hello = say_hello(*pipeline);
-        return sanitize_server_text(hello.value("server", std::string("offsited")));
+        return sanitize_server_text(hello.server.empty() ? "offsited" : hello.server);
       }))
     return probe;
 
   if (authenticate && options.credentials)
     step(probe, "login", [&]() -> std::string {
-      const auto reply =
-          pipeline->call(transport::Op::auth, {{"account_id", options.credentials->account_id},
-                                               {"secret", options.credentials->secret}});
-      if (reply.op != transport::Op::reply_ok) throw_reply_error(reply, "log in");
+      decode_reply<transport::wire::AuthReply>(
+          call(*pipeline, transport::wire::AuthRequest{options.credentials->account_id,
+                                                       options.credentials->secret}),
+          "log in");
       return fmt::format("account {}", options.credentials->account_id);
     });
   return probe;

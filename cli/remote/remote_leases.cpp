@@ -1,14 +1,16 @@
 #include "cli/remote/remote_leases.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
-#include "cli/remote/server_link.hpp"
+#include "cli/remote/wire_reply.hpp"
 #include "core/common/error.hpp"
 
 namespace offsite::cli {
 
 using transport::Frame;
-using transport::Op;
+namespace wire = transport::wire;
 
 namespace {
 
@@ -18,73 +20,67 @@ std::int64_t local_now_ms() {
       .count();
 }
 
-[[noreturn]] void malformed(std::string_view what) {
-  throw Error(Code::generic, fmt::format("the server sent a malformed reply to {}", what),
-              "the server may be broken or not an offsite data centre; run \"offsite "
-              "test-connection\"");
+core::Lease from_wire(const wire::LeaseRecord& record) {
+  core::Lease lease;
+  lease.id = record.id;
+  lease.kind = record.kind == wire::LeaseKind::exclusive ? core::LeaseKind::exclusive
+                                                         : core::LeaseKind::shared;
+  lease.owner = {record.host, record.pid, record.user, record.command};
+  lease.created_ms = record.created_ms;
+  lease.expires_ms = record.expires_ms;
+  lease.seq = record.seq;
+  return lease;
 }
 
 } // namespace
 
 core::Lease RemoteLeases::lease_of(const Frame& reply, std::string_view what) {
-  if (reply.op != Op::reply_ok) throw_reply_error(reply, what);
-  try {
-    if (const auto now = reply.header.find("now_ms"); now != reply.header.end())
-      m_server_offset_ms = now->get<std::int64_t>() - local_now_ms();
-    return core::lease_from_json(reply.header.at("lease"));
-  } catch (const nlohmann::json::exception&) {
-    malformed(what);
-  } catch (const Error&) {
-    malformed(what);
-  }
+  const auto held = decode_reply<wire::LeaseReply>(reply, what);
+  if (held.now_ms) m_server_offset_ms = *held.now_ms - local_now_ms();
+  return from_wire(held.lease);
 }
 
 core::Lease RemoteLeases::acquire(core::LeaseKind kind, const core::LeaseOwner& owner,
                                   std::chrono::milliseconds ttl) {
-  const Frame reply = m_store.request(Op::lease_acquire, {{"kind", core::lease_kind_name(kind)},
-                                                          {"host", owner.host},
-                                                          {"pid", owner.pid},
-                                                          {"user", owner.user},
-                                                          {"command", owner.command},
-                                                          {"ttl_ms", ttl.count()}});
-  auto lease = lease_of(reply, "lock the repository");
+  wire::LeaseAcquireRequest request;
+  request.kind =
+      kind == core::LeaseKind::exclusive ? wire::LeaseKind::exclusive : wire::LeaseKind::shared;
+  request.host = owner.host;
+  request.user = owner.user;
+  request.command = owner.command;
+  request.pid = static_cast<std::uint64_t>(std::max<std::int64_t>(owner.pid, 0));
+  request.ttl_ms = static_cast<std::uint64_t>(ttl.count());
+  auto lease = lease_of(m_store.request(request), "lock the repository");
   m_store.hold_lease(lease.id);
   return lease;
 }
 
 core::Lease RemoteLeases::refresh(const std::string& id, std::chrono::milliseconds ttl) {
-  return lease_of(m_store.request(Op::lease_refresh, {{"lease_id", id}, {"ttl_ms", ttl.count()}}),
-                  "refresh the repository's lock");
+  return lease_of(
+      m_store.request(wire::LeaseRefreshRequest{id, static_cast<std::uint64_t>(ttl.count())}),
+      "refresh the repository's lock");
 }
 
 void RemoteLeases::release(const std::string& id) {
   m_store.drop_lease(id);
-  const Frame reply = m_store.request(Op::lease_release, {{"lease_id", id}});
-  if (reply.op != Op::reply_ok) throw_reply_error(reply, "unlock the repository");
+  decode_reply<wire::LeaseReleaseReply>(m_store.request(wire::LeaseReleaseRequest{id}),
+                                        "unlock the repository");
 }
 
 std::vector<core::Lease> RemoteLeases::list() {
-  const Frame reply = m_store.request(Op::lease_list, nlohmann::json::object());
-  if (reply.op != Op::reply_ok) throw_reply_error(reply, "list the repository's locks");
+  const auto listed = decode_reply<wire::LeaseListReply>(m_store.request(wire::LeaseListRequest{}),
+                                                         "list the repository's locks");
+  m_server_offset_ms = listed.now_ms - local_now_ms();
   std::vector<core::Lease> leases;
-  try {
-    m_server_offset_ms = reply.header.at("now_ms").get<std::int64_t>() - local_now_ms();
-    for (const auto& entry : reply.header.at("leases"))
-      leases.push_back(core::lease_from_json(entry));
-  } catch (const nlohmann::json::exception&) {
-    malformed("list the repository's locks");
-  } catch (const Error&) {
-    malformed("list the repository's locks");
-  }
+  for (const auto& record : listed.leases)
+    leases.push_back(from_wire(record));
   return leases;
 }
 
 bool RemoteLeases::remove(const std::string& id) {
-  const Frame reply = m_store.request(Op::lease_break, {{"lease_id", id}});
-  if (reply.op != Op::reply_ok) throw_reply_error(reply, "remove a lock");
-  const auto removed = reply.header.find("removed");
-  if (removed == reply.header.end() || !removed->is_boolean()) malformed("remove a lock");
-  return removed->get<bool>();
+  return decode_reply<wire::LeaseBreakReply>(m_store.request(wire::LeaseBreakRequest{id}),
+                                             "remove a lock")
+      .removed;
 }
 
 std::int64_t RemoteLeases::now_ms() { return local_now_ms() + m_server_offset_ms; }

@@ -19,7 +19,8 @@ public:
   std::int64_t now_ms() override;
 
 private:
-  // The reply's "lease", or Error(generic) for a malformed one.
+  // The lease in an acquire or refresh reply (and the server clock), or
+  // the error the reply carries, or Error(generic) for a malformed one.
   core::Lease lease_of(const transport::Frame& reply, std::string_view what);
   RemoteStore& m_store;
   std::int64_t m_server_offset_ms = 0; // server clock minus ours, from the last reply

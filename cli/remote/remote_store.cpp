@@ -5,12 +5,14 @@
 
 #include <fmt/format.h>
 
+#include "cli/remote/wire_reply.hpp"
 #include "cli/ui/interrupt.hpp"
 
 namespace offsite::cli {
 
 using transport::Frame;
 using transport::Op;
+namespace wire = transport::wire;
 
 namespace {
 
@@ -21,28 +23,6 @@ constexpr std::uint64_t k_piece_size = 16u << 20;
 // Above this, a resent put that finds its key is trusted by size alone:
 // only packs are that large, and the server checks their SHA-256 name.
 constexpr std::size_t k_compare_bytes_limit = 1u << 20;
-
-[[noreturn]] void malformed(std::string_view what) {
-  throw Error(Code::generic, fmt::format("the server sent a malformed reply to {}", what),
-              "the server may be broken or not an offsite data centre; run \"offsite "
-              "test-connection\"");
-}
-
-bool bool_field(const Frame& reply, const char* name, std::string_view what) {
-  const auto it = reply.header.find(name);
-  if (it == reply.header.end() || !it->is_boolean()) malformed(what);
-  return it->get<bool>();
-}
-
-std::uint64_t unsigned_field(const Frame& reply, const char* name, std::string_view what) {
-  const auto it = reply.header.find(name);
-  if (it == reply.header.end() || !it->is_number_unsigned()) malformed(what);
-  return it->get<std::uint64_t>();
-}
-
-bool is_error(const Frame& reply, std::string_view code) {
-  return reply.op == Op::reply_error && transport::error_of(reply).code == code;
-}
 
 std::string role(std::size_t index) { return index == 0 ? "primary" : "alternate"; }
 
@@ -74,14 +54,13 @@ std::shared_ptr<transport::FramePipeline> RemoteStore::login(std::vector<Attempt
     const auto& server = m_options.link.servers[index];
     Frame reply;
     try {
-      reply = link->pipeline->call(
-          Op::auth, {{"account_id", m_options.account_id}, {"secret", m_options.secret}});
+      reply = cli::call(*link->pipeline, wire::AuthRequest{m_options.account_id, m_options.secret});
     } catch (const transport::TransportError& e) {
       attempts.push_back({server, e.failure()});
       continue;
     }
-    if (reply.op != Op::reply_ok)
-      throw_reply_error(reply, fmt::format("log in to {}", server.to_string()));
+    const auto auth =
+        decode_reply<wire::AuthReply>(reply, fmt::format("log in to {}", server.to_string()));
     if (index != m_server && m_options.notice) {
       const std::string why =
           attempts.empty()
@@ -94,15 +73,12 @@ std::shared_ptr<transport::FramePipeline> RemoteStore::login(std::vector<Attempt
     }
     m_server = index;
     // Absent from an older server: it still refuses each delete itself.
-    const auto append_only = reply.header.find("append_only");
-    if (append_only != reply.header.end() && !append_only->is_boolean())
-      malformed(fmt::format("log in to {}", server.to_string()));
-    m_append_only = append_only != reply.header.end() && append_only->get<bool>();
-    if (m_options.on_login) m_options.on_login(link->hello, reply.header);
+    m_append_only = auth.append_only;
+    if (m_options.on_login) m_options.on_login(link->hello, auth);
     // A lease that was lost meanwhile is the lease keeper's to report.
     try {
       for (const auto& id : m_held_leases)
-        link->pipeline->call(Op::lease_refresh, {{"lease_id", id}});
+        cli::call(*link->pipeline, wire::LeaseRefreshRequest{id, std::nullopt});
     } catch (const transport::TransportError& e) {
       attempts.push_back({server, e.failure()});
       continue;
@@ -160,11 +136,6 @@ Frame RemoteStore::call(Op op, const nlohmann::json& header, transport::ByteSpan
               "run \"offsite test-connection\"");
 }
 
-Frame RemoteStore::request(Op op, const nlohmann::json& header) {
-  bool resent = false;
-  return call(op, header, {}, resent);
-}
-
 void RemoteStore::hold_lease(const std::string& id) {
   std::lock_guard lock(m_mutex);
   m_held_leases.push_back(id);
@@ -178,9 +149,9 @@ void RemoteStore::drop_lease(const std::string& id) {
 bool RemoteStore::put(std::string_view key, ByteView data) {
   const std::string what = fmt::format("upload {}", core::printable_key(key));
   bool resent = false;
-  const Frame reply = call(Op::put, {{"key", key}}, {data.data(), data.size()}, resent);
-  if (reply.op != Op::reply_ok) throw_reply_error(reply, what);
-  const bool created = bool_field(reply, "created", what);
+  const wire::PutRequest request{std::string(key)};
+  const Frame reply = call(request.op, request.encode(), {data.data(), data.size()}, resent);
+  const bool created = decode_reply<wire::PutReply>(reply, what).created;
   if (created || !resent) return created;
   // The key exists after a resend: most likely our own first attempt landed
   // before the connection broke. Count it as ours only if it is the same.
@@ -194,15 +165,14 @@ bool RemoteStore::put(std::string_view key, ByteView data) {
 std::optional<Bytes> RemoteStore::get(std::string_view key, std::uint64_t offset,
                                       std::optional<std::uint64_t> length) {
   const std::string what = fmt::format("download {}", core::printable_key(key));
-  nlohmann::json header{{"key", key}};
-  if (offset != 0) header["offset"] = offset;
-  if (length) header["length"] = *length;
+  const wire::GetRequest request{std::string(key), offset, length};
   bool resent = false;
-  Frame reply = call(Op::get, header, {}, resent);
-  if (is_error(reply, "not_found")) return std::nullopt;
-  if (is_error(reply, "too_large")) return get_in_pieces(key, offset, length);
-  if (reply.op != Op::reply_ok) throw_reply_error(reply, what);
-  if (length && reply.payload.size() > *length) malformed(what);
+  Frame reply = call(request.op, request.encode(), {}, resent);
+  if (wire::is_error(reply, wire::error_code::not_found)) return std::nullopt;
+  if (wire::is_error(reply, wire::error_code::too_large)) return get_in_pieces(key, offset, length);
+  decode_reply<wire::GetReply>(reply, what);
+  if (length && reply.payload.size() > *length)
+    throw_malformed_reply(what, wire::MessageError("get reply", "more bytes than asked for"));
   return Bytes(std::move(reply.payload));
 }
 
@@ -223,45 +193,42 @@ std::optional<Bytes> RemoteStore::get_in_pieces(std::string_view key, std::uint6
 std::optional<std::uint64_t> RemoteStore::head(std::string_view key) {
   const std::string what = fmt::format("look up {}", core::printable_key(key));
   bool resent = false;
-  const Frame reply = call(Op::head, {{"key", key}}, {}, resent);
-  if (is_error(reply, "not_found")) return std::nullopt;
-  if (reply.op != Op::reply_ok) throw_reply_error(reply, what);
-  return unsigned_field(reply, "size", what);
+  const wire::HeadRequest request{std::string(key)};
+  const Frame reply = call(request.op, request.encode(), {}, resent);
+  if (wire::is_error(reply, wire::error_code::not_found)) return std::nullopt;
+  return decode_reply<wire::HeadReply>(reply, what).size;
 }
 
 core::ListPage RemoteStore::list(std::string_view prefix, std::string_view start_after,
                                  std::size_t limit) {
   const std::string what = fmt::format("list {}", core::printable_key(prefix));
   bool resent = false;
-  const Frame reply = call(
-      Op::list, {{"prefix", prefix}, {"start_after", start_after}, {"limit", limit}}, {}, resent);
-  if (reply.op != Op::reply_ok) throw_reply_error(reply, what);
-  const auto objects = reply.header.find("objects");
-  if (objects == reply.header.end() || !objects->is_array() || objects->size() > limit)
-    malformed(what);
-  core::ListPage page;
-  page.truncated = bool_field(reply, "truncated", what);
-  std::string previous(start_after);
-  for (const auto& entry : *objects) {
-    if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string() ||
-        !entry[1].is_number_unsigned())
-      malformed(what);
-    auto key = entry[0].get<std::string>();
-    // Sorted, inside the prefix, valid: a list is what later code trusts.
-    if (!key.starts_with(prefix) || !core::is_valid_key(key) || key <= previous) malformed(what);
-    previous = key;
-    page.objects.push_back({std::move(key), entry[1].get<std::uint64_t>()});
+  const wire::ListRequest request{std::string(prefix), std::string(start_after), limit};
+  const Frame reply = call(request.op, request.encode(), {}, resent);
+  auto listed = decode_reply<wire::ListReply>(reply, what);
+  // Sorted, inside the prefix, valid: a list is what later code trusts.
+  try {
+    listed.check_answers(request);
+    for (std::size_t i = 0; i < listed.objects.size(); ++i)
+      if (!core::is_valid_key(listed.objects[i].key))
+        throw wire::MessageError("list reply", fmt::format("objects[{}] is not a valid key", i));
+  } catch (const wire::MessageError& e) {
+    throw_malformed_reply(what, e);
   }
+  core::ListPage page;
+  page.truncated = listed.truncated;
+  for (auto& object : listed.objects)
+    page.objects.push_back({std::move(object.key), object.size});
   return page;
 }
 
 bool RemoteStore::remove(std::string_view key) {
   const std::string what = fmt::format("delete {}", core::printable_key(key));
   bool resent = false;
-  const Frame reply = call(Op::remove, {{"key", key}}, {}, resent);
-  if (reply.op != Op::reply_ok) throw_reply_error(reply, what);
+  const wire::RemoveRequest request{std::string(key)};
+  const Frame reply = call(request.op, request.encode(), {}, resent);
   // After a resend, "nothing there" is most likely our first attempt's work.
-  return bool_field(reply, "removed", what) || resent;
+  return decode_reply<wire::RemoveReply>(reply, what).removed || resent;
 }
 
 } // namespace offsite::cli

@@ -35,9 +35,11 @@ struct RemoteStoreOptions {
   std::chrono::milliseconds retry_window{std::chrono::seconds(60)};
   // Told once per change of server ("continuing on the alternate ...").
   std::function<void(const std::string&)> notice;
-  // After each successful login: the hello and auth reply headers, so the
-  // caller can apply a network-map update.
-  std::function<void(const nlohmann::json& hello, const nlohmann::json& auth)> on_login;
+  // After each successful login: the hello and auth replies, so the caller
+  // can apply a network-map update.
+  std::function<void(const transport::wire::HelloReply& hello,
+                     const transport::wire::AuthReply& auth)>
+      on_login;
 };
 
 class RemoteStore final : public core::Store {
@@ -68,9 +70,13 @@ public:
   bool append_only() const;
   const std::string& account_id() const { return m_options.account_id; }
 
-  // Any other request (leases, unregister), with the same failover; the
-  // reply as it came, error replies included.
-  transport::Frame request(transport::Op op, const nlohmann::json& header);
+  // Any other request (leases, unregister: a struct of
+  // transport/wire/messages.hpp), with the same failover; the reply as it
+  // came, error replies included.
+  template <class Request> transport::Frame request(const Request& message) {
+    bool resent = false;
+    return call(Request::op, message.encode(), {}, resent);
+  }
 
   // Leases this client holds: after a failover they are refreshed on the new
   // connection first, so that the server there counts them for deletes.

@@ -10,6 +10,8 @@ using transport::Failure;
 using transport::FailureKind;
 using transport::Frame;
 using transport::Op;
+namespace wire = transport::wire;
+namespace error_code = transport::wire::error_code;
 
 namespace {
 
@@ -44,19 +46,27 @@ int rank(FailureKind kind) {
 
 } // namespace
 
-nlohmann::json say_hello(transport::FramePipeline& pipeline) {
-  const Frame reply = pipeline.call(
-      Op::hello, {{"client", fmt::format("offsite/{}", OFFSITE_VERSION)}, {"protocol", 1}});
+wire::HelloReply say_hello(transport::FramePipeline& pipeline) {
+  const wire::HelloRequest request{fmt::format("offsite/{}", OFFSITE_VERSION),
+                                   wire::k_protocol_version};
+  const Frame reply = pipeline.call(request.op, request.encode());
   if (reply.op != Op::reply_ok)
     throw transport::TransportError(
         FailureKind::protocol, "hello",
         fmt::format("the server refused hello: {}",
                     sanitize_server_text(transport::error_of(reply).message)));
-  const auto protocol = reply.header.find("protocol");
-  if (protocol == reply.header.end() || !protocol->is_number_unsigned() || *protocol != 1)
+  wire::HelloReply hello;
+  try {
+    hello = wire::HelloReply::decode(reply.header);
+  } catch (const wire::MessageError& e) {
+    throw transport::TransportError(
+        FailureKind::protocol, "hello",
+        fmt::format("the server's hello reply is malformed: {}", e.failure().detail));
+  }
+  if (hello.protocol != wire::k_protocol_version)
     throw transport::TransportError(FailureKind::protocol, "hello",
                                     "the server does not speak protocol version 1");
-  return reply.header;
+  return hello;
 }
 
 std::string failure_advice(FailureKind kind) {
@@ -163,36 +173,36 @@ void throw_reply_error(const Frame& reply, std::string_view what) {
   const auto error = transport::error_of(reply);
   const std::string message = sanitize_server_text(error.message);
   const std::string code = sanitize_server_text(error.code);
-  if (code == "auth_failed")
+  if (code == error_code::auth_failed)
     throw Error(Code::auth,
                 fmt::format("{}: the data centre refused the account's credentials", what),
                 "check the account ID and the account secret in the credentials file");
-  if (code == "throttled")
+  if (code == error_code::throttled)
     throw Error(Code::auth, fmt::format("{}: too many failed logins from here", what),
                 "wait a minute, then try again with the right credentials");
-  if (code == "invite_required" || code == "invalid_invite")
+  if (code == error_code::invite_required || code == error_code::invalid_invite)
     throw Error(Code::auth, fmt::format("{}: {}", what, message),
                 "ask the data centre's operator for an invitation code and pass --code CODE");
-  if (code == "quota_exceeded")
+  if (code == error_code::quota_exceeded)
     throw Error(Code::no_space, fmt::format("{}: {}", what, message),
                 "forget and prune old snapshots, or ask the operator for a larger quota");
-  if (code == "no_space")
+  if (code == error_code::no_space)
     throw Error(Code::no_space, fmt::format("{}: the server's storage is full", what),
                 "try again later; the operator has been told by the server's logs");
   // The one refusal a user of forget, prune or unregister meets on purpose:
   // say whose decision it is and how it is lifted, not just the server's words.
-  if (code == "append_only")
+  if (code == error_code::append_only)
     throw Error(Code::auth,
                 fmt::format("{}: the account is append-only, so the data centre refuses to "
                             "delete anything",
                             what),
                 "only the data centre's operator can lift it (offsited account set ACCOUNT "
                 "--append-only off); nothing was deleted by this request");
-  if (code == "locked")
+  if (code == error_code::locked)
     throw Error(Code::locked, message,
                 "wait for that command to finish (or pass --retry-lock 10m); if its process is "
                 "gone, \"offsite unlock\" removes the lock");
-  if (code == "lease_required" || code == "lease_lost")
+  if (code == error_code::lease_required || code == error_code::lease_lost)
     throw Error(Code::locked, fmt::format("{}: {}", what, message),
                 "another command may have taken the repository meanwhile; run this one again");
   throw Error(Code::generic, fmt::format("{}: the server answered {}: {}", what, code, message));

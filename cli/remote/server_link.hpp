@@ -20,6 +20,7 @@
 #include "transport/net/endpoint.hpp"
 #include "transport/net/failure.hpp"
 #include "transport/wire/frame_pipeline.hpp"
+#include "transport/wire/messages.hpp"
 
 namespace offsite::cli {
 
@@ -34,7 +35,7 @@ struct LinkOptions {
 struct Link {
   std::shared_ptr<transport::FramePipeline> pipeline;
   std::size_t server = 0; // index into LinkOptions::servers
-  nlohmann::json hello;   // the server's hello reply header
+  transport::wire::HelloReply hello;
 };
 
 // One failed attempt, for the message when every server failed.
@@ -60,10 +61,10 @@ std::optional<Link> open_link_to(const LinkOptions& options, std::size_t index,
 // operation ("upload data/ab/...").
 [[noreturn]] void throw_reply_error(const transport::Frame& reply, std::string_view what);
 
-// The hello exchange on a new connection: the server's reply header (its
-// name, protocol version and network map). TransportError (protocol) when
-// the server refuses it or does not speak protocol 1.
-nlohmann::json say_hello(transport::FramePipeline& pipeline);
+// The hello exchange on a new connection: the server's reply (its name,
+// protocol version and network map). TransportError (protocol) when the
+// server refuses it, sends a malformed reply or does not speak protocol 1.
+transport::wire::HelloReply say_hello(transport::FramePipeline& pipeline);
 
 // What to do about a failure of this kind, in plain words (the hint of
 // every "cannot reach" error, and test-connection's advice).

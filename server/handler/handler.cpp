@@ -7,7 +7,7 @@
 #include "core/common/bytes.hpp"
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
-#include "server/handler/request_fields.hpp"
+#include "transport/wire/messages.hpp"
 
 namespace offsite::server {
 
@@ -15,10 +15,10 @@ using transport::Frame;
 using transport::make_reply_error;
 using transport::make_reply_ok;
 using transport::Op;
+namespace wire = transport::wire;
+namespace error_code = transport::wire::error_code;
 
 namespace {
-
-constexpr std::size_t k_max_list_limit = 1000;
 
 bool is_hex64(std::string_view text) {
   return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
@@ -27,7 +27,7 @@ bool is_hex64(std::string_view text) {
 }
 
 bool is_list_prefix(std::string_view prefix) {
-  if (prefix.size() > k_max_field_size) return false;
+  if (prefix.size() > wire::k_max_field_size) return false;
   const bool chars_ok = std::all_of(prefix.begin(), prefix.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-' || c == '/';
@@ -46,7 +46,7 @@ bool is_list_prefix(std::string_view prefix) {
 }
 
 Frame invalid_key(const Frame& request, std::string_view key) {
-  return make_reply_error(request.id, "invalid_key",
+  return make_reply_error(request.id, error_code::invalid_key,
                           fmt::format("\"{}\" is not a valid object key",
                                       key.substr(0, std::min<std::size_t>(key.size(), 200))));
 }
@@ -68,11 +68,9 @@ ServerContext::ServerContext(core::Store& store, ServerOptions options)
     : m_store(store), m_registry(store), m_options(std::move(options)) {}
 
 nlohmann::json ServerContext::network_map() const {
-  return {{"version", 1},
-          {"subnets", m_options.subnets},
-          {"port", m_options.port},
-          {"registration", m_options.registration_pair},
-          {"storage", m_options.storage_pair}};
+  return wire::NetworkMap{1, m_options.subnets, m_options.port, m_options.registration_pair,
+                          m_options.storage_pair}
+      .encode();
 }
 
 std::uint64_t ServerContext::usage_locked(const std::string& account,
@@ -113,28 +111,29 @@ Session::Session(ServerContext& context, std::string peer_ip)
 Frame Session::handle(const Frame& request) {
   try {
     return dispatch(request);
-  } catch (const BadRequest& e) {
-    return make_reply_error(request.id, "bad_request", e.message);
+  } catch (const wire::MessageError& e) {
+    return make_reply_error(request.id, error_code::bad_request, e.failure().detail);
   } catch (const nlohmann::json::exception& e) {
-    return make_reply_error(request.id, "bad_request", e.what());
+    return make_reply_error(request.id, error_code::bad_request, e.what());
   } catch (const Error& e) {
     if (e.code() == Code::no_space)
-      return make_reply_error(request.id, "no_space", "the server's storage is full");
-    return make_reply_error(request.id, "internal", e.what());
+      return make_reply_error(request.id, error_code::no_space, "the server's storage is full");
+    return make_reply_error(request.id, error_code::internal, e.what());
   } catch (const std::exception& e) {
-    return make_reply_error(request.id, "internal", e.what());
+    return make_reply_error(request.id, error_code::internal, e.what());
   }
 }
 
 Frame Session::dispatch(const Frame& request) {
   if (!request.header.is_object())
-    return make_reply_error(request.id, "bad_request", "the header must be a map");
+    return make_reply_error(request.id, error_code::bad_request, "the header must be a map");
   switch (request.op) {
   case Op::hello: return hello(request);
   case Op::register_account: return register_account(request);
   case Op::auth: return auth(request);
   case Op::network_map:
-    return make_reply_ok(request.id, {{"network_map", m_context.network_map()}});
+    wire::NetworkMapRequest::decode(request.header);
+    return make_reply_ok(request.id, wire::NetworkMapReply{m_context.network_map()}.encode());
   case Op::put:
   case Op::get:
   case Op::head:
@@ -148,11 +147,11 @@ Frame Session::dispatch(const Frame& request) {
   case Op::unregister: break;
   default:
     return make_reply_error(
-        request.id, "unsupported",
+        request.id, error_code::unsupported,
         fmt::format("this server does not handle {} requests", transport::op_name(request.op)));
   }
   if (!m_account)
-    return make_reply_error(request.id, "auth_required",
+    return make_reply_error(request.id, error_code::auth_required,
                             fmt::format("{} needs an authenticated account: send auth first",
                                         transport::op_name(request.op)));
   switch (request.op) {
@@ -171,32 +170,33 @@ Frame Session::dispatch(const Frame& request) {
 }
 
 Frame Session::hello(const Frame& request) {
-  return make_reply_ok(request.id, {{"server", fmt::format("offsited/{}", OFFSITE_VERSION)},
-                                    {"protocol", 1},
-                                    {"roles", {"registration", "storage"}},
-                                    {"network_map", m_context.network_map()}});
+  wire::HelloRequest::decode(request.header);
+  return make_reply_ok(request.id, wire::HelloReply{fmt::format("offsited/{}", OFFSITE_VERSION),
+                                                    wire::k_protocol_version,
+                                                    {wire::role::registration, wire::role::storage},
+                                                    m_context.network_map()}
+                                       .encode());
 }
 
 Frame Session::register_account(const Frame& request) {
+  const auto code = wire::RegisterRequest::decode(request.header).code;
   if (m_context.options().registration == RegistrationMode::invite) {
-    const auto code = optional_string(request.header, "code");
     if (!code || code->empty())
-      return make_reply_error(request.id, "invite_required",
+      return make_reply_error(request.id, error_code::invite_required,
                               "this data centre registers accounts by invitation only");
     if (!m_context.registry().consume_invite(*code))
-      return make_reply_error(request.id, "invalid_invite",
+      return make_reply_error(request.id, error_code::invalid_invite,
                               "the invitation code is unknown or was used already");
   }
   auto created = m_context.registry().create(m_context.options().storage_pair);
-  return make_reply_ok(request.id, {{"account_id", created.record.id},
-                                    {"secret", created.secret},
-                                    {"storage_pair", created.record.storage_pair},
-                                    {"network_map", m_context.network_map()}});
+  return make_reply_ok(request.id,
+                       wire::RegisterReply{created.record.id, created.secret,
+                                           created.record.storage_pair, m_context.network_map()}
+                           .encode());
 }
 
 Frame Session::auth(const Frame& request) {
-  const std::string id = string_field(request.header, "account_id");
-  const std::string secret = string_field(request.header, "secret");
+  const auto [id, secret] = wire::AuthRequest::decode(request.header);
   const std::string ip_key = "ip:" + m_peer_ip;
   const std::string account_key = "account:" + id;
   auto& throttle = m_context.throttle();
@@ -204,17 +204,16 @@ Frame Session::auth(const Frame& request) {
   if (auto account_wait = throttle.retry_after(account_key))
     wait = std::max(wait.value_or(std::chrono::milliseconds(0)), *account_wait);
   if (wait) {
-    auto reply = make_reply_error(request.id, "throttled",
-                                  "too many failed authentications: wait and try again");
-    reply.header["retry_after_ms"] = wait->count();
-    return reply;
+    return wire::ThrottledReply{static_cast<std::uint64_t>(wait->count()),
+                                "too many failed authentications: wait and try again"}
+        .to_frame(request.id);
   }
   // Unknown account and wrong secret must look the same (no enumeration).
   const auto record = m_context.registry().find(id);
   if (!record || !AccountRegistry::secret_matches(*record, secret)) {
     throttle.record_failure(ip_key);
     throttle.record_failure(account_key);
-    return make_reply_error(request.id, "auth_failed", "unknown account or wrong secret");
+    return make_reply_error(request.id, error_code::auth_failed, "unknown account or wrong secret");
   }
   m_auth.id = record->id;
   m_auth.append_only = record->append_only;
@@ -226,19 +225,18 @@ Frame Session::auth(const Frame& request) {
   m_held.clear();
   m_account = record->id;
   m_context.usage(record->id); // counted once per process, before the first put
-  return make_reply_ok(request.id, {{"append_only", m_auth.append_only},
-                                    {"quota_bytes", m_auth.quota},
-                                    {"storage_pair", record->storage_pair}});
+  return make_reply_ok(
+      request.id, wire::AuthReply{m_auth.append_only, m_auth.quota, record->storage_pair}.encode());
 }
 
 Frame Session::put(const Frame& request) {
-  const std::string key = string_field(request.header, "key");
+  const std::string key = wire::PutRequest::decode(request.header).key;
   if (!core::is_valid_key(key)) return invalid_key(request, key);
   if (is_content_addressed(key)) {
     const std::string actual = to_hex(core::crypto::sha256(request.payload));
     if (key.substr(key.rfind('/') + 1) != actual)
       return make_reply_error(
-          request.id, "hash_mismatch",
+          request.id, error_code::hash_mismatch,
           fmt::format("the data's SHA-256 is {}, not the name of {}", actual, key));
   }
   if (key.starts_with("index/") || key.starts_with("snapshots/"))
@@ -246,7 +244,7 @@ Frame Session::put(const Frame& request) {
   const std::uint64_t size = request.payload.size();
   if (!m_context.reserve(m_auth.id, size, m_auth.quota))
     return make_reply_error(
-        request.id, "quota_exceeded",
+        request.id, error_code::quota_exceeded,
         fmt::format("storing {} more bytes would exceed the account's quota of {} bytes", size,
                     m_auth.quota));
   bool created = false;
@@ -257,54 +255,51 @@ Frame Session::put(const Frame& request) {
     throw;
   }
   if (!created) m_context.release(m_auth.id, size);
-  return make_reply_ok(request.id, {{"created", created}});
+  return make_reply_ok(request.id, wire::PutReply{created}.encode());
 }
 
 Frame Session::get(const Frame& request) {
-  const std::string key = string_field(request.header, "key");
+  const auto [key, offset, length] = wire::GetRequest::decode(request.header);
   if (!core::is_valid_key(key)) return invalid_key(request, key);
-  const auto offset = optional_unsigned(request.header, "offset").value_or(0);
-  const auto length = optional_unsigned(request.header, "length");
   auto data = repo().get(key, offset, length);
-  if (!data) return make_reply_error(request.id, "not_found", fmt::format("no object {}", key));
+  if (!data)
+    return make_reply_error(request.id, error_code::not_found, fmt::format("no object {}", key));
   // A reply must fit in one frame; objects are at most a pack in size.
   if (data->size() + 4096 > transport::k_max_frame_size)
-    return make_reply_error(request.id, "too_large",
+    return make_reply_error(request.id, error_code::too_large,
                             "the object is larger than a frame: ask for a byte range");
-  return make_reply_ok(request.id, nlohmann::json::object(), std::move(*data));
+  return make_reply_ok(request.id, wire::GetReply{}.encode(), std::move(*data));
 }
 
 Frame Session::head(const Frame& request) {
-  const std::string key = string_field(request.header, "key");
+  const std::string key = wire::HeadRequest::decode(request.header).key;
   if (!core::is_valid_key(key)) return invalid_key(request, key);
   const auto size = repo().head(key);
-  if (!size) return make_reply_error(request.id, "not_found", fmt::format("no object {}", key));
-  return make_reply_ok(request.id, {{"size", *size}});
+  if (!size)
+    return make_reply_error(request.id, error_code::not_found, fmt::format("no object {}", key));
+  return make_reply_ok(request.id, wire::HeadReply{*size}.encode());
 }
 
 Frame Session::list(const Frame& request) {
-  const std::string prefix = optional_string(request.header, "prefix").value_or("");
-  const std::string start_after = optional_string(request.header, "start_after").value_or("");
-  if (!is_list_prefix(prefix)) return invalid_key(request, prefix);
-  const auto limit = std::min<std::uint64_t>(
-      optional_unsigned(request.header, "limit").value_or(k_max_list_limit), k_max_list_limit);
-  if (limit == 0) throw BadRequest{"limit must be at least 1"};
-  const auto page = repo().list(prefix, start_after, static_cast<std::size_t>(limit));
-  auto objects = nlohmann::json::array();
-  for (const auto& object : page.objects)
-    objects.push_back({object.key, object.size});
-  return make_reply_ok(request.id,
-                       {{"objects", std::move(objects)}, {"truncated", page.truncated}});
+  const auto asked = wire::ListRequest::decode(request.header);
+  if (!is_list_prefix(asked.prefix)) return invalid_key(request, asked.prefix);
+  const auto limit = std::min(asked.limit.value_or(wire::k_max_list_limit), wire::k_max_list_limit);
+  auto page = repo().list(asked.prefix, asked.start_after, static_cast<std::size_t>(limit));
+  wire::ListReply reply;
+  reply.truncated = page.truncated;
+  for (auto& object : page.objects)
+    reply.objects.push_back({std::move(object.key), object.size});
+  return make_reply_ok(request.id, reply.encode());
 }
 
 Frame Session::remove(const Frame& request) {
-  const std::string key = string_field(request.header, "key");
+  const std::string key = wire::RemoveRequest::decode(request.header).key;
   if (!core::is_valid_key(key)) return invalid_key(request, key);
   if (auto refusal = refuse_delete(request)) return std::move(*refusal);
   const auto size = repo().head(key);
   const bool removed = repo().remove(key);
   if (removed && size) m_context.release(m_auth.id, *size);
-  return make_reply_ok(request.id, {{"removed", removed}});
+  return make_reply_ok(request.id, wire::RemoveReply{removed}.encode());
 }
 
 } // namespace offsite::server

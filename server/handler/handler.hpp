@@ -1,7 +1,9 @@
 #pragma once
 // The request handler of offsited: protocol logic over core::Store, with no
 // sockets, so that tests drive it with a LocalStore. The wire protocol is
-// documented in offsite-protocol(7).
+// documented in offsite-protocol(7); every request is read and every reply
+// built through its struct in transport/wire/messages.hpp, and a request
+// that breaks a field rule is answered bad_request (the connection stays).
 //
 // One Session per connection holds that connection's state (the account it
 // authenticated as, if any). Everything shared by all connections of the
