@@ -30,7 +30,7 @@ struct BackupOptions {
   std::optional<std::string> parent; // snapshot id, recorded in the snapshot
   unsigned threads = 0;              // 0 = one per core
   std::int64_t time_ns = 0;          // 0 = now; tests inject times
-  std::size_t max_in_flight_bytes = 16 * 1024 * 1024;
+  std::size_t max_in_flight_bytes = std::size_t{16} * 1024 * 1024;
 };
 
 struct BackupProgress {

@@ -12,9 +12,9 @@
 namespace offsite::core {
 
 struct ChunkerParams {
-  std::size_t min_size = 512 * 1024;
-  std::size_t avg_size = 1024 * 1024; // power of two
-  std::size_t max_size = 8 * 1024 * 1024;
+  std::size_t min_size = std::size_t{512} * 1024;
+  std::size_t avg_size = std::size_t{1024} * 1024; // power of two
+  std::size_t max_size = std::size_t{8} * 1024 * 1024;
 };
 
 class Chunker {

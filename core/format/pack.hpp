@@ -10,7 +10,7 @@
 
 namespace offsite::core {
 
-constexpr std::size_t k_pack_target_size = 16 * 1024 * 1024;
+constexpr std::size_t k_pack_target_size = std::size_t{16} * 1024 * 1024;
 
 struct PackEntry {
   BlobType type = BlobType::data;
