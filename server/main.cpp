@@ -1,4 +1,3 @@
-// offsited: the data-centre server. Everything lives in server/commands.cpp.
-#include "server/commands/commands.hpp"
+#include "server/app.hpp"
 
 int main(int argc, char** argv) { return offsite::server::run(argc, argv); }

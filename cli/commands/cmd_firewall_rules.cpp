@@ -44,15 +44,15 @@ FirewallInputs inputs_from(const GlobalOptions& global, bool inbound) {
     const auto& proxy = *settings.proxy;
     in.proxy = proxy.proxy;
     in.proxy_description = proxy.describe();
-    switch (proxy.kind) {
-    case ProxyKind::http: in.path = FirewallInputs::Path::http; break;
-    case ProxyKind::mapped:
+    switch (proxy.scheme->family) {
+    case transport::ProxyFamily::socks: in.path = FirewallInputs::Path::socks; break;
+    case transport::ProxyFamily::http: in.path = FirewallInputs::Path::http; break;
+    case transport::ProxyFamily::mapped:
       in.path = FirewallInputs::Path::mapped;
       in.firewall_host = proxy.proxy.host;
       for (const auto& [server, port] : settings.map)
         in.mapping.emplace_back(server, port);
       break;
-    default: in.path = FirewallInputs::Path::socks; break;
     }
   }
   in.generated_from =

@@ -19,37 +19,18 @@ using transport::Endpoint;
 
 namespace {
 
-struct Scheme {
-  std::string_view name;
-  ProxyKind kind;
-};
-
-// socks5h is curl's "the proxy resolves the name"; we only ever send an IP
-// address, so it means what socks5 means.
-constexpr Scheme k_schemes[] = {{"socks5", ProxyKind::socks5}, {"socks5h", ProxyKind::socks5},
-                                {"socks4", ProxyKind::socks4}, {"socks4a", ProxyKind::socks4a},
-                                {"http", ProxyKind::http},     {"mapped", ProxyKind::mapped}};
-
-std::string_view canonical_scheme(ProxyKind kind) {
-  switch (kind) {
-  case ProxyKind::socks5: return "socks5";
-  case ProxyKind::socks4: return "socks4";
-  case ProxyKind::socks4a: return "socks4a";
-  case ProxyKind::http: return "http";
-  case ProxyKind::mapped: return "mapped";
+// "socks5://, socks4://, socks4a://, http:// or mapped://": the table's
+// schemes by their canonical names.
+std::string scheme_list(bool explain_http) {
+  const auto schemes = transport::proxy_schemes();
+  std::string text;
+  for (std::size_t i = 0; i < schemes.size(); ++i) {
+    text += i == 0 ? "" : i + 1 == schemes.size() ? " or " : ", ";
+    text += fmt::format("{}://", schemes[i].name);
+    if (explain_http && schemes[i].family == transport::ProxyFamily::http)
+      text += " (HTTP CONNECT; the tunnel carries TLS anyway)";
   }
-  return "socks5";
-}
-
-std::string_view label(ProxyKind kind) {
-  switch (kind) {
-  case ProxyKind::socks5: return "SOCKS5 proxy";
-  case ProxyKind::socks4: return "SOCKS4 proxy";
-  case ProxyKind::socks4a: return "SOCKS4a proxy";
-  case ProxyKind::http: return "HTTP proxy";
-  case ProxyKind::mapped: return "mapped firewall";
-  }
-  return "proxy";
+  return text;
 }
 
 std::vector<std::string_view> split_any(std::string_view text, std::string_view separators) {
@@ -98,18 +79,6 @@ std::optional<std::string> percent_decode(std::string_view text) {
   return out;
 }
 
-std::string percent_encode(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || std::strchr("-._~", c))
-      out.push_back(c);
-    else
-      out += fmt::format("%{:02X}", u);
-  }
-  return out;
-}
-
 std::optional<std::uint16_t> parse_port(std::string_view text) {
   if (text.empty() || text.size() > 5) return std::nullopt;
   unsigned value = 0;
@@ -131,32 +100,23 @@ bool is_name_entry(std::string_view text) {
 
 } // namespace
 
-std::string ProxyUrl::redacted() const {
-  std::string text = fmt::format("{}://", canonical_scheme(kind));
-  if (username) text += percent_encode(*username) + "@";
-  if (kind == ProxyKind::mapped)
-    text += transport::is_ip_literal(proxy.host) && proxy.host.find(':') != std::string::npos
-                ? "[" + proxy.host + "]"
-                : proxy.host;
-  else
-    text += proxy.to_string();
-  return text;
-}
+std::string ProxyUrl::redacted() const { return scheme->redact(*scheme, target()); }
 
 std::string ProxyUrl::describe() const {
   const std::string where =
-      kind == ProxyKind::mapped ? printable(proxy.host) : printable(proxy.to_string());
-  std::string text = fmt::format("{} {}", label(kind), where);
+      !scheme->takes_port() ? printable(proxy.host) : printable(proxy.to_string());
+  std::string text = fmt::format("{} {}", scheme->label, where);
   // The transport layers' own wording, so that messages read alike.
-  if (username)
-    text += fmt::format(
-        " ({} {})", kind == ProxyKind::socks4 || kind == ProxyKind::socks4a ? "user id" : "user",
-        printable(*username));
+  if (username) text += fmt::format(" ({} {})", scheme->user_label, printable(*username));
   return text;
 }
 
-bool ProxyUrl::wants_password() const {
-  return username && (kind == ProxyKind::socks5 || kind == ProxyKind::http);
+bool ProxyUrl::wants_password() const { return username && scheme->takes_password; }
+
+transport::ProxyTarget ProxyUrl::target(const PortMap& ports) const {
+  transport::ProxyTarget result{proxy, std::nullopt, ports};
+  if (username) result.credentials = transport::ProxyCredentials{*username, password.value_or("")};
+  return result;
 }
 
 std::optional<ProxyUrl> parse_proxy_url(std::string_view text, std::string* error) {
@@ -174,9 +134,8 @@ std::optional<ProxyUrl> parse_proxy_url(std::string_view text, std::string* erro
     scheme = lower(text.substr(0, separator));
     rest = text.substr(separator + 3);
   }
-  const auto known = std::find_if(std::begin(k_schemes), std::end(k_schemes),
-                                  [&](const Scheme& s) { return s.name == scheme; });
-  if (known == std::end(k_schemes)) {
+  const transport::ProxyScheme* known = transport::find_proxy_scheme(scheme);
+  if (!known) {
     // The "scheme" of a mistyped URL may hold part of a password: quote it
     // only when it looks like a scheme.
     const bool plain = scheme.size() <= 12 && std::all_of(scheme.begin(), scheme.end(), [](char c) {
@@ -184,15 +143,12 @@ std::optional<ProxyUrl> parse_proxy_url(std::string_view text, std::string* erro
                        });
     const std::string shown = plain ? fmt::format("\"{}\"", scheme) : "this";
     if (scheme == "https" || scheme == "socks")
-      return fail(fmt::format("{} proxy scheme is not supported: use socks5://, socks4://, "
-                              "socks4a://, http:// (HTTP CONNECT; the tunnel carries TLS anyway) "
-                              "or mapped://",
-                              shown));
-    return fail(fmt::format("{} is not a proxy scheme: use socks5://, socks4://, socks4a://, "
-                            "http:// or mapped://",
-                            shown));
+      return fail(
+          fmt::format("{} proxy scheme is not supported: use {}", shown, scheme_list(true)));
+    return fail(fmt::format("{} is not a proxy scheme: use {}", shown, scheme_list(false)));
   }
-  url.kind = known->kind;
+  url.scheme = known;
+  const bool takes_port = known->takes_port();
 
   std::string_view userinfo;
   std::string_view host = rest;
@@ -205,10 +161,10 @@ std::optional<ProxyUrl> parse_proxy_url(std::string_view text, std::string* erro
   if (host.empty()) return fail(fmt::format("the {} URL names no host", scheme));
   if (!is_printable(host) || host.find_first_of("/?# ") != std::string_view::npos)
     return fail(fmt::format("the proxy URL must be {}://[USER@]HOST{}, without a path or spaces",
-                            scheme, url.kind == ProxyKind::mapped ? "" : "[:PORT]"));
+                            scheme, takes_port ? "[:PORT]" : ""));
 
   if (at != std::string_view::npos) {
-    if (url.kind == ProxyKind::mapped)
+    if (!known->takes_user)
       return fail("mapped://HOST takes no user name: a mapped proxy firewall does not "
                   "authenticate");
     const auto colon = userinfo.find(':');
@@ -230,9 +186,9 @@ std::optional<ProxyUrl> parse_proxy_url(std::string_view text, std::string* erro
   // would otherwise read as an address without a port.
   if (host.front() != '[' && std::count(host.begin(), host.end(), ':') > 1)
     return fail(fmt::format("put an IPv6 proxy address in brackets, as in {}://[2001:db8::1]{}",
-                            scheme, url.kind == ProxyKind::mapped ? "" : ":1080"));
+                            scheme, takes_port ? fmt::format(":{}", known->default_port) : ""));
   std::string detail;
-  if (url.kind == ProxyKind::mapped) {
+  if (!takes_port) {
     auto endpoint = transport::parse_endpoint(host, &detail, {true, std::uint16_t{0}});
     if (!endpoint) return fail("the firewall " + detail);
     if (endpoint->port != 0)
@@ -240,7 +196,7 @@ std::optional<ProxyUrl> parse_proxy_url(std::string_view text, std::string* erro
                   "server comes from the map (--map SERVER_IP=PORT)");
     url.proxy = *endpoint;
   } else {
-    auto endpoint = transport::parse_endpoint(host, &detail, {true, k_default_proxy_port});
+    auto endpoint = transport::parse_endpoint(host, &detail, {true, known->default_port});
     if (!endpoint) return fail("the proxy " + detail);
     url.proxy = *endpoint;
   }

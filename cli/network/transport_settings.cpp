@@ -188,7 +188,7 @@ std::string read_password_file(const std::string& path, std::string_view origin)
 
 std::string TransportSettings::describe() const {
   std::string text = proxy ? proxy->describe() : "direct";
-  if (proxy && proxy->kind == ProxyKind::mapped)
+  if (proxy && proxy->scheme->uses_port_map())
     text += fmt::format(" ({} server{} mapped)", map.size(), map.size() == 1 ? "" : "s");
   if (proxy && !no_proxy.empty()) {
     std::string list;
@@ -249,7 +249,7 @@ TransportSettings resolve_transport(const TransportFlags& flags, const json& con
       throw Error(Code::usage, "--map: " + error,
                   "write --map SERVER_IP=PORT once for each data-centre server");
     settings.map = std::move(*map);
-    if (!settings.proxy || settings.proxy->kind != ProxyKind::mapped)
+    if (!settings.proxy || !settings.proxy->scheme->uses_port_map())
       throw Error(
           Code::usage,
           fmt::format("--map is for a mapped proxy firewall, but this command goes {}",
@@ -258,7 +258,7 @@ TransportSettings resolve_transport(const TransportFlags& flags, const json& con
   } else {
     settings.map = file.map;
   }
-  if (settings.proxy && settings.proxy->kind == ProxyKind::mapped && settings.map.empty())
+  if (settings.proxy && settings.proxy->scheme->uses_port_map() && settings.map.empty())
     throw Error(code_for(settings.proxy_origin),
                 fmt::format("the {} (from {}) needs the firewall's port for each data-centre "
                             "server, and no map is given",

@@ -13,7 +13,8 @@
 //            port for each data-centre server comes from the map
 // HOST is a name or an IP literal (IPv6 in brackets); PORT defaults to 1080
 // for every scheme, as curl does (for HTTP proxies too: give the port).
-// USER and PASSWORD are %-decoded.
+// USER and PASSWORD are %-decoded. What each scheme allows is its row in
+// transport/proxy/proxy_schemes.hpp, the one table of schemes.
 //
 // config.json's "transport" object (never a password):
 //   {"proxy": "socks5://alice@proxy.example:1080",
@@ -50,15 +51,15 @@
 #include "transport/net/endpoint.hpp"
 #include "transport/net/tcp_connector.hpp"
 #include "transport/proxy/proxy_connector.hpp"
+#include "transport/proxy/proxy_schemes.hpp"
 
 namespace offsite::cli {
 
-inline constexpr std::uint16_t k_default_proxy_port = 1080;
-
-enum class ProxyKind { socks5, socks4, socks4a, http, mapped };
+using PortMap = std::map<transport::Endpoint, std::uint16_t>;
 
 struct ProxyUrl {
-  ProxyKind kind = ProxyKind::socks5;
+  // A row of transport::proxy_schemes() (never null); socks5 unless parsed.
+  const transport::ProxyScheme* scheme = &transport::proxy_schemes().front();
   transport::Endpoint proxy; // host: IP literal or name; port 0 for mapped
   std::optional<std::string> username;
   std::optional<std::string> password; // from a URL or a password source; never saved
@@ -68,15 +69,16 @@ struct ProxyUrl {
   std::string redacted() const;
   // "SOCKS5 proxy proxy.example:1080 (user alice)". Never the password.
   std::string describe() const;
-  // Only SOCKS5 and HTTP proxies with a user name authenticate by password.
+  // Only schemes that take a password (SOCKS5, HTTP), and only with a user.
   bool wants_password() const;
+  // What the scheme's factory takes: the proxy, the user and password (""
+  // when not resolved), and `ports` for a mapped firewall.
+  transport::ProxyTarget target(const PortMap& ports = {}) const;
 };
 
 // nullopt on error, with `error` set to a sentence that names the problem
 // and never holds the user name's password.
 std::optional<ProxyUrl> parse_proxy_url(std::string_view text, std::string* error = nullptr);
-
-using PortMap = std::map<transport::Endpoint, std::uint16_t>;
 
 // "SERVER_IP[:PORT]=PORT" entries, separated by commas or spaces; the server
 // port defaults to 16384. Server addresses must be IP literals.

@@ -12,48 +12,20 @@
 
 #include "cli/network/transport_settings.hpp"
 #include "core/common/error.hpp"
-#include "transport/proxy/http_connect_connector.hpp"
-#include "transport/proxy/mapped_connector.hpp"
+#include "transport/proxy/proxy_schemes.hpp"
 #include "transport/proxy/routing_connector.hpp"
-#include "transport/proxy/socks_connector.hpp"
 #include "transport/tls/tls.hpp"
 
 namespace offsite::cli {
 
 namespace {
 
-std::optional<transport::ProxyCredentials> credentials(const ProxyUrl& url) {
-  if (!url.username) return std::nullopt;
-  return transport::ProxyCredentials{*url.username, url.password.value_or("")};
-}
-
 std::shared_ptr<transport::ProxyConnector> proxy_layer(const TransportSettings& settings,
                                                        std::shared_ptr<transport::Connector> inner,
                                                        std::string& layers) {
   const ProxyUrl& url = *settings.proxy;
-  switch (url.kind) {
-  case ProxyKind::socks5:
-  case ProxyKind::socks4:
-  case ProxyKind::socks4a: {
-    const auto version = url.kind == ProxyKind::socks5   ? transport::SocksVersion::v5
-                         : url.kind == ProxyKind::socks4 ? transport::SocksVersion::v4
-                                                         : transport::SocksVersion::v4a;
-    layers += url.kind == ProxyKind::socks5   ? "socks5"
-              : url.kind == ProxyKind::socks4 ? "socks4"
-                                              : "socks4a";
-    return std::make_shared<transport::SocksConnector>(
-        std::move(inner), transport::SocksOptions{version, url.proxy, credentials(url)});
-  }
-  case ProxyKind::http:
-    layers += "http";
-    return std::make_shared<transport::HttpConnectConnector>(
-        std::move(inner), transport::HttpConnectOptions{url.proxy, credentials(url)});
-  case ProxyKind::mapped:
-    layers += "mapped";
-    return std::make_shared<transport::MappedConnector>(
-        std::move(inner), transport::MappedOptions{url.proxy.host, settings.map});
-  }
-  throw Error(Code::generic, "unknown proxy kind");
+  layers += url.scheme->name;
+  return url.scheme->make(std::move(inner), url.target(settings.map));
 }
 
 } // namespace

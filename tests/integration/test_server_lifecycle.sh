@@ -20,9 +20,27 @@ second=$("$OFFSITED_BIN" init --data "$data" 2>/dev/null)
 der=$(openssl x509 -in "$data/identity/ca.pem" -outform DER | sha256sum | cut -d' ' -f1)
 [[ $first == "sha256:$der" ]] || fail "fingerprint $first is not the certificate's ($der)"
 
-# fingerprint on an uninitialised directory explains what to do.
-out=$("$OFFSITED_BIN" fingerprint --data "$WORK/nothing" 2>&1) && fail "fingerprint succeeded"
-[[ $out == *"run offsited init --data"* ]] || fail "no hint to run init: $out"
+# fingerprint on an uninitialised directory explains what to do, in the
+# client's format: "offsited: error: ..." then "offsited: hint: ...", exit 1.
+status=0
+out=$("$OFFSITED_BIN" fingerprint --data "$WORK/nothing" 2>&1) || status=$?
+[[ $status == 1 ]] || fail "fingerprint without an identity exited $status: $out"
+[[ $out == *"offsited: error: $WORK/nothing holds no data-centre identity"* ]] ||
+  fail "no error line: $out"
+[[ $out == *"offsited: hint: run offsited init --data"* ]] || fail "no hint to run init: $out"
+# A command line that does not parse is a usage error: exit 2, same format.
+status=0
+out=$("$OFFSITED_BIN" fingerprint 2>&1) || status=$?
+[[ $status == 2 && $out == *"offsited: error: "*"--data"* && $out == *"offsited: hint: "* ]] ||
+  fail "a missing --data: $status $out"
+status=0
+out=$("$OFFSITED_BIN" 2>&1) || status=$?
+[[ $status == 2 && $out == *"offsited: error: no command given"* ]] || fail "no command: $status $out"
+status=0
+out=$("$OFFSITED_BIN" fingerprnt --data "$data" 2>&1) || status=$?
+[[ $status == 2 && $out == *'offsited: error: unknown command "fingerprnt"'* &&
+  $out == *"offsited: hint: the commands are init, fingerprint, "* ]] ||
+  fail "an unknown command: $status $out"
 
 code=$("$OFFSITED_BIN" invite --data "$data")
 [[ $code =~ ^[0-9a-f]{20}$ ]] || fail "invite printed: $code"

@@ -11,8 +11,6 @@
 
 namespace offsite::transport {
 
-inline constexpr std::uint16_t k_default_socks_port = 1080;
-
 enum class SocksVersion { v4, v4a, v5 };
 
 struct SocksOptions {

@@ -32,7 +32,6 @@ using offsite::Error;
 using offsite::cli::parse_no_proxy;
 using offsite::cli::parse_port_map;
 using offsite::cli::parse_proxy_url;
-using offsite::cli::ProxyKind;
 using offsite::cli::ProxyUrl;
 using offsite::cli::TransportFlags;
 using offsite::cli::TransportSettings;
@@ -143,18 +142,34 @@ TEST_SUITE_BEGIN("cli::transport_settings");
 TEST_CASE("given SOCKS and HTTP URLs, when parsed, then kind, host and port are as curl reads "
           "them") {
   auto url = url_of("socks5://proxy.example");
-  CHECK(url.kind == ProxyKind::socks5);
+  CHECK(url.scheme->name == "socks5");
   CHECK(url.proxy == Endpoint{"proxy.example", 1080});
   CHECK_FALSE(url.username);
-  CHECK(url_of("SOCKS5H://10.0.0.1:1081/").kind == ProxyKind::socks5);
+  CHECK(url_of("SOCKS5H://10.0.0.1:1081/").scheme->name == "socks5");
   CHECK(url_of("socks5h://10.0.0.1:1081/").proxy == Endpoint{"10.0.0.1", 1081});
-  CHECK(url_of("socks4://10.0.0.1").kind == ProxyKind::socks4);
-  CHECK(url_of("socks4a://10.0.0.1").kind == ProxyKind::socks4a);
+  CHECK(url_of("socks4://10.0.0.1").scheme->name == "socks4");
+  CHECK(url_of("socks4a://10.0.0.1").scheme->name == "socks4a");
   // HTTP proxies default to 1080 as in curl; a bare HOST:PORT is HTTP.
   CHECK(url_of("http://proxy.example").proxy == Endpoint{"proxy.example", 1080});
   auto bare = url_of("proxy.example:3128");
-  CHECK(bare.kind == ProxyKind::http);
+  CHECK(bare.scheme->name == "http");
   CHECK(bare.proxy.port == 3128);
+}
+
+TEST_CASE("given every scheme of the table, when a URL of it is parsed, then it gets that row, "
+          "its default port and its canonical name") {
+  for (const auto& row : offsite::transport::proxy_schemes()) {
+    for (const auto name : {row.name, row.alias}) {
+      if (name.empty()) continue;
+      CAPTURE(name);
+      const auto url = url_of(std::string(name) + "://proxy.example");
+      CHECK(url.scheme == &row);
+      CHECK(url.proxy.port == row.default_port);
+      CHECK(url.redacted() ==
+            std::string(row.name) + "://proxy.example" + (row.takes_port() ? ":1080" : ""));
+      CHECK(url.describe().rfind(std::string(row.label) + " proxy.example", 0) == 0);
+    }
+  }
 }
 
 TEST_CASE("given an IPv6 proxy, when parsed, then it must be in brackets") {
@@ -182,6 +197,13 @@ TEST_CASE("given bad proxy URLs, when parsed, then each error names the problem"
   CHECK(url_error("ftp://proxy.example").find("\"ftp\" is not a proxy scheme") !=
         std::string::npos);
   CHECK(url_error("https://proxy.example").find("not supported") != std::string::npos);
+  // The lists of schemes come from the table, in its order.
+  CHECK(url_error("ftp://proxy.example") ==
+        "\"ftp\" is not a proxy scheme: use socks5://, socks4://, socks4a://, http:// or "
+        "mapped://");
+  CHECK(url_error("socks://proxy.example") ==
+        "\"socks\" proxy scheme is not supported: use socks5://, socks4://, socks4a://, http:// "
+        "(HTTP CONNECT; the tunnel carries TLS anyway) or mapped://");
   CHECK(url_error("socks5://").find("no host") != std::string::npos);
   CHECK(url_error("socks5://proxy.example:1080/path").find("without a path") != std::string::npos);
   CHECK(url_error("socks5://proxy.example:0").find("port") != std::string::npos);
@@ -344,7 +366,7 @@ TEST_CASE("given mapped:// with --map, when resolved, then the map is the flags'
   const json config = {{"map", {{"127.239.112.99:16384", 1}}}};
   auto settings = resolve(flags, config, {});
   REQUIRE(settings.proxy);
-  CHECK(settings.proxy->kind == ProxyKind::mapped);
+  CHECK(settings.proxy->scheme->name == "mapped");
   CHECK(settings.map.size() == 2);
   CHECK(settings.map.at(Endpoint{"127.239.113.10", 16384}) == 40002);
   CHECK(settings.describe() == "mapped firewall fw.example (2 servers mapped)");

@@ -1,0 +1,73 @@
+// serve: the registration and storage roles on the --listen addresses,
+// until SIGTERM or SIGINT (server/serve/ does the serving).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/common/error.hpp"
+#include "server/commands/commands.hpp"
+#include "server/commands/data_dir.hpp"
+#include "server/serve/serve.hpp"
+
+namespace offsite::server {
+
+struct ServeCommandOptions {
+  std::string data;
+  std::vector<std::string> listen;
+  std::vector<std::string> assign;
+  std::vector<std::string> subnets;
+  std::vector<std::string> registration_pair;
+  std::string registration = "open";
+  std::size_t max_connections = 64;
+  std::uint64_t quota = 0;
+};
+
+int run_serve(const ServeCommandOptions& command) {
+  ServeOptions options;
+  options.data_dir = command.data;
+  for (const auto& text : command.listen)
+    options.listen.push_back(parse_server_address(text, "--listen"));
+  for (const auto& text : command.assign)
+    options.server.storage_pair.push_back(parse_server_address(text, "--assign").to_string());
+  for (const auto& text : command.registration_pair)
+    options.server.registration_pair.push_back(
+        parse_server_address(text, "--registration-pair").to_string());
+  for (const auto& text : command.subnets) {
+    std::string error;
+    const auto cidr = transport::Cidr::parse(text, &error);
+    if (!cidr) throw Error(Code::usage, fmt::format("--subnet {}: {}", text, error));
+    options.server.subnets.push_back(cidr->to_string());
+  }
+  options.server.registration =
+      command.registration == "invite" ? RegistrationMode::invite : RegistrationMode::open;
+  options.server.default_quota = command.quota;
+  options.max_connections = command.max_connections;
+  return serve(std::move(options));
+}
+
+void register_serve(CLI::App& app, CommandRun& run) {
+  auto options = std::make_shared<ServeCommandOptions>();
+  auto* sub = app.add_subcommand("serve", "serve the registration and storage roles");
+  add_data_option(*sub, options->data);
+  sub->add_option("--listen", options->listen, "IP:PORT to listen on (repeatable)")->required();
+  sub->add_option("--assign", options->assign, "PRIMARY:PORT,ALTERNATE:PORT handed to new accounts")
+      ->delimiter(',')
+      ->expected(0, 2);
+  sub->add_option("--subnet", options->subnets, "CIDR announced in the network map (repeatable)");
+  sub->add_option("--registration-pair", options->registration_pair,
+                  "PRIMARY:PORT,ALTERNATE:PORT announced as the registration pair (default: the "
+                  "two --listen addresses; none with one)")
+      ->delimiter(',')
+      ->expected(2);
+  sub->add_option("--registration", options->registration, "open or invite")
+      ->check(CLI::IsMember({"open", "invite"}));
+  sub->add_option("--max-connections", options->max_connections, "concurrent connections")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--quota", options->quota, "per-account quota in bytes (0 = none)");
+  sub->callback([options, &run] { run = [options] { return run_serve(*options); }; });
+}
+
+} // namespace offsite::server

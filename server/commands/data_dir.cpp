@@ -1,0 +1,47 @@
+#include "server/commands/data_dir.hpp"
+
+#include <fmt/format.h>
+
+#include "core/common/error.hpp"
+#include "server/state/identity_store.hpp"
+
+namespace offsite::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint16_t k_default_port = 16384;
+
+Error not_initialised(std::string message, const fs::path& data) {
+  return Error(Code::config, std::move(message),
+               fmt::format("run offsited init --data {} first", data.string()));
+}
+
+} // namespace
+
+void add_data_option(CLI::App& command, std::string& data) {
+  command.add_option("--data", data, "the data directory (identity and store)")->required();
+}
+
+transport::CaIdentity require_identity(const fs::path& data) {
+  auto identity = load_identity(data);
+  if (!identity)
+    throw not_initialised(fmt::format("{} holds no data-centre identity", data.string()), data);
+  return *identity;
+}
+
+void require_data_dir(const fs::path& data) {
+  if (!fs::is_directory(data))
+    throw not_initialised(fmt::format("no data directory {}", data.string()), data);
+}
+
+transport::Endpoint parse_server_address(const std::string& text, std::string_view flag) {
+  std::string error;
+  auto endpoint =
+      transport::parse_endpoint(text, &error, transport::EndpointSyntax{false, k_default_port});
+  if (!endpoint) throw Error(Code::usage, fmt::format("{} {}: {}", flag, text, error));
+  return *endpoint;
+}
+
+} // namespace offsite::server
