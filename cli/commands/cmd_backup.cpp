@@ -1,28 +1,19 @@
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <ctime>
-#include <filesystem>
 #include <memory>
 #include <optional>
-#include <stop_token>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "cli/access/repository_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/interrupt.hpp"
+#include "cli/ui/progress.hpp"
 #include "cli/ui/terminal.hpp"
 #include "cli/ui/time_parse.hpp"
 #include "core/backup/archiver.hpp"
-#include "core/backup/exclude.hpp"
+#include "core/backup/backup_paths.hpp"
+#include "core/backup/backup_scanner.hpp"
 #include "core/common/error.hpp"
-#include "core/common/host.hpp"
 
 namespace offsite::cli {
 
@@ -43,130 +34,22 @@ struct BackupOptions {
 
 namespace {
 
-// Counts what a backup of the given paths will read, on a thread of its own,
-// so that the progress line can show a percentage and an ETA (restic runs
-// the same kind of scanner). It is started only when progress is drawn. It
-// lists directories and stats files, nothing more, at the lowest CPU
-// priority, applies the backup's excludes, --exclude-caches and
-// --one-file-system, and stops when the backup ends. Files that change
-// meanwhile make the total an estimate; the percentage never passes 100.
-class BackupScanner {
-public:
-  BackupScanner(const std::vector<std::string>& absolute_paths, const core::BackupOptions& options)
-      : m_excludes(options.excludes), m_exclude_caches(options.exclude_caches),
-        m_one_file_system(options.one_file_system),
-        m_thread(
-            [this, absolute_paths](const std::stop_token& stop) { run(absolute_paths, stop); }) {}
-  ~BackupScanner() = default; // std::jthread asks the scan to stop and joins it
-
-  BackupScanner(const BackupScanner&) = delete;
-  BackupScanner& operator=(const BackupScanner&) = delete;
-
-  bool done() const { return m_done.load(std::memory_order_acquire); }
-  std::uint64_t files() const { return m_files.load(std::memory_order_relaxed); }
-  std::uint64_t bytes() const { return m_bytes.load(std::memory_order_relaxed); }
-
-private:
-  void run(std::vector<std::string> paths, const std::stop_token& stop) {
-    // Linux keeps a nice value per thread: only the scan gives way.
-    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
-    // A path below another one given is covered by it, as in the archiver.
-    std::sort(paths.begin(), paths.end());
-    std::string covering;
-    for (const auto& path : paths) {
-      if (stop.stop_requested()) return;
-      if (!covering.empty() &&
-          (path == covering || path.rfind(covering == "/" ? covering : covering + "/", 0) == 0))
-        continue;
-      covering = path;
-      scan_root(path, stop);
-    }
-    m_done.store(true, std::memory_order_release);
-  }
-
-  void count_file(std::uint64_t size) {
-    m_files.fetch_add(1, std::memory_order_relaxed);
-    m_bytes.fetch_add(size, std::memory_order_relaxed);
-  }
-
-  // Like the archiver with --exclude-caches: the tag itself is backed up.
-  bool skip_cache_dir(const std::filesystem::path& dir) {
-    if (!m_exclude_caches || !core::is_cachedir_tag(dir)) return false;
-    struct stat st {};
-    const auto tag = dir / std::string(core::k_cachedir_tag_name);
-    if (::lstat(tag.c_str(), &st) == 0 && S_ISREG(st.st_mode))
-      count_file(static_cast<std::uint64_t>(st.st_size));
-    return true;
-  }
-
-  void scan_root(const std::string& root, const std::stop_token& stop) {
-    namespace fs = std::filesystem;
-    if (m_excludes.matches(root)) return;
-    struct stat st {};
-    if (::lstat(root.c_str(), &st) != 0) return; // the backup reports it
-    if (S_ISREG(st.st_mode)) count_file(static_cast<std::uint64_t>(st.st_size));
-    if (!S_ISDIR(st.st_mode) || skip_cache_dir(root)) return;
-    const dev_t root_dev = st.st_dev;
-    std::error_code ec;
-    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (stop.stop_requested()) return;
-      const fs::directory_entry& entry = *it;
-      const std::string& path = entry.path().native();
-      std::error_code type_ec;
-      const auto type = entry.symlink_status(type_ec).type();
-      if (m_excludes.matches(path)) {
-        if (type == fs::file_type::directory) it.disable_recursion_pending();
-        continue;
-      }
-      if (type == fs::file_type::regular) {
-        std::error_code size_ec;
-        const auto size = entry.file_size(size_ec);
-        count_file(size_ec ? 0 : size);
-      } else if (type == fs::file_type::directory) {
-        struct stat dir_st {};
-        if ((m_one_file_system && ::lstat(path.c_str(), &dir_st) == 0 &&
-             dir_st.st_dev != root_dev) ||
-            skip_cache_dir(entry.path()))
-          it.disable_recursion_pending();
-      }
-    }
-  }
-
-  const core::PathMatcher m_excludes;
-  const bool m_exclude_caches;
-  const bool m_one_file_system;
-  std::atomic<std::uint64_t> m_files{0};
-  std::atomic<std::uint64_t> m_bytes{0};
-  std::atomic<bool> m_done{false};
-  std::jthread m_thread; // last: starts once the members above exist
-};
-
 class BackupProgressReporter : public core::BackupReporter {
 public:
-  BackupProgressReporter(Terminal& terminal, const BackupScanner* scanner)
-      : m_terminal(terminal), m_scanner(scanner), m_start(std::chrono::steady_clock::now()) {}
+  BackupProgressReporter(Terminal& terminal, const core::BackupScanner* scanner)
+      : m_output(terminal), m_scanner(scanner) {}
 
   void warning(const std::string& path, const std::string& message) override {
-    if (m_terminal.json()) {
-      m_terminal.clear_progress();
-      m_terminal.emit({{"type", "warning"}, {"path", path}, {"message", message}});
-      return;
-    }
-    m_terminal.warning(fmt::format("{}: {}", printable(path), message));
+    m_output.warning(path, message);
   }
 
   void progress(const core::BackupProgress& p) override {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-    const double rate = seconds > 0 ? static_cast<double>(p.bytes_done) / seconds : 0;
-    if (m_terminal.progress_due()) m_terminal.progress(line(p, seconds, rate));
-    if (m_terminal.json() && m_terminal.status_due(std::chrono::milliseconds(500)))
-      m_terminal.emit({{"type", "status"},
-                       {"seconds_elapsed", seconds},
-                       {"files_done", p.files_done},
-                       {"bytes_done", p.bytes_done},
-                       {"current_file", p.current_path}});
+    m_output.draw([&] { return line(p); });
+    m_output.status([&] {
+      return nlohmann::json{{"files_done", p.files_done},
+                            {"bytes_done", p.bytes_done},
+                            {"current_file", p.current_path}};
+    });
   }
 
   bool cancelled() override { return interrupted(); }
@@ -174,36 +57,23 @@ public:
 private:
   // "[0:12] 37.5% 3 of 8 files, 60.0 MiB / 160.0 MiB, 5.0 MiB/s ETA 0:20  PATH"
   // once the scan has counted everything; until then only what is done.
-  std::string line(const core::BackupProgress& p, double seconds, double rate) const {
-    const std::string elapsed = format_duration(seconds);
-    const std::string speed = format_bytes(static_cast<std::uint64_t>(rate));
+  std::string line(const core::BackupProgress& p) const {
+    const double rate = byte_rate(p.bytes_done, m_output.seconds());
     if (!m_scanner || !m_scanner->done())
-      return fmt::format("[{}] {}, {}, {}/s  {}", elapsed, count_of(p.files_done, "file"),
-                         format_bytes(p.bytes_done), speed, printable(p.current_path));
+      return fmt::format("{} {}, {}, {}  {}", m_output.elapsed(), count_of(p.files_done, "file"),
+                         format_bytes(p.bytes_done), rate_text(rate), printable(p.current_path));
     const std::uint64_t files = std::max(m_scanner->files(), p.files_done);
     const std::uint64_t bytes = std::max(m_scanner->bytes(), p.bytes_done);
-    const double percent =
-        bytes ? 100.0 * static_cast<double>(p.bytes_done) / static_cast<double>(bytes) : 100.0;
-    std::string eta;
-    if (rate > 0 && bytes > p.bytes_done)
-      eta = " ETA " + format_duration(static_cast<double>(bytes - p.bytes_done) / rate);
-    return fmt::format("[{}] {:.1f}% {} of {}, {} / {}, {}/s{}  {}", elapsed, percent, p.files_done,
+    return fmt::format("{} {:.1f}% {} of {}, {} / {}, {}{}  {}", m_output.elapsed(),
+                       percent_of(p.bytes_done, bytes, 100.0), p.files_done,
                        count_of(files, "file"), format_bytes(p.bytes_done), format_bytes(bytes),
-                       speed, eta, printable(p.current_path));
+                       rate_text(rate), eta_text(p.bytes_done, bytes, rate),
+                       printable(p.current_path));
   }
 
-  Terminal& m_terminal;
-  const BackupScanner* m_scanner;
-  std::chrono::steady_clock::time_point m_start;
+  ProgressOutput m_output;
+  const core::BackupScanner* m_scanner;
 };
-
-std::optional<std::string> find_parent(core::Repository& repo, const std::string& host,
-                                       const std::vector<std::string>& paths) {
-  std::optional<std::string> parent;
-  for (const auto& snapshot : repo.list_snapshots()) // sorted by time: the last match wins
-    if (snapshot.host == host && snapshot.paths == paths) parent = snapshot.id;
-  return parent;
-}
 
 nlohmann::json summary_json(const core::BackupResult& result, bool dry_run) {
   const auto& s = result.snapshot.summary;
@@ -230,18 +100,17 @@ nlohmann::json summary_json(const core::BackupResult& result, bool dry_run) {
 
 int run_backup(const BackupOptions& options, const GlobalOptions& global, Terminal& terminal) {
   terminal.stream_events();
-  if (options.paths.empty() && !options.use_stdin)
-    throw Error(Code::usage, "nothing to back up", "name one or more paths, or use --stdin");
-  if (!options.paths.empty() && options.use_stdin)
-    throw Error(Code::usage, "--stdin cannot be combined with paths",
-                "back up the paths and the stream in two runs");
+  core::BackupOptions archive;
+  for (const auto& path : options.paths)
+    archive.paths.emplace_back(path);
+  if (options.use_stdin) archive.stdin_name = options.stdin_filename;
+  // Checked again by the archiver; asked here only so that a usage error
+  // comes before the repository is opened (and its passphrase asked for).
+  (void)core::backup_snapshot_paths(archive.paths, archive.stdin_name);
   if (options.compression < 1 || options.compression > 19)
     throw Error(Code::usage, fmt::format("--compression {} is out of range", options.compression),
                 "use a zstd level from 1 (fastest) to 19 (smallest)");
 
-  core::BackupOptions archive;
-  for (const auto& path : options.paths)
-    archive.paths.emplace_back(path);
   for (const auto& pattern : options.excludes)
     archive.excludes.add_pattern(pattern);
   for (const auto& file : options.exclude_files)
@@ -251,7 +120,7 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
   archive.tags = options.tags;
   archive.host = options.host;
   archive.dry_run = options.dry_run;
-  if (options.use_stdin) archive.stdin_name = options.stdin_filename;
+  archive.find_parent = true;
   if (!options.time.empty()) archive.time_ns = parse_time(options.time, "--time");
 
   core::RepositoryOptions repo_options;
@@ -259,17 +128,10 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
   return with_repository(
       global, terminal, repo_options, RepoLock::shared, [&](RepositoryContext& ctx) {
         auto cache = core::FilesCache::load(ctx.files_cache);
-        std::vector<std::string> absolute;
-        for (const auto& path : archive.paths)
-          absolute.push_back(std::filesystem::absolute(path).lexically_normal().string());
-        if (archive.stdin_name) absolute.push_back("/" + *archive.stdin_name);
-        archive.parent = find_parent(
-            ctx.repo, archive.host.empty() ? core::local_host_name() : archive.host, absolute);
-
         // The scan exists only while the backup runs, and only when a
         // progress line is drawn: cron and --json pipes pay nothing for it.
-        std::optional<BackupScanner> scanner;
-        if (terminal.progress_enabled() && !archive.stdin_name) scanner.emplace(absolute, archive);
+        std::optional<core::BackupScanner> scanner;
+        if (terminal.progress_enabled() && !archive.stdin_name) scanner.emplace(archive);
         BackupProgressReporter reporter(terminal, scanner ? &*scanner : nullptr);
         const auto result = core::backup(ctx.repo, &cache, archive, reporter);
         scanner.reset();

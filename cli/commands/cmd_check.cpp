@@ -1,4 +1,3 @@
-#include <chrono>
 #include <memory>
 #include <set>
 
@@ -7,6 +6,7 @@
 #include "cli/access/repository_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/interrupt.hpp"
+#include "cli/ui/progress.hpp"
 #include "cli/ui/terminal.hpp"
 #include "core/common/error.hpp"
 #include "core/maintenance/check.hpp"
@@ -27,57 +27,41 @@ constexpr std::size_t k_listed_unindexed = 5;
 
 class CheckProgressReporter : public core::CheckReporter {
 public:
-  explicit CheckProgressReporter(Terminal& terminal)
-      : m_terminal(terminal), m_start(std::chrono::steady_clock::now()) {}
+  explicit CheckProgressReporter(Terminal& terminal) : m_output(terminal) {}
 
   void progress(const core::CheckProgress& p) override {
-    const auto now = std::chrono::steady_clock::now();
-    const double seconds = std::chrono::duration<double>(now - m_start).count();
     const std::string_view phase = core::check_phase_name(p.phase);
+    // The rate counts from the start of reading packs, not of the check.
     if (p.phase == core::CheckPhase::read_data && !m_reading) {
       m_reading = true;
-      m_read_start = now;
+      m_read_start = m_output.seconds();
     }
-    const double read_seconds = std::chrono::duration<double>(now - m_read_start).count();
-    const double rate =
-        m_reading && read_seconds > 0 ? static_cast<double>(p.bytes_done) / read_seconds : 0;
-    if (m_terminal.progress_due()) {
-      std::string line;
+    m_output.draw([&] {
       if (p.phase == core::CheckPhase::read_data) {
-        std::string eta;
-        if (rate > 0 && p.bytes_total > p.bytes_done)
-          eta = " ETA " + format_duration(static_cast<double>(p.bytes_total - p.bytes_done) / rate);
-        line = fmt::format("[{}] reading packs: {} / {}, {} / {}, {}/s{}", format_duration(seconds),
-                           p.done, p.total, format_bytes(p.bytes_done), format_bytes(p.bytes_total),
-                           format_bytes(static_cast<std::uint64_t>(rate)), eta);
-      } else if (p.total == 0) {
-        line = fmt::format("[{}] {}: {}", format_duration(seconds), phase, p.done);
-      } else {
-        line = fmt::format("[{}] {}: {} / {}", format_duration(seconds), phase, p.done, p.total);
+        const double rate =
+            m_reading ? byte_rate(p.bytes_done, m_output.seconds() - m_read_start) : 0;
+        return fmt::format("{} reading packs: {} / {}, {} / {}, {}{}", m_output.elapsed(), p.done,
+                           p.total, format_bytes(p.bytes_done), format_bytes(p.bytes_total),
+                           rate_text(rate), eta_text(p.bytes_done, p.bytes_total, rate));
       }
-      m_terminal.progress(line);
-    }
-    if (m_terminal.json() && m_terminal.status_due(std::chrono::milliseconds(500))) {
-      const double percent = p.bytes_total ? 100.0 * static_cast<double>(p.bytes_done) /
-                                                 static_cast<double>(p.bytes_total)
-                                           : 0.0;
-      m_terminal.emit({{"type", "status"},
-                       {"phase", phase},
-                       {"seconds_elapsed", seconds},
-                       {"done", p.done},
-                       {"total", p.total},
-                       {"bytes_done", p.bytes_done},
-                       {"bytes_total", p.bytes_total},
-                       {"percent_done", percent}});
-    }
+      if (p.total == 0) return fmt::format("{} {}: {}", m_output.elapsed(), phase, p.done);
+      return fmt::format("{} {}: {} / {}", m_output.elapsed(), phase, p.done, p.total);
+    });
+    m_output.status([&] {
+      return nlohmann::json{{"phase", phase},
+                            {"done", p.done},
+                            {"total", p.total},
+                            {"bytes_done", p.bytes_done},
+                            {"bytes_total", p.bytes_total},
+                            {"percent_done", percent_of(p.bytes_done, p.bytes_total, 0.0)}};
+    });
   }
 
   bool cancelled() override { return interrupted(); }
 
 private:
-  Terminal& m_terminal;
-  std::chrono::steady_clock::time_point m_start;
-  std::chrono::steady_clock::time_point m_read_start{};
+  ProgressOutput m_output;
+  double m_read_start = 0; // seconds() when reading packs began
   bool m_reading = false;
 };
 

@@ -20,7 +20,7 @@ namespace offsite::cli {
 struct DiffOptions {
   std::string first;
   std::string second;
-  SnapshotFilter filter; // chooses what "latest" means
+  core::SnapshotFilter filter; // chooses what "latest" means
 };
 
 namespace {
@@ -173,8 +173,8 @@ std::string display(const Change& c) {
 
 int run_diff(const DiffOptions& options, const GlobalOptions& global, Terminal& terminal) {
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
-    const auto first = find_snapshot(ctx.repo, options.first, options.filter);
-    const auto second = find_snapshot(ctx.repo, options.second, options.filter);
+    const auto first = core::resolve_snapshot(ctx.repo, options.first, options.filter);
+    const auto second = core::resolve_snapshot(ctx.repo, options.second, options.filter);
     Differ differ(ctx.repo);
     differ.compare_trees("/", first.tree, second.tree);
 

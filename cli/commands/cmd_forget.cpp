@@ -25,7 +25,7 @@ struct ForgetOptions {
   core::RetentionPolicy policy;
   std::string keep_within;
   std::string group_by = "host,paths";
-  SnapshotFilter filter;
+  core::SnapshotFilter filter;
   bool dry_run = false;
   bool prune = false;
 };
@@ -106,7 +106,7 @@ std::vector<ForgetGroup> plan_by_policy(core::Repository& repo, const ForgetOpti
                                         const core::GroupBy& by) {
   std::vector<ForgetGroup> out;
   const std::int64_t now = now_ns();
-  for (auto& group : core::group_snapshots(find_snapshots(repo, options.filter), by)) {
+  for (auto& group : core::group_snapshots(core::find_snapshots(repo, options.filter), by)) {
     ForgetGroup g;
     if (by.host) g.host = group.host;
     if (by.paths) g.paths = group.paths;
@@ -121,7 +121,7 @@ ForgetGroup plan_by_id(core::Repository& repo, const ForgetOptions& options) {
   ForgetGroup g;
   std::set<std::string> seen;
   for (const auto& reference : options.snapshots) {
-    auto snapshot = find_snapshot(repo, reference, options.filter);
+    auto snapshot = core::resolve_snapshot(repo, reference, options.filter);
     if (!seen.insert(snapshot.id).second) continue;
     g.result.remove.push_back({std::move(snapshot), {}});
   }

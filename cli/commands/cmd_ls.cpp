@@ -17,7 +17,7 @@ struct LsOptions {
   std::string snapshot;
   std::string path = "/";
   bool long_format = false;
-  SnapshotFilter filter; // chooses what "latest" means
+  core::SnapshotFilter filter; // chooses what "latest" means
 };
 
 namespace {
@@ -102,7 +102,7 @@ int run_ls(const LsOptions& options, const GlobalOptions& global, Terminal& term
     throw Error(Code::usage, fmt::format("the path \"{}\" must be absolute", options.path),
                 "paths inside a snapshot start with '/', as \"offsite ls SNAPSHOT\" shows them");
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
-    const auto snapshot = find_snapshot(ctx.repo, options.snapshot, options.filter);
+    const auto snapshot = core::resolve_snapshot(ctx.repo, options.snapshot, options.filter);
     Lister lister(ctx.repo, terminal, options.long_format);
     // Descend to the requested path one component at a time.
     core::BlobId tree = snapshot.tree;

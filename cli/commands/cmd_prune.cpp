@@ -1,4 +1,3 @@
-#include <chrono>
 #include <memory>
 
 #include <fmt/format.h>
@@ -6,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/commands/prune_run.hpp"
 #include "cli/ui/interrupt.hpp"
+#include "cli/ui/progress.hpp"
 #include "core/common/error.hpp"
 #include "core/maintenance/prune.hpp"
 
@@ -15,39 +15,30 @@ namespace {
 
 class PruneProgressReporter : public core::PruneReporter {
 public:
-  explicit PruneProgressReporter(Terminal& terminal)
-      : m_terminal(terminal), m_start(std::chrono::steady_clock::now()) {}
+  explicit PruneProgressReporter(Terminal& terminal) : m_output(terminal) {}
 
   void progress(const core::PruneProgress& p) override {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
     const std::string_view phase = core::prune_phase_name(p.phase);
-    if (m_terminal.progress_enabled()) {
-      if (p.total == 0)
-        m_terminal.progress(
-            fmt::format("[{}] {}: {} trees", format_duration(seconds), phase, p.done));
-      else
-        m_terminal.progress(fmt::format(
-            "[{}] {}: {} / {}{}", format_duration(seconds), phase, p.done, p.total,
-            p.bytes_total
-                ? fmt::format(", {} / {}", format_bytes(p.bytes_done), format_bytes(p.bytes_total))
-                : ""));
-    }
-    if (m_terminal.json() && m_terminal.status_due(std::chrono::milliseconds(500)))
-      m_terminal.emit({{"type", "status"},
-                       {"phase", phase},
-                       {"seconds_elapsed", seconds},
-                       {"done", p.done},
-                       {"total", p.total},
-                       {"bytes_done", p.bytes_done},
-                       {"bytes_total", p.bytes_total}});
+    m_output.draw([&] {
+      if (p.total == 0) return fmt::format("{} {}: {} trees", m_output.elapsed(), phase, p.done);
+      return fmt::format("{} {}: {} / {}{}", m_output.elapsed(), phase, p.done, p.total,
+                         p.bytes_total ? fmt::format(", {} / {}", format_bytes(p.bytes_done),
+                                                     format_bytes(p.bytes_total))
+                                       : "");
+    });
+    m_output.status([&] {
+      return nlohmann::json{{"phase", phase},
+                            {"done", p.done},
+                            {"total", p.total},
+                            {"bytes_done", p.bytes_done},
+                            {"bytes_total", p.bytes_total}};
+    });
   }
 
   bool cancelled() override { return interrupted(); }
 
 private:
-  Terminal& m_terminal;
-  std::chrono::steady_clock::time_point m_start;
+  ProgressOutput m_output;
 };
 
 nlohmann::json counts_json(const core::PruneCounts& c) {

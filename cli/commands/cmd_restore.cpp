@@ -1,4 +1,3 @@
-#include <chrono>
 #include <memory>
 
 #include <fmt/format.h>
@@ -6,6 +5,7 @@
 #include "cli/access/repository_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/interrupt.hpp"
+#include "cli/ui/progress.hpp"
 #include "cli/ui/snapshot_filter.hpp"
 #include "cli/ui/terminal.hpp"
 #include "core/common/error.hpp"
@@ -20,55 +20,41 @@ struct RestoreOptions {
   std::vector<std::string> excludes;
   bool verify = false;
   std::string overwrite = "always";
-  SnapshotFilter filter; // chooses what "latest" means
+  core::SnapshotFilter filter; // chooses what "latest" means
 };
 
 namespace {
 
 class RestoreProgressReporter : public core::RestoreReporter {
 public:
-  explicit RestoreProgressReporter(Terminal& terminal)
-      : m_terminal(terminal), m_start(std::chrono::steady_clock::now()) {}
+  explicit RestoreProgressReporter(Terminal& terminal) : m_output(terminal) {}
 
   void warning(const std::string& path, const std::string& message) override {
-    if (m_terminal.json()) {
-      m_terminal.emit({{"type", "warning"}, {"path", path}, {"message", message}});
-      return;
-    }
-    m_terminal.warning(fmt::format("{}: {}", printable(path), message));
+    m_output.warning(path, message);
   }
 
   void progress(const core::RestoreProgress& p) override {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-    const double rate = seconds > 0 ? static_cast<double>(p.bytes_done) / seconds : 0;
-    const double percent = p.bytes_total ? 100.0 * static_cast<double>(p.bytes_done) /
-                                               static_cast<double>(p.bytes_total)
-                                         : 100.0;
-    if (m_terminal.progress_due()) {
-      std::string eta;
-      if (rate > 0 && p.bytes_total > p.bytes_done)
-        eta = " ETA " + format_duration(static_cast<double>(p.bytes_total - p.bytes_done) / rate);
-      m_terminal.progress(fmt::format(
-          "[{}] {:.1f}% {}, {} / {}, {}/s{}  {}", format_duration(seconds), percent,
-          count_of(p.files_done, "file"), format_bytes(p.bytes_done), format_bytes(p.bytes_total),
-          format_bytes(static_cast<std::uint64_t>(rate)), eta, printable(p.current_path)));
-    }
-    if (m_terminal.json() && m_terminal.status_due(std::chrono::milliseconds(500)))
-      m_terminal.emit({{"type", "status"},
-                       {"seconds_elapsed", seconds},
-                       {"percent_done", percent},
-                       {"files_done", p.files_done},
-                       {"bytes_done", p.bytes_done},
-                       {"bytes_total", p.bytes_total},
-                       {"current_file", p.current_path}});
+    const double percent = percent_of(p.bytes_done, p.bytes_total, 100.0);
+    m_output.draw([&] {
+      const double rate = byte_rate(p.bytes_done, m_output.seconds());
+      return fmt::format("{} {:.1f}% {}, {} / {}, {}{}  {}", m_output.elapsed(), percent,
+                         count_of(p.files_done, "file"), format_bytes(p.bytes_done),
+                         format_bytes(p.bytes_total), rate_text(rate),
+                         eta_text(p.bytes_done, p.bytes_total, rate), printable(p.current_path));
+    });
+    m_output.status([&] {
+      return nlohmann::json{{"percent_done", percent},
+                            {"files_done", p.files_done},
+                            {"bytes_done", p.bytes_done},
+                            {"bytes_total", p.bytes_total},
+                            {"current_file", p.current_path}};
+    });
   }
 
   bool cancelled() override { return interrupted(); }
 
 private:
-  Terminal& m_terminal;
-  std::chrono::steady_clock::time_point m_start;
+  ProgressOutput m_output;
 };
 
 core::Overwrite parse_overwrite(const std::string& value) {
@@ -94,18 +80,11 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
   for (const auto& p : options.excludes)
     restore.excludes.add_pattern(p);
 
-  std::string reference = options.snapshot;
-  if (const auto colon = reference.find(':'); colon != std::string::npos) {
-    restore.sub_path = reference.substr(colon + 1);
-    reference.resize(colon);
-    if (restore.sub_path.empty() || restore.sub_path[0] != '/')
-      throw Error(Code::usage,
-                  fmt::format("the path after ':' must be absolute, not \"{}\"", restore.sub_path),
-                  "write it as it appears in \"offsite ls\", e.g. latest:/home/me/docs");
-  }
+  const auto reference = core::split_snapshot_path(options.snapshot);
+  restore.sub_path = reference.path;
 
   return with_repository(global, terminal, {}, RepoLock::shared, [&](RepositoryContext& ctx) {
-    const auto snapshot = find_snapshot(ctx.repo, reference, options.filter);
+    const auto snapshot = core::resolve_snapshot(ctx.repo, reference.snapshot, options.filter);
     RestoreProgressReporter reporter(terminal);
     const auto result = core::restore(ctx.repo, snapshot, restore, reporter);
     terminal.clear_progress();

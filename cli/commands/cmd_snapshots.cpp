@@ -13,7 +13,7 @@
 namespace offsite::cli {
 
 struct SnapshotsOptions {
-  SnapshotFilter filter;
+  core::SnapshotFilter filter;
   std::optional<long long> latest; // --latest N
 };
 
@@ -26,7 +26,7 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
                 fmt::format("--latest needs a count of at least 1, not {}", *options.latest),
                 "leave --latest out to list every snapshot");
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
-    auto list = find_snapshots(ctx.repo, options.filter);
+    auto list = core::find_snapshots(ctx.repo, options.filter);
     if (options.latest && list.size() > static_cast<std::size_t>(*options.latest))
       list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(*options.latest));
 

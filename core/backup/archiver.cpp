@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "core/backup/archiver_impl.hpp"
+#include "core/backup/backup_parent.hpp"
+#include "core/backup/backup_paths.hpp"
 #include "core/common/error.hpp"
 #include "core/common/host.hpp"
 
@@ -32,13 +34,6 @@ std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string lexically_absolute(const std::filesystem::path& p) {
-  std::string s = std::filesystem::absolute(p).lexically_normal().string();
-  while (s.size() > 1 && s.back() == '/')
-    s.pop_back();
-  return s;
 }
 
 std::vector<std::string> components(const std::string& path) {
@@ -65,30 +60,14 @@ Archiver::Archiver(Repository& repo, FilesCache* cache, const BackupOptions& opt
     : m_repo(repo), m_cache(cache), m_options(options), m_reporter(reporter),
       m_summary(m_result.snapshot.summary), m_started(std::chrono::steady_clock::now()) {}
 
-std::vector<std::string> Archiver::absolute_paths() const {
-  std::vector<std::string> out;
-  for (const auto& p : m_options.paths) {
-    if (p.empty()) throw Error(Code::usage, "an empty path was given", "name the files to back up");
-    std::string abs = lexically_absolute(p);
-    if (std::find(out.begin(), out.end(), abs) == out.end()) out.push_back(abs);
-  }
-  return out;
+std::string Archiver::host() const {
+  return m_options.host.empty() ? local_host_name() : m_options.host;
 }
 
 BackupResult Archiver::run() {
-  std::vector<std::string> paths;
-  if (m_options.stdin_name) {
-    if (!m_options.paths.empty())
-      throw Error(Code::usage, "a backup of stdin cannot include paths as well",
-                  "back up stdin and the paths in two runs");
-    if (!is_safe_node_name(*m_options.stdin_name))
-      throw Error(Code::usage, "\"" + *m_options.stdin_name + "\" cannot be a file name for stdin",
-                  "pick a name without '/', like \"dump.sql\"");
-    paths.push_back("/" + *m_options.stdin_name);
-  } else {
-    paths = absolute_paths();
-    if (paths.empty())
-      throw Error(Code::usage, "no paths to back up", "name at least one file or directory");
+  const std::vector<std::string> paths =
+      backup_snapshot_paths(m_options.paths, m_options.stdin_name);
+  if (!m_options.stdin_name) {
     // Like restic: a missing path is an error before anything is stored.
     for (const auto& p : paths) {
       struct stat st {};
@@ -97,6 +76,9 @@ BackupResult Archiver::run() {
                     "check the spelling; nothing was stored");
     }
   }
+
+  m_parent = m_options.parent;
+  if (!m_parent && m_options.find_parent) m_parent = select_parent(m_repo, host(), paths);
 
   const RepositoryStats before = m_repo.stats();
   unsigned threads = m_options.threads ? m_options.threads : std::thread::hardware_concurrency();
@@ -139,13 +121,13 @@ Snapshot Archiver::make_snapshot(const std::vector<std::string>& paths,
                                  const RepositoryStats& before) {
   Snapshot s;
   s.time_ns = m_options.time_ns ? m_options.time_ns : now_ns();
-  s.host = m_options.host.empty() ? local_host_name() : m_options.host;
+  s.host = host();
   s.user = local_user_name();
   s.paths = paths;
   s.tags = m_options.tags;
   s.excludes = m_options.excludes.patterns();
   s.tree = *m_root_tree;
-  s.parent = m_options.parent;
+  s.parent = m_parent;
   s.program_version = OFFSITE_VERSION;
   m_result.partial = m_summary.files_failed > 0;
   s.partial = m_result.partial;
@@ -277,14 +259,14 @@ void Archiver::finalize(DirState& dir) {
 }
 
 const Tree* Archiver::previous_tree(DirState& dir) {
-  if (!m_options.parent) return nullptr;
+  if (!m_parent) return nullptr;
   // Loaded on first use: with a warm files cache most directories never
   // need their old tree, and each load may be a round trip to the server.
   if (!dir.previous_loaded) {
     dir.previous_loaded = true;
     try {
       if (!dir.parent) {
-        Snapshot parent = m_repo.load_snapshot(*m_options.parent);
+        Snapshot parent = m_repo.load_snapshot(*m_parent);
         dir.previous = decode_tree(m_repo.load_blob(BlobType::tree, parent.tree));
       } else if (const Node* node = previous_node(*dir.parent, dir.name);
                  node && node->type == NodeType::dir && node->subtree) {
@@ -293,7 +275,7 @@ const Tree* Archiver::previous_tree(DirState& dir) {
     } catch (const Error& e) {
       // Only costs re-reading the files below.
       if (!dir.parent)
-        warn(*m_options.parent,
+        warn(*m_parent,
              std::string("cannot use the parent snapshot, every file is read: ") + e.what(), false);
     }
   }

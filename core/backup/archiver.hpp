@@ -18,7 +18,7 @@
 namespace offsite::core {
 
 struct BackupOptions {
-  std::vector<std::filesystem::path> paths; // made absolute by the archiver
+  std::vector<std::filesystem::path> paths; // normalised by backup_snapshot_paths
   PathMatcher excludes;
   bool exclude_caches = false;
   bool one_file_system = false;
@@ -28,8 +28,11 @@ struct BackupOptions {
   int stdin_fd = 0;
   bool dry_run = false;              // read and chunk, store nothing
   std::optional<std::string> parent; // snapshot id, recorded in the snapshot
-  unsigned threads = 0;              // 0 = one per core
-  std::int64_t time_ns = 0;          // 0 = now; tests inject times
+  // Without `parent`: compare against select_parent's choice (the newest
+  // snapshot of the same host and paths).
+  bool find_parent = false;
+  unsigned threads = 0;     // 0 = one per core
+  std::int64_t time_ns = 0; // 0 = now; tests inject times
   std::size_t max_in_flight_bytes = std::size_t{16} * 1024 * 1024;
 };
 

@@ -96,7 +96,7 @@ public:
 
 private:
   // archiver.cpp
-  std::vector<std::string> absolute_paths() const;
+  std::string host() const; // as recorded: --host or this machine's name
   void walk_paths(const std::vector<std::string>& paths);
   void walk_stdin();
   void finish_dir(std::unique_ptr<DirState> dir);
@@ -134,6 +134,7 @@ private:
   FilesCache* m_cache;
   const BackupOptions& m_options;
   BackupReporter& m_reporter;
+  std::optional<std::string> m_parent; // given or selected; set by run()
   std::unique_ptr<ChunkPipeline> m_pipeline;
   OwnerNames m_names;
   BackupResult m_result;

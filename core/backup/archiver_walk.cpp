@@ -3,7 +3,6 @@
 // a symlink swapped in during the backup is recorded as a symlink and never
 // followed. Only regular files and directories are ever opened.
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <cstring>
 
 #include "core/backup/archiver_impl.hpp"
+#include "core/backup/dir_listing.hpp"
 #include "core/backup/exclude.hpp"
 #include "core/common/error.hpp"
 
@@ -21,40 +21,6 @@ namespace offsite::core::archiver_detail {
 namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
-
-// Names in `dir_fd` (without "." and ".."); `err` is set when the listing
-// stopped early.
-std::vector<std::string> list_names(int dir_fd, int& err) {
-  std::vector<std::string> names;
-  err = 0;
-  int fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) {
-    err = errno;
-    return names;
-  }
-  DIR* dir = ::fdopendir(fd);
-  if (!dir) {
-    err = errno;
-    ::close(fd);
-    return names;
-  }
-  ::rewinddir(dir); // the duplicate shares the offset of dir_fd
-  for (;;) {
-    errno = 0;
-    const dirent* ent = ::readdir(dir);
-    if (!ent) {
-      err = errno;
-      break;
-    }
-    std::string_view name = ent->d_name;
-    if (name == "." || name == "..") continue;
-    names.emplace_back(name);
-  }
-  ::closedir(dir);
-  // std::string compares as unsigned bytes: the order trees are stored in.
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 } // namespace
 
@@ -100,16 +66,8 @@ void Archiver::walk_trie(const PathTrie& trie, int dir_fd, const std::string& pa
 
 void Archiver::walk_dir(int dir_fd, const std::string& path, DirState& state, dev_t root_dev) {
   int err = 0;
-  std::vector<std::string> names = list_names(dir_fd, err);
+  const std::vector<std::string> names = list_backup_names(dir_fd, m_options.exclude_caches, err);
   if (err != 0) warn(path, "cannot read the directory completely: " + errno_text(err), true);
-  if (m_options.exclude_caches && is_cachedir_tag_at(dir_fd)) {
-    // Like restic and borg: keep the directory and its tag, skip the rest,
-    // so the restored tree still shows what was left out.
-    const bool has_tag =
-        std::binary_search(names.begin(), names.end(), std::string(k_cachedir_tag_name));
-    names.clear();
-    if (has_tag) names.emplace_back(k_cachedir_tag_name);
-  }
   for (const auto& name : names)
     process_entry(dir_fd, name, join_path(path, name), state, root_dev);
 }

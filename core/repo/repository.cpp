@@ -536,14 +536,7 @@ std::vector<Snapshot> Repository::list_snapshots() {
   return out;
 }
 
-std::string Repository::resolve_snapshot(std::string_view ref) {
-  if (ref == "latest") {
-    const auto all = list_snapshots();
-    if (all.empty())
-      throw Error(Code::not_found, "no snapshot matches \"latest\": the repository has none",
-                  "run offsite backup to create one");
-    return all.back().id;
-  }
+std::string Repository::resolve_snapshot_id(std::string_view ref) {
   std::string prefix(ref);
   std::transform(prefix.begin(), prefix.end(), prefix.begin(), [](char c) {
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

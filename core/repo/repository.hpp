@@ -104,9 +104,11 @@ public:
   std::string save_snapshot(const Snapshot& snapshot); // returns its id
   std::vector<Snapshot> list_snapshots();              // sorted by time
   Snapshot load_snapshot(const std::string& id);
-  // Full id, unique prefix (>= 4 hex digits) or "latest". Error(not_found) /
-  // Error(usage) for an ambiguous prefix.
-  std::string resolve_snapshot(std::string_view ref);
+  // The full ID of a full ID or unique prefix (>= 4 hex digits, any case),
+  // by listing the store. Error(not_found) / Error(usage) for an ambiguous or
+  // too short prefix. Commands resolve references ("latest", filters) through
+  // core::resolve_snapshot (snapshot_select.hpp), which calls this.
+  std::string resolve_snapshot_id(std::string_view ref);
 
   // Authenticates a pack's header (fetching only the pack's tail).
   // Error(integrity) naming the pack when it is damaged, Error(not_found)

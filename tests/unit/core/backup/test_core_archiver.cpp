@@ -353,6 +353,27 @@ TEST_CASE("given an unchanged tree when backed up again then no file content is 
     REQUIRE(second.snapshot.parent.has_value());
     CHECK(*second.snapshot.parent == first.snapshot_id);
   }
+  SUBCASE("without a cache, asked to find the parent, given the path with a trailing '/' then "
+          "the first snapshot is the parent and nothing is read") {
+    Recorder r;
+    BackupOptions o;
+    o.paths = {f.src.string() + "/", f.src / "d" / ".."};
+    o.find_parent = true;
+    BackupResult second = f.backup(o, nullptr, r);
+    CHECK(second.snapshot.paths == first.snapshot.paths);
+    REQUIRE(second.snapshot.parent.has_value());
+    CHECK(*second.snapshot.parent == first.snapshot_id);
+    CHECK(second.files_content_read == 0);
+  }
+  SUBCASE("asked to find the parent under another host name then there is none") {
+    Recorder r;
+    BackupOptions o;
+    o.host = "elsewhere";
+    o.find_parent = true;
+    BackupResult second = f.backup(o, nullptr, r);
+    CHECK_FALSE(second.snapshot.parent.has_value());
+    CHECK(second.files_content_read == 4);
+  }
   SUBCASE("with a parent snapshot that cannot be loaded then a warning and every file is read") {
     Recorder r;
     BackupOptions o;

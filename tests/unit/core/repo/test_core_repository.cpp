@@ -399,22 +399,21 @@ TEST_CASE(
   CHECK(list[2].host == "two");
   CHECK(repo->load_snapshot(id2).tree == s2.tree);
 
-  CHECK(repo->resolve_snapshot("latest") == id2);
-  CHECK(repo->resolve_snapshot(id3) == id3);
-  CHECK(repo->resolve_snapshot(id3.substr(0, 8)) == id3);
+  CHECK(repo->resolve_snapshot_id(id3) == id3);
+  CHECK(repo->resolve_snapshot_id(id3.substr(0, 8)) == id3);
   std::string upper = id1.substr(0, 10);
   std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-  CHECK(repo->resolve_snapshot(upper) == id1);
+  CHECK(repo->resolve_snapshot_id(upper) == id1);
 
   std::string absent = id1.substr(0, 4) == "0000" ? "ffff" : "0000";
   for (const auto& id : {id1, id2, id3})
     if (id.starts_with(absent)) absent = "fffe";
-  const Error unknown = catch_error([&] { repo->resolve_snapshot(absent); });
+  const Error unknown = catch_error([&] { repo->resolve_snapshot_id(absent); });
   CHECK(unknown.code() == Code::not_found);
   CHECK(std::string(unknown.what()) == "no snapshot matches \"" + absent + "\"");
   CHECK(unknown.hint().find("offsite snapshots") != std::string::npos);
-  CHECK(catch_error([&] { repo->resolve_snapshot("yesterday"); }).code() == Code::not_found);
-  CHECK(catch_error([&] { repo->resolve_snapshot(id1.substr(0, 3)); }).code() == Code::usage);
+  CHECK(catch_error([&] { repo->resolve_snapshot_id("yesterday"); }).code() == Code::not_found);
+  CHECK(catch_error([&] { repo->resolve_snapshot_id(id1.substr(0, 3)); }).code() == Code::usage);
   CHECK(catch_error([&] { repo->load_snapshot(std::string(64, 'e')); }).code() == Code::not_found);
 
   // A damaged snapshot object is caught by its name.
@@ -427,19 +426,18 @@ TEST_CASE(
 TEST_CASE("given two snapshots sharing a prefix, when resolved by it, then the error lists both") {
   Fixture f;
   auto repo = f.open();
-  CHECK(catch_error([&] { repo->resolve_snapshot("latest"); }).code() == Code::not_found);
   // resolve only lists names, so stand-in objects are enough to share a prefix.
   const std::string a = "abcd" + std::string(59, '0') + "1";
   const std::string b = "abcd" + std::string(59, '0') + "2";
   f.store.put("snapshots/" + a, as_bytes("x"));
   f.store.put("snapshots/" + b, as_bytes("y"));
-  const Error e = catch_error([&] { repo->resolve_snapshot("abcd"); });
+  const Error e = catch_error([&] { repo->resolve_snapshot_id("abcd"); });
   CHECK(e.code() == Code::usage);
   CHECK(std::string(e.what()).find("ambiguous") != std::string::npos);
   CHECK(std::string(e.what()).find(a) != std::string::npos); // long enough to tell apart
   CHECK(std::string(e.what()).find(b) != std::string::npos);
-  CHECK(repo->resolve_snapshot(a) == a);
-  CHECK(repo->resolve_snapshot(b.substr(0, 64)) == b);
+  CHECK(repo->resolve_snapshot_id(a) == a);
+  CHECK(repo->resolve_snapshot_id(b.substr(0, 64)) == b);
 }
 TEST_CASE("given a pack upload that fails on the upload thread, when blobs are saved and flushed, "
           "then the failure reaches the caller and nothing unuploaded is indexed") {

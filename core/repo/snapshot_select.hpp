@@ -1,0 +1,53 @@
+#pragma once
+// "Which snapshot do you mean", answered in this one place for every command
+// (snapshots, forget, restore, ls, diff), so "--host web1" and "latest" mean
+// the same everywhere (restic's semantics):
+//   --host H   any of the given hosts (repeatable)
+//   --tag T    a snapshot with all tags of one --tag ("a,b" = a and b);
+//              several --tag options: any of them
+//   --path P   a snapshot whose paths include every --path given, compared
+//              as backup records them (normalise_backup_path: "DIR/" = "DIR")
+// References: a full ID, a unique prefix (4+ hex digits), or "latest" = the
+// newest snapshot matching the filters. An ID names its snapshot whatever
+// the filters say: they choose among snapshots, an ID needs no choosing.
+// "SNAPSHOT:/PATH" names a path inside a snapshot (restore).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/format/snapshot.hpp"
+#include "core/repo/repository.hpp"
+
+namespace offsite::core {
+
+struct SnapshotFilter {
+  std::vector<std::string> hosts;
+  std::vector<std::string> tags; // each "a,b"
+  std::vector<std::string> paths;
+
+  bool empty() const { return hosts.empty() && tags.empty() && paths.empty(); }
+  bool matches(const Snapshot& snapshot) const;
+  // " --host web1 --path /etc" as the user would type it (values made
+  // printable, paths normalised), for messages.
+  std::string describe() const;
+};
+
+// The repository's snapshots that match, sorted by time (oldest first).
+std::vector<Snapshot> find_snapshots(Repository& repo, const SnapshotFilter& filter);
+
+// Resolves one reference and loads its snapshot. Error(not_found) for an
+// unknown ID or when no snapshot matches "latest" with the filters;
+// Error(usage) for an ambiguous or too short prefix.
+Snapshot resolve_snapshot(Repository& repo, std::string_view reference,
+                          const SnapshotFilter& filter);
+
+// "SNAPSHOT:/PATH" split at its first ':'; `path` is empty without one.
+// Error(usage) when the path after ':' is not absolute.
+struct SnapshotPathReference {
+  std::string snapshot;
+  std::string path;
+};
+SnapshotPathReference split_snapshot_path(std::string_view reference);
+
+} // namespace offsite::core
