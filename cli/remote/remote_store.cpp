@@ -176,7 +176,7 @@ void RemoteStore::drop_lease(const std::string& id) {
 }
 
 bool RemoteStore::put(std::string_view key, ByteView data) {
-  const std::string what = fmt::format("upload {}", core::printable_key(key));
+  const std::string what = fmt::format("upload {}", util::printable(key, core::k_key_in_messages));
   bool resent = false;
   const Frame reply = call(Op::put, {{"key", key}}, {data.data(), data.size()}, resent);
   if (reply.op != Op::reply_ok) throw_reply_error(reply, what);
@@ -193,7 +193,8 @@ bool RemoteStore::put(std::string_view key, ByteView data) {
 
 std::optional<Bytes> RemoteStore::get(std::string_view key, std::uint64_t offset,
                                       std::optional<std::uint64_t> length) {
-  const std::string what = fmt::format("download {}", core::printable_key(key));
+  const std::string what =
+      fmt::format("download {}", util::printable(key, core::k_key_in_messages));
   nlohmann::json header{{"key", key}};
   if (offset != 0) header["offset"] = offset;
   if (length) header["length"] = *length;
@@ -221,7 +222,7 @@ std::optional<Bytes> RemoteStore::get_in_pieces(std::string_view key, std::uint6
 }
 
 std::optional<std::uint64_t> RemoteStore::head(std::string_view key) {
-  const std::string what = fmt::format("look up {}", core::printable_key(key));
+  const std::string what = fmt::format("look up {}", util::printable(key, core::k_key_in_messages));
   bool resent = false;
   const Frame reply = call(Op::head, {{"key", key}}, {}, resent);
   if (is_error(reply, "not_found")) return std::nullopt;
@@ -231,7 +232,7 @@ std::optional<std::uint64_t> RemoteStore::head(std::string_view key) {
 
 core::ListPage RemoteStore::list(std::string_view prefix, std::string_view start_after,
                                  std::size_t limit) {
-  const std::string what = fmt::format("list {}", core::printable_key(prefix));
+  const std::string what = fmt::format("list {}", util::printable(prefix, core::k_key_in_messages));
   bool resent = false;
   const Frame reply = call(
       Op::list, {{"prefix", prefix}, {"start_after", start_after}, {"limit", limit}}, {}, resent);
@@ -256,7 +257,7 @@ core::ListPage RemoteStore::list(std::string_view prefix, std::string_view start
 }
 
 bool RemoteStore::remove(std::string_view key) {
-  const std::string what = fmt::format("delete {}", core::printable_key(key));
+  const std::string what = fmt::format("delete {}", util::printable(key, core::k_key_in_messages));
   bool resent = false;
   const Frame reply = call(Op::remove, {{"key", key}}, {}, resent);
   if (reply.op != Op::reply_ok) throw_reply_error(reply, what);
