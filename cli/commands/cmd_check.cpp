@@ -7,6 +7,7 @@
 #include "cli/access/repository_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/interrupt.hpp"
+#include "cli/ui/phase_status.hpp"
 #include "cli/ui/terminal.hpp"
 #include "core/common/error.hpp"
 #include "core/maintenance/check.hpp"
@@ -61,14 +62,9 @@ public:
       const double percent = p.bytes_total ? 100.0 * static_cast<double>(p.bytes_done) /
                                                  static_cast<double>(p.bytes_total)
                                            : 0.0;
-      m_terminal.emit({{"type", "status"},
-                       {"phase", phase},
-                       {"seconds_elapsed", seconds},
-                       {"done", p.done},
-                       {"total", p.total},
-                       {"bytes_done", p.bytes_done},
-                       {"bytes_total", p.bytes_total},
-                       {"percent_done", percent}});
+      nlohmann::json status = phase_status(phase, seconds, p);
+      status["percent_done"] = percent;
+      m_terminal.emit(std::move(status));
     }
   }
 

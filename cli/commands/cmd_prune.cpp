@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/commands/prune_run.hpp"
 #include "cli/ui/interrupt.hpp"
+#include "cli/ui/phase_status.hpp"
 #include "core/common/error.hpp"
 #include "core/maintenance/prune.hpp"
 
@@ -34,13 +35,7 @@ public:
                 : ""));
     }
     if (m_terminal.json() && m_terminal.status_due(std::chrono::milliseconds(500)))
-      m_terminal.emit({{"type", "status"},
-                       {"phase", phase},
-                       {"seconds_elapsed", seconds},
-                       {"done", p.done},
-                       {"total", p.total},
-                       {"bytes_done", p.bytes_done},
-                       {"bytes_total", p.bytes_total}});
+      m_terminal.emit(phase_status(phase, seconds, p));
   }
 
   bool cancelled() override { return interrupted(); }
