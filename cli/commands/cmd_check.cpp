@@ -48,12 +48,9 @@ public:
       return fmt::format("{} {}: {} / {}", m_output.elapsed(), phase, p.done, p.total);
     });
     m_output.status([&] {
-      return nlohmann::json{{"phase", phase},
-                            {"done", p.done},
-                            {"total", p.total},
-                            {"bytes_done", p.bytes_done},
-                            {"bytes_total", p.bytes_total},
-                            {"percent_done", percent_of(p.bytes_done, p.bytes_total, 0.0)}};
+      auto fields = phase_fields(phase, p);
+      fields["percent_done"] = percent_of(p.bytes_done, p.bytes_total, 0.0);
+      return fields;
     });
   }
 

@@ -14,6 +14,7 @@
 #include "cli/ui/terminal.hpp"
 #include "core/common/error.hpp"
 #include "core/format/tree.hpp"
+#include "util/path.hpp"
 
 namespace offsite::cli {
 
@@ -51,10 +52,6 @@ struct KindCounts {
   nlohmann::json json() const { return {{"files", files}, {"dirs", dirs}, {"others", others}}; }
 };
 
-std::string join_path(const std::string& dir, const std::string& name) {
-  return dir == "/" ? "/" + name : dir + "/" + name;
-}
-
 bool same_content(const core::Node& a, const core::Node& b) {
   switch (a.type) {
   case core::NodeType::file: return a.size == b.size && a.content == b.content;
@@ -84,13 +81,13 @@ public:
     auto j = new_nodes.begin();
     while (i != old_nodes.end() || j != new_nodes.end()) {
       if (j == new_nodes.end() || (i != old_nodes.end() && i->name < j->name)) {
-        one_side('-', join_path(dir, i->name), *i, m_old_blobs);
+        one_side('-', util::join_path(dir, i->name), *i, m_old_blobs);
         ++i;
       } else if (i == old_nodes.end() || j->name < i->name) {
-        one_side('+', join_path(dir, j->name), *j, m_new_blobs);
+        one_side('+', util::join_path(dir, j->name), *j, m_new_blobs);
         ++j;
       } else {
-        compare_nodes(join_path(dir, i->name), *i, *j);
+        compare_nodes(util::join_path(dir, i->name), *i, *j);
         ++i;
         ++j;
       }
@@ -130,7 +127,7 @@ private:
     blobs.insert(node.content.begin(), node.content.end());
     if (node.type == core::NodeType::dir && node.subtree)
       for (const auto& child : load(*node.subtree))
-        one_side(modifier, join_path(path, child.name), child, blobs);
+        one_side(modifier, util::join_path(path, child.name), child, blobs);
   }
 
   void compare_nodes(const std::string& path, const core::Node& a, const core::Node& b) {
@@ -140,10 +137,10 @@ private:
       m_new_blobs.insert(b.content.begin(), b.content.end());
       if (a.type == core::NodeType::dir && a.subtree)
         for (const auto& child : load(*a.subtree))
-          one_side('-', join_path(path, child.name), child, m_old_blobs);
+          one_side('-', util::join_path(path, child.name), child, m_old_blobs);
       if (b.type == core::NodeType::dir && b.subtree)
         for (const auto& child : load(*b.subtree))
-          one_side('+', join_path(path, child.name), child, m_new_blobs);
+          one_side('+', util::join_path(path, child.name), child, m_new_blobs);
       return;
     }
     if (!same_content(a, b)) {

@@ -10,6 +10,7 @@
 #include "cli/ui/time_parse.hpp"
 #include "core/common/error.hpp"
 #include "core/format/tree.hpp"
+#include "util/path.hpp"
 
 namespace offsite::cli {
 
@@ -32,10 +33,6 @@ std::string mode_string(const core::Node& node) {
   if (node.mode & S_ISGID) out[6] = out[6] == 'x' ? 's' : 'S';
   if (node.mode & S_ISVTX) out[9] = out[9] == 'x' ? 't' : 'T';
   return out;
-}
-
-std::string join_path(const std::string& dir, const std::string& name) {
-  return dir == "/" ? "/" + name : dir + "/" + name;
 }
 
 class Lister {
@@ -73,7 +70,7 @@ public:
   void walk(const std::string& path, const core::BlobId& tree_id) {
     const auto tree = core::decode_tree(m_repo.load_blob(core::BlobType::tree, tree_id));
     for (const auto& n : tree.nodes) {
-      const std::string child = join_path(path, n.name);
+      const std::string child = util::join_path(path, n.name);
       node(child, n);
       if (n.type == core::NodeType::dir && n.subtree) walk(child, *n.subtree);
     }
@@ -117,7 +114,7 @@ int run_ls(const LsOptions& options, const GlobalOptions& global, Terminal& term
         throw Error(Code::not_found,
                     fmt::format("{} is not in snapshot {}", options.path, snapshot.id.substr(0, 8)),
                     "list the snapshot with \"offsite ls SNAPSHOT\" to see its paths");
-      path = join_path(path, it->name);
+      path = util::join_path(path, it->name);
       if (it->type != core::NodeType::dir || !it->subtree) {
         lister.node(path, *it);
         lister.finish(snapshot.id);

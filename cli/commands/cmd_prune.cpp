@@ -26,13 +26,7 @@ public:
                                                      format_bytes(p.bytes_total))
                                        : "");
     });
-    m_output.status([&] {
-      return nlohmann::json{{"phase", phase},
-                            {"done", p.done},
-                            {"total", p.total},
-                            {"bytes_done", p.bytes_done},
-                            {"bytes_total", p.bytes_total}};
-    });
+    m_output.status([&] { return phase_fields(phase, p); });
   }
 
   bool cancelled() override { return interrupted(); }

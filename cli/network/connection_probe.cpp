@@ -129,7 +129,7 @@ ServerProbe probe_server(const ProbeOptions& options, std::string role, const En
   auto pipeline = std::make_shared<transport::FramePipeline>(std::move(tls));
   if (!step(probe, "hello", [&]() -> std::string {
         const auto hello = say_hello(*pipeline);
-        return sanitize_server_text(hello.server.empty() ? "offsited" : hello.server);
+        return util::printable(hello.server.empty() ? "offsited" : hello.server, k_server_text);
       }))
     return probe;
 

@@ -15,12 +15,12 @@ void LeaseGuardStore::require_lease(std::string_view what) const {
 
 bool LeaseGuardStore::put(std::string_view key, ByteView data) {
   if (key.starts_with("index/") || key.starts_with("snapshots/"))
-    require_lease(fmt::format("recording {}", core::printable_key(key)));
+    require_lease(fmt::format("recording {}", util::printable(key, core::k_key_in_messages)));
   return ForwardingStore::put(key, data);
 }
 
 bool LeaseGuardStore::remove(std::string_view key) {
-  require_lease(fmt::format("deleting {}", core::printable_key(key)));
+  require_lease(fmt::format("deleting {}", util::printable(key, core::k_key_in_messages)));
   return ForwardingStore::remove(key);
 }
 

@@ -147,7 +147,7 @@ void RemoteStore::drop_lease(const std::string& id) {
 }
 
 bool RemoteStore::put(std::string_view key, ByteView data) {
-  const std::string what = fmt::format("upload {}", core::printable_key(key));
+  const std::string what = fmt::format("upload {}", util::printable(key, core::k_key_in_messages));
   bool resent = false;
   const wire::PutRequest request{std::string(key)};
   const Frame reply = call(request.op, request.encode(), {data.data(), data.size()}, resent);
@@ -164,7 +164,8 @@ bool RemoteStore::put(std::string_view key, ByteView data) {
 
 std::optional<Bytes> RemoteStore::get(std::string_view key, std::uint64_t offset,
                                       std::optional<std::uint64_t> length) {
-  const std::string what = fmt::format("download {}", core::printable_key(key));
+  const std::string what =
+      fmt::format("download {}", util::printable(key, core::k_key_in_messages));
   const wire::GetRequest request{std::string(key), offset, length};
   bool resent = false;
   Frame reply = call(request.op, request.encode(), {}, resent);
@@ -191,7 +192,7 @@ std::optional<Bytes> RemoteStore::get_in_pieces(std::string_view key, std::uint6
 }
 
 std::optional<std::uint64_t> RemoteStore::head(std::string_view key) {
-  const std::string what = fmt::format("look up {}", core::printable_key(key));
+  const std::string what = fmt::format("look up {}", util::printable(key, core::k_key_in_messages));
   bool resent = false;
   const wire::HeadRequest request{std::string(key)};
   const Frame reply = call(request.op, request.encode(), {}, resent);
@@ -201,7 +202,7 @@ std::optional<std::uint64_t> RemoteStore::head(std::string_view key) {
 
 core::ListPage RemoteStore::list(std::string_view prefix, std::string_view start_after,
                                  std::size_t limit) {
-  const std::string what = fmt::format("list {}", core::printable_key(prefix));
+  const std::string what = fmt::format("list {}", util::printable(prefix, core::k_key_in_messages));
   bool resent = false;
   const wire::ListRequest request{std::string(prefix), std::string(start_after), limit};
   const Frame reply = call(request.op, request.encode(), {}, resent);
@@ -223,7 +224,7 @@ core::ListPage RemoteStore::list(std::string_view prefix, std::string_view start
 }
 
 bool RemoteStore::remove(std::string_view key) {
-  const std::string what = fmt::format("delete {}", core::printable_key(key));
+  const std::string what = fmt::format("delete {}", util::printable(key, core::k_key_in_messages));
   bool resent = false;
   const wire::RemoveRequest request{std::string(key)};
   const Frame reply = call(request.op, request.encode(), {}, resent);

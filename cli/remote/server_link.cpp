@@ -54,7 +54,7 @@ wire::HelloReply say_hello(transport::FramePipeline& pipeline) {
     throw transport::TransportError(
         FailureKind::protocol, "hello",
         fmt::format("the server refused hello: {}",
-                    sanitize_server_text(transport::error_of(reply).message)));
+                    util::printable(transport::error_of(reply).message, k_server_text)));
   wire::HelloReply hello;
   try {
     hello = wire::HelloReply::decode(reply.header);
@@ -108,19 +108,6 @@ std::string failure_advice(FailureKind kind) {
   return "see the detail above";
 }
 
-std::string sanitize_server_text(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, std::min<std::size_t>(text.size(), 300))) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f)
-      out.push_back(c);
-    else
-      out += fmt::format("\\x{:02x}", u);
-  }
-  if (text.size() > 300) out += "...";
-  return out;
-}
-
 std::optional<Link> open_link(const LinkOptions& options, std::size_t first,
                               std::vector<Attempt>& attempts) {
   const std::size_t count = options.servers.size();
@@ -171,8 +158,8 @@ void throw_unreachable(std::string_view what, const std::vector<Attempt>& attemp
 
 void throw_reply_error(const Frame& reply, std::string_view what) {
   const auto error = transport::error_of(reply);
-  const std::string message = sanitize_server_text(error.message);
-  const std::string code = sanitize_server_text(error.code);
+  const std::string message = util::printable(error.message, k_server_text);
+  const std::string code = util::printable(error.code, k_server_text);
   if (code == error_code::auth_failed)
     throw Error(Code::auth,
                 fmt::format("{}: the data centre refused the account's credentials", what),

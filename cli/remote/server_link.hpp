@@ -21,6 +21,7 @@
 #include "transport/net/failure.hpp"
 #include "transport/wire/frame_pipeline.hpp"
 #include "transport/wire/messages.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::cli {
 
@@ -70,7 +71,8 @@ transport::wire::HelloReply say_hello(transport::FramePipeline& pipeline);
 // every "cannot reach" error, and test-connection's advice).
 std::string failure_advice(transport::FailureKind kind);
 
-// Server text is untrusted: non-printable bytes as \xNN, clipped.
-std::string sanitize_server_text(std::string_view text);
+// How text the server sent is shown, util::printable(text, k_server_text):
+// it is untrusted, and clipped to 300 characters.
+inline constexpr util::PrintOptions k_server_text{.max_chars = 300};
 
 } // namespace offsite::cli

@@ -27,6 +27,18 @@ std::string eta_text(std::uint64_t done, std::uint64_t total, double rate);
 // 100 * done / total; `when_empty` when nothing is to be done.
 double percent_of(std::uint64_t done, std::uint64_t total, double when_empty);
 
+// The status fields of a command that runs in phases (check, prune), so a
+// script reads their progress the same way. `progress` is a
+// core::CheckProgress or core::PruneProgress.
+template <typename PhaseProgress>
+nlohmann::json phase_fields(std::string_view phase, const PhaseProgress& progress) {
+  return {{"phase", phase},
+          {"done", progress.done},
+          {"total", progress.total},
+          {"bytes_done", progress.bytes_done},
+          {"bytes_total", progress.bytes_total}};
+}
+
 // One command's progress output. Not thread-safe: called from the thread
 // the core reporter's callbacks come from.
 class ProgressOutput {

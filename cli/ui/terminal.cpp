@@ -130,42 +130,4 @@ std::string count_of(std::uint64_t n, std::string_view noun) {
   return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
 
-std::string printable(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    const auto c = static_cast<unsigned char>(raw[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-      continue;
-    }
-    if (c == '\\') {
-      out += "\\\\";
-      continue;
-    }
-    // Keep well-formed multi-byte UTF-8 as it is.
-    std::size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-    if (c >= 0xf5) len = 0;
-    bool ok = len > 0 && i + len <= raw.size();
-    for (std::size_t k = 1; ok && k < len; ++k)
-      ok = (static_cast<unsigned char>(raw[i + k]) & 0xc0) == 0x80;
-    if (ok) {
-      out.append(raw.substr(i, len));
-      i += len - 1;
-    } else {
-      out += fmt::format("\\x{:02x}", c);
-    }
-  }
-  return out;
-}
-
-std::string join_printable(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += printable(item);
-  }
-  return out;
-}
-
 } // namespace offsite::cli

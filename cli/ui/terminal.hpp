@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/global_options.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::cli {
 
@@ -74,10 +75,9 @@ std::string format_bytes(std::uint64_t bytes);
 std::string format_duration(double seconds);
 // "1 file", "3 files": `noun` with an English plural "s" unless n is 1.
 std::string count_of(std::uint64_t n, std::string_view noun);
-// Non-printable bytes and invalid UTF-8 as \xNN, so a hostile name cannot
-// drive the terminal.
-std::string printable(std::string_view raw);
-// printable() of each item, joined by `separator`.
-std::string join_printable(const std::vector<std::string>& items, std::string_view separator);
+// Untrusted text is shown by the one rule of util/printable.hpp, so a hostile
+// name cannot drive the terminal; the client's code names it unqualified.
+using util::join_printable;
+using util::printable;
 
 } // namespace offsite::cli

@@ -50,11 +50,6 @@ std::vector<std::string> components(const std::string& path) {
 
 } // namespace
 
-std::string join_path(const std::string& dir, const std::string& name) {
-  if (dir == "/") return "/" + name;
-  return dir + "/" + name;
-}
-
 Archiver::Archiver(Repository& repo, FilesCache* cache, const BackupOptions& options,
                    BackupReporter& reporter)
     : m_repo(repo), m_cache(cache), m_options(options), m_reporter(reporter),

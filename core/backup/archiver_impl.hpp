@@ -27,36 +27,14 @@
 #include "core/backup/archiver_pipeline.hpp"
 #include "core/backup/fs_metadata.hpp"
 #include "core/format/tree.hpp"
+#include "util/fd.hpp"
+#include "util/path.hpp"
 
 namespace offsite::core::archiver_detail {
 
-// An owned file descriptor.
-class Fd {
-public:
-  Fd() = default;
-  explicit Fd(int fd) : m_fd(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& o) noexcept : m_fd(o.m_fd) { o.m_fd = -1; }
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      m_fd = o.m_fd;
-      o.m_fd = -1;
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return m_fd; }
-  bool valid() const { return m_fd >= 0; }
-  void reset() {
-    if (m_fd >= 0) ::close(m_fd);
-    m_fd = -1;
-  }
-
-private:
-  int m_fd = -1;
-};
+// Declared here so the archiver's files name them as before.
+using util::Fd;
+using util::join_path;
 
 // The given paths as a trie of components: "/home/a/docs" and "/home/a/pics"
 // share "home" and "a". A node marked `target` is walked for real; the nodes
@@ -147,7 +125,5 @@ private:
   PipelineCounts m_dry_counts;
   std::chrono::steady_clock::time_point m_started;
 };
-
-std::string join_path(const std::string& dir, const std::string& name);
 
 } // namespace offsite::core::archiver_detail

@@ -25,6 +25,7 @@
 
 #include "core/common/bytes.hpp"
 #include "core/common/error.hpp"
+#include "util/fsync_directory.hpp"
 
 namespace offsite::core {
 
@@ -223,12 +224,8 @@ void FilesCache::save(const std::filesystem::path& file) const {
     ::unlink(tmp.c_str());
     throw;
   }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    // The rename is durable only once the directory is synced.
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
+  // The rename is durable only once the directory is synced.
+  (void)util::fsync_directory(dir.c_str());
 }
 
 } // namespace offsite::core

@@ -11,19 +11,15 @@
 #include "core/common/bytes.hpp"
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
+#include "util/fsync_directory.hpp"
 
 namespace offsite::core {
 
 namespace fs = std::filesystem;
 
 void fsync_directory(const fs::path& dir) {
-  const fs::path name = dir.empty() ? fs::path(".") : dir;
-  const int fd = ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw_errno(fmt::format("cannot open {}", name.string()), errno);
-  const int rc = ::fsync(fd);
-  const int error = errno;
-  ::close(fd);
-  if (rc != 0 && error != EINVAL) throw_errno(fmt::format("cannot fsync {}", name.string()), error);
+  if (const int error = util::fsync_directory(dir.c_str()); error != 0)
+    throw_errno(fmt::format("cannot sync directory {}", dir.empty() ? "." : dir.string()), error);
 }
 
 void write_file_atomically(const fs::path& path, std::string_view content, unsigned mode) {

@@ -15,7 +15,8 @@ namespace offsite::core {
 void write_file_atomically(const std::filesystem::path& path, std::string_view content,
                            unsigned mode);
 
-// Makes a rename or a new entry in `dir` durable.
+// Makes a rename or a new entry in `dir` durable (util::fsync_directory);
+// throws Error (Code::no_space or Code::generic) when it cannot.
 void fsync_directory(const std::filesystem::path& dir);
 
 } // namespace offsite::core

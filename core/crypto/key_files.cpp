@@ -108,7 +108,8 @@ std::string add_key_file(Store& store, const MasterKey& key, std::string_view pa
   if (!opens) {
     store.remove(name);
     throw Error(Code::integrity,
-                fmt::format("the new key file {} did not read back intact", printable_key(name)),
+                fmt::format("the new key file {} did not read back intact",
+                            util::printable(name, k_key_in_messages)),
                 "nothing was changed; run the command again, or check the storage");
   }
   return name;
@@ -126,8 +127,8 @@ PassphraseChange change_passphrase(Store& store, const MasterKey& key, const std
     throw Error(e.code(),
                 fmt::format("the new passphrase is set ({}), but the old key file {} could not "
                             "be removed: {}",
-                            change.added.substr(k_prefix.size()), printable_key(old_name),
-                            e.what()),
+                            change.added.substr(k_prefix.size()),
+                            util::printable(old_name, k_key_in_messages), e.what()),
                 "both passphrases open the repository until that file is removed (on an "
                 "append-only account only the operator can remove it)");
   }

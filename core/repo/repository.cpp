@@ -39,6 +39,7 @@
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/crypto/key_files.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::core {
 
@@ -483,18 +484,13 @@ bool is_hex(std::string_view s) {
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-// User input goes into messages: keep them one readable line.
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 100)) {
-    const auto u = static_cast<unsigned char>(c);
-    out += (u >= 0x20 && u < 0x7f) ? std::string(1, c) : fmt::format("\\x{:02x}", u);
-  }
-  return out;
-}
+// A snapshot reference is user input quoted in messages: keep them one
+// readable line.
+constexpr util::PrintOptions k_ref_in_messages{.max_chars = 100, .quoted = true};
 
 Error no_match(std::string_view ref) {
-  return Error(Code::not_found, fmt::format("no snapshot matches \"{}\"", printable(ref)),
+  return Error(Code::not_found,
+               fmt::format("no snapshot matches \"{}\"", util::printable(ref, k_ref_in_messages)),
                "run offsite snapshots to list them");
 }
 
@@ -543,7 +539,9 @@ std::string Repository::resolve_snapshot_id(std::string_view ref) {
   });
   if (!is_hex(prefix) || prefix.empty() || prefix.size() > 64) throw no_match(ref);
   if (prefix.size() < k_min_prefix)
-    throw Error(Code::usage, fmt::format("snapshot ID prefix \"{}\" is too short", printable(ref)),
+    throw Error(Code::usage,
+                fmt::format("snapshot ID prefix \"{}\" is too short",
+                            util::printable(ref, k_ref_in_messages)),
                 "give at least 4 hex digits of the ID (offsite snapshots lists them)");
   std::vector<std::string> matches;
   for (const auto& o : list_all(m_store, std::string(k_prefix) + prefix)) {
@@ -564,10 +562,10 @@ std::string Repository::resolve_snapshot_id(std::string_view ref) {
     for (std::size_t i = 0; i < matches.size() && i < 10; ++i)
       list += (i ? ", " : "") + matches[i].substr(0, width);
     if (matches.size() > 10) list += fmt::format(" and {} more", matches.size() - 10);
-    throw Error(
-        Code::usage,
-        fmt::format("snapshot ID prefix \"{}\" is ambiguous: it matches {}", printable(ref), list),
-        "give more digits of the ID");
+    throw Error(Code::usage,
+                fmt::format("snapshot ID prefix \"{}\" is ambiguous: it matches {}",
+                            util::printable(ref, k_ref_in_messages), list),
+                "give more digits of the ID");
   }
   return matches.front();
 }

@@ -7,6 +7,7 @@
 #include "core/backup/backup_paths.hpp"
 #include "core/common/error.hpp"
 #include "core/store/store.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::core {
 
@@ -47,11 +48,11 @@ bool SnapshotFilter::matches(const Snapshot& s) const {
 std::string SnapshotFilter::describe() const {
   std::string out;
   for (const auto& h : hosts)
-    out += " --host " + printable_key(h);
+    out += " --host " + util::printable(h);
   for (const auto& t : tags)
-    out += " --tag " + printable_key(t);
+    out += " --tag " + util::printable(t);
   for (const auto& p : paths)
-    out += " --path " + printable_key(normalised(p));
+    out += " --path " + util::printable(normalised(p));
   return out;
 }
 

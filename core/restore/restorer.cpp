@@ -44,6 +44,8 @@
 
 #include "core/common/error.hpp"
 #include "core/restore/restorer_impl.hpp"
+#include "util/path.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::core {
 
@@ -57,7 +59,7 @@ Restorer::Restorer(Repository& repo, const Snapshot& snapshot, const RestoreOpti
              [this](const std::string& path, const std::string& message) { warn(path, message); }),
       m_prefetch(repo) {}
 
-static Fd open_target(const std::filesystem::path& target) {
+static util::Fd open_target(const std::filesystem::path& target) {
   // The target path is the user's choice, so following symlinks in it is
   // right; below it, nothing is followed.
   std::error_code ec;
@@ -66,7 +68,7 @@ static Fd open_target(const std::filesystem::path& target) {
     throw_errno(fmt::format("cannot create the restore target {}", target.string()), ec.value());
   const int fd = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_errno(fmt::format("cannot open the restore target {}", target.string()), errno);
-  return Fd(fd);
+  return util::Fd(fd);
 }
 
 RestoreResult Restorer::run() {
@@ -102,7 +104,7 @@ RestoreResult Restorer::run() {
         Code::integrity,
         fmt::format("{} restored file(s) differ from the snapshot when read back, the first "
                     "is {}",
-                    m_verify_failures, escape_name(m_first_verify_failure)),
+                    m_verify_failures, util::printable(m_first_verify_failure, {.quoted = true})),
         "the target disk or file system may be failing: check it (dmesg, fsck) and "
         "restore again");
   return m_result;
@@ -115,7 +117,7 @@ void Restorer::restore_children(int dirfd, const Tree& tree, const std::string& 
     const Node& node = tree.nodes[i];
     if (i >= announced) announced = announce_files(tree, i, path, inside_included);
     poll_cancel();
-    const std::string child = join_path(path, node.name);
+    const std::string child = util::join_path(path, node.name);
     const Selection sel = m_filter.select(child, node, inside_included);
     if (sel == Selection::skip) continue;
     if (sel == Selection::leading && m_scan.empty_leading.contains(child)) continue;
@@ -134,7 +136,7 @@ std::size_t Restorer::announce_files(const Tree& tree, std::size_t from, const s
   for (; i < tree.nodes.size() && tree.nodes[i].type != NodeType::dir; ++i) {
     const Node& node = tree.nodes[i];
     if (node.type != NodeType::file) continue;
-    if (m_filter.select(join_path(path, node.name), node, inside_included) == Selection::skip)
+    if (m_filter.select(util::join_path(path, node.name), node, inside_included) == Selection::skip)
       continue;
     ids.insert(ids.end(), node.content.begin(), node.content.end());
   }
@@ -174,7 +176,7 @@ void Restorer::restore_dir(int dirfd, const Node& node, const std::string& path,
   }
   // O_NOFOLLOW|O_DIRECTORY: if anything swapped the new directory for a
   // symlink in between, this fails instead of following it.
-  const Fd fd = open_dir_at(dirfd, node.name);
+  const util::Fd fd = open_dir_at(dirfd, node.name);
   const auto tree = m_trees.load(*node.subtree, path);
   rel.push_back(node.name);
   restore_children(fd.get(), *tree, path, rel, inside_included, depth);

@@ -19,14 +19,14 @@ void Restorer::restore_file(int dirfd, const Node& node, const std::string& path
   if (!may_replace(dirfd, node, path)) return;
   if (node.links > 1 && link_to_first(dirfd, node, path)) return;
 
-  Fd fd;
+  util::Fd fd;
   const std::string tmp = m_temps.create(node.name, [&](const std::string& name) {
     // O_EXCL|O_NOFOLLOW: never opens anything that already exists, symlink
     // or not.
     const int f =
         ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (f < 0) return errno;
-    fd = Fd(f);
+    fd = util::Fd(f);
     return 0;
   });
   TempEntry entry(dirfd, tmp);
@@ -64,7 +64,7 @@ void Restorer::restore_file(int dirfd, const Node& node, const std::string& path
     if (::fdatasync(fd.get()) != 0) fail("cannot flush the file to disk", errno);
     (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
   }
-  fd = Fd();
+  fd = util::Fd();
   entry.commit(node.name);
   ++m_result.files;
 
@@ -85,10 +85,10 @@ bool Restorer::link_to_first(int dirfd, const Node& node, const std::string& pat
   try {
     // Walk from the target to the first name's directory, never following
     // a symlink, so the link can only point at a file inside the target.
-    Fd parent;
+    util::Fd parent;
     int parent_fd = m_target.get();
     for (std::size_t i = 0; i + 1 < rel.size(); ++i) {
-      Fd next = open_dir_at(parent_fd, rel[i]);
+      util::Fd next = open_dir_at(parent_fd, rel[i]);
       parent = std::move(next);
       parent_fd = parent.get();
     }
@@ -131,8 +131,8 @@ void Restorer::verify_file(int dirfd, const Node& node, const std::string& path,
     if (m_verify_failures++ == 0) m_first_verify_failure = path;
     warn(path, "the restored file differs from the snapshot: " + why);
   };
-  const Fd fd(::openat(dirfd, node.name.c_str(),
-                       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  const util::Fd fd(::openat(dirfd, node.name.c_str(),
+                             O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd.valid()) return differs(std::string("cannot open it: ") + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))

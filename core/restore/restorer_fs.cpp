@@ -23,74 +23,6 @@ void fail(std::string_view what, int err) {
   throw EntryFailure{fmt::format("{}: {}", what, std::strerror(err))};
 }
 
-Fd::~Fd() {
-  if (m_fd >= 0) ::close(m_fd);
-}
-
-Fd& Fd::operator=(Fd&& other) noexcept {
-  if (this != &other) {
-    if (m_fd >= 0) ::close(m_fd);
-    m_fd = other.m_fd;
-    other.m_fd = -1;
-  }
-  return *this;
-}
-
-// Length of the well-formed UTF-8 sequence at `s[i]` that is safe to print
-// (no overlongs, surrogates or C1 controls), or 0.
-static std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xbf; // allowed range of the second byte
-  if (c >= 0xc2 && c <= 0xdf) {
-    len = 2;
-    if (c == 0xc2) lo = 0xa0; // U+0080..U+009F are C1 controls
-  } else if (c >= 0xe0 && c <= 0xef) {
-    len = 3;
-    if (c == 0xe0) lo = 0xa0;
-    if (c == 0xed) hi = 0x9f; // surrogates
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    len = 4;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;
-  }
-  if (len == 0 || i + len > s.size()) return 0;
-  if (b(1) < lo || b(1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k)
-    if ((b(k) & 0xc0) != 0x80) return 0;
-  return len;
-}
-
-std::string escape_name(std::string_view name) {
-  std::string out;
-  out.reserve(name.size());
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\') {
-      out.push_back(c);
-      continue;
-    }
-    // Names in the user's language stay readable; anything else is shown
-    // byte by byte.
-    if (const std::size_t len = byte >= 0x80 ? printable_utf8_length(name, i) : 0; len > 0) {
-      out.append(name.substr(i, len));
-      i += len - 1;
-      continue;
-    }
-    out += fmt::format("\\x{:02x}", byte);
-  }
-  return out;
-}
-
-std::string join_path(std::string_view dir, std::string_view name) {
-  std::string out(dir);
-  if (out.empty() || out.back() != '/') out.push_back('/');
-  out.append(name);
-  return out;
-}
-
 std::optional<struct stat> stat_at(int dirfd, const std::string& name) {
   struct stat st {};
   if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return st;
@@ -98,10 +30,10 @@ std::optional<struct stat> stat_at(int dirfd, const std::string& name) {
   fail("cannot inspect the existing entry", errno);
 }
 
-Fd open_dir_at(int dirfd, const std::string& name) {
+util::Fd open_dir_at(int dirfd, const std::string& name) {
   const int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) fail("cannot open the directory", errno);
-  return Fd(fd);
+  return util::Fd(fd);
 }
 
 void unlink_at(int dirfd, const std::string& name) {

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "core/common/bytes.hpp"
+#include "util/fd.hpp"
 
 namespace offsite::core::restore_detail {
 
@@ -28,36 +29,11 @@ struct EntryFailure {
 // Throws Error(no_space) for ENOSPC/EDQUOT, EntryFailure otherwise.
 [[noreturn]] void fail(std::string_view what, int err);
 
-// Owns one file descriptor.
-class Fd {
-public:
-  Fd() = default;
-  explicit Fd(int fd) : m_fd(fd) {}
-  ~Fd();
-  Fd(Fd&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
-  Fd& operator=(Fd&& other) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return m_fd; }
-  bool valid() const { return m_fd >= 0; }
-
-private:
-  int m_fd = -1;
-};
-
-// For messages: control bytes, invalid UTF-8, '"' and '\' as \xNN, so a
-// hostile name cannot forge terminal escapes, line breaks or quotes in a
-// message. Well-formed printable UTF-8 stays as it is.
-std::string escape_name(std::string_view name);
-
-// Snapshot path of `name` inside `dir` ("/" + "a" -> "/a", "/a" + "b" -> "/a/b").
-std::string join_path(std::string_view dir, std::string_view name);
-
 // lstat of `name` in `dirfd`; nullopt when it does not exist.
 std::optional<struct stat> stat_at(int dirfd, const std::string& name);
 
 // Opens an existing directory without following a symlink.
-Fd open_dir_at(int dirfd, const std::string& name);
+util::Fd open_dir_at(int dirfd, const std::string& name);
 
 // Removes a non-directory entry (file, symlink, fifo...). Missing is fine.
 void unlink_at(int dirfd, const std::string& name);

@@ -65,7 +65,7 @@ private:
   MetadataWriter m_meta;
   TempNames m_temps;
   ScanResult m_scan;
-  Fd m_target;
+  util::Fd m_target;
   RestoreResult m_result;
   RestoreProgress m_progress;
   BlobPrefetcher m_prefetch;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/restore/restorer_fs.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::core::restore_detail {
 
@@ -107,8 +108,8 @@ void MetadataWriter::xattr_failed(const std::string& path, const std::string& na
                  "they are not restored");
     return;
   }
-  m_warn(path, fmt::format("cannot restore extended attribute \"{}\": {}", escape_name(name),
-                           strerr(err)));
+  m_warn(path, fmt::format("cannot restore extended attribute \"{}\": {}",
+                           util::printable(name, {.quoted = true}), strerr(err)));
 }
 
 void MetadataWriter::apply_fd(int fd, const Node& node, const std::string& path) {

@@ -7,6 +7,8 @@
 
 #include "core/common/error.hpp"
 #include "core/restore/restorer_fs.hpp"
+#include "util/path.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::core::restore_detail {
 
@@ -20,10 +22,11 @@ constexpr std::size_t k_cache_budget = std::size_t{64} << 20;
   throw Error(
       Code::integrity,
       fmt::format("snapshot holds an unsafe file name \"{}\"{} in {}; refusing to restore it",
-                  escape_name(name), why, escape_name(dir)),
+                  util::printable(name, {.quoted = true}), why,
+                  util::printable(dir, {.quoted = true})),
       fmt::format("nothing was restored: the snapshot was crafted or damaged. Other parts "
                   "of it can still be restored, e.g. with --exclude \"{}\"",
-                  escape_name(dir)));
+                  util::printable(dir, {.quoted = true})));
 }
 
 } // namespace
@@ -85,7 +88,8 @@ RestoreRoot resolve_sub_path(TreeLoader& trees, const BlobId& root, std::string_
 
   const auto not_found = [&](const std::string& path, std::string_view why) -> Error {
     return Error(Code::not_found,
-                 fmt::format("\"{}\" {} in snapshot {}", escape_name(path), why, snapshot_name),
+                 fmt::format("\"{}\" {} in snapshot {}", util::printable(path, {.quoted = true}),
+                             why, snapshot_name),
                  fmt::format("list what the snapshot holds with \"offsite ls {}\"", snapshot_name));
   };
 
@@ -93,7 +97,7 @@ RestoreRoot resolve_sub_path(TreeLoader& trees, const BlobId& root, std::string_
   BlobId tree_id = root;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto tree = trees.load(tree_id, dir, false);
-    const std::string path = join_path(dir, parts[i]);
+    const std::string path = util::join_path(dir, parts[i]);
     const Node* found = nullptr;
     for (const auto& node : tree->nodes) {
       if (node.name != parts[i]) continue;
@@ -108,7 +112,8 @@ RestoreRoot resolve_sub_path(TreeLoader& trees, const BlobId& root, std::string_
       return result;
     }
     if (found->type != NodeType::dir || !found->subtree)
-      throw not_found(join_path(path, parts[i + 1]), "is not (its parent is not a directory)");
+      throw not_found(util::join_path(path, parts[i + 1]),
+                      "is not (its parent is not a directory)");
     tree_id = *found->subtree;
     dir = path;
   }
@@ -127,12 +132,12 @@ public:
       throw Error(Code::integrity,
                   fmt::format("snapshot nests directories deeper than {} levels at {}; refusing to "
                               "restore it",
-                              k_max_depth, escape_name(path)),
+                              k_max_depth, util::printable(path, {.quoted = true})),
                   "restore a deeper sub-path of the snapshot instead");
     const auto tree = m_trees.load(tree_id, path);
     bool any = false;
     for (const auto& node : tree->nodes) {
-      const std::string child = join_path(path, node.name);
+      const std::string child = util::join_path(path, node.name);
       const Selection sel = m_filter.select(child, node, inside_included);
       if (sel == Selection::skip) continue;
       if (!scan_node(node, child, sel, inside_included || sel == Selection::all, depth + 1))
@@ -149,7 +154,7 @@ public:
         throw Error(Code::integrity,
                     fmt::format("snapshot holds the directory {} without its contents; refusing "
                                 "to restore it",
-                                escape_name(path)),
+                                util::printable(path, {.quoted = true})),
                     "the snapshot is damaged; restore another snapshot or exclude this path");
       const bool below = scan_dir(*node.subtree, path, inside_included, depth);
       if (sel == Selection::leading && !below) {

@@ -27,7 +27,9 @@
 
 #include <fmt/format.h>
 
+#include "core/common/atomic_file.hpp"
 #include "core/common/error.hpp"
+#include "util/fd.hpp"
 
 namespace offsite::core {
 
@@ -36,33 +38,6 @@ namespace {
 constexpr std::string_view k_tmp_dir = "tmp";
 // A writer holds its temporary file for seconds; a day is safely stale.
 constexpr auto k_stale_tmp_age = std::chrono::hours(24);
-
-class Fd {
-public:
-  explicit Fd(int fd = -1) : m_fd(fd) {}
-  ~Fd() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return m_fd; }
-  // close() can report a deferred write error (NFS); callers that wrote check it.
-  int release() {
-    const int fd = m_fd;
-    m_fd = -1;
-    return fd;
-  }
-
-private:
-  int m_fd;
-};
-
-void fsync_dir(const std::filesystem::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) throw_errno(fmt::format("cannot open directory {}", dir.string()), errno);
-  if (::fsync(fd.get()) != 0 && errno != EINVAL)
-    throw_errno(fmt::format("cannot sync directory {}", dir.string()), errno);
-}
 
 // mkdir -p for the directories between `root` and `dir`, syncing the parent
 // of each directory we create. Another process may create the same directory
@@ -80,7 +55,7 @@ void make_dirs(const std::filesystem::path& root, const std::filesystem::path& d
     if (errno == EEXIST) return;
     throw_errno(fmt::format("cannot create directory {}", dir.string()), errno);
   }
-  fsync_dir(dir.parent_path());
+  fsync_directory(dir.parent_path());
 }
 
 // At most 1 MiB per write(): on the ext4 of our machines one 16 MiB write()
@@ -102,7 +77,7 @@ void write_all(int fd, ByteView data, const std::filesystem::path& path) {
 }
 
 std::string invalid_key_message(std::string_view key) {
-  return fmt::format("invalid object key \"{}\"", printable_key(key));
+  return fmt::format("invalid object key \"{}\"", util::printable(key, k_key_in_messages));
 }
 
 struct DirEntry {
@@ -211,7 +186,7 @@ bool LocalStore::put(std::string_view key, ByteView data) {
     raw_fd = ::mkstemp(tmp.data());
   }
   if (raw_fd < 0) throw_errno(fmt::format("cannot create a file in {}", m_root.string()), errno);
-  Fd fd(raw_fd);
+  util::Fd fd(raw_fd);
   // From here on, any failure must remove the temporary file.
   struct TmpGuard {
     const std::string& path;
@@ -241,14 +216,14 @@ bool LocalStore::put(std::string_view key, ByteView data) {
   }
   guard.armed = false;
   ::unlink(tmp.c_str());
-  fsync_dir(parent);
+  fsync_directory(parent);
   return true;
 }
 
 std::optional<Bytes> LocalStore::get(std::string_view key, std::uint64_t offset,
                                      std::optional<std::uint64_t> length) {
   const std::filesystem::path path = path_of(key);
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
     throw_errno(fmt::format("cannot open {}", path.string()), errno);
@@ -317,7 +292,7 @@ bool LocalStore::remove(std::string_view key) {
     if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR) return false;
     throw_errno(fmt::format("cannot remove {}", path.string()), errno);
   }
-  fsync_dir(path.parent_path());
+  fsync_directory(path.parent_path());
   return true;
 }
 

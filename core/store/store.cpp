@@ -20,19 +20,6 @@ bool is_key_char(char c) {
 
 } // namespace
 
-std::string printable_key(std::string_view key) {
-  std::string out;
-  for (char c : key.substr(0, 200)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && c != '"' && c != '\\')
-      out.push_back(c);
-    else
-      out += fmt::format("\\x{:02x}", u);
-  }
-  if (key.size() > 200) out += "...";
-  return out;
-}
-
 std::vector<ObjectInfo> list_all(Store& store, std::string_view prefix) {
   std::vector<ObjectInfo> out;
   std::string after;
@@ -66,13 +53,16 @@ PrefixStore::PrefixStore(Store& inner, std::string prefix)
     : m_inner(inner), m_prefix(std::move(prefix)) {
   if (m_prefix.size() < 2 || m_prefix.back() != '/' ||
       !is_valid_key(std::string_view(m_prefix).substr(0, m_prefix.size() - 1)))
-    throw Error(Code::usage, fmt::format("invalid store prefix \"{}\"", printable_key(m_prefix)),
-                "a prefix is a valid key followed by '/'");
+    throw Error(
+        Code::usage,
+        fmt::format("invalid store prefix \"{}\"", util::printable(m_prefix, k_key_in_messages)),
+        "a prefix is a valid key followed by '/'");
 }
 
 std::string PrefixStore::full(std::string_view key) const {
   if (!is_valid_key(key))
-    throw Error(Code::usage, fmt::format("invalid object key \"{}\"", printable_key(key)),
+    throw Error(Code::usage,
+                fmt::format("invalid object key \"{}\"", util::printable(key, k_key_in_messages)),
                 "keys are '/'-separated names of [A-Za-z0-9._-]");
   std::string out = m_prefix;
   out += key;
@@ -96,7 +86,8 @@ ListPage PrefixStore::list(std::string_view prefix, std::string_view start_after
   // able to climb out of our prefix: only key characters are allowed.
   for (char c : prefix)
     if (!is_key_char(c) && c != '/')
-      throw Error(Code::usage, fmt::format("invalid list prefix \"{}\"", printable_key(prefix)));
+      throw Error(Code::usage, fmt::format("invalid list prefix \"{}\"",
+                                           util::printable(prefix, k_key_in_messages)));
   const std::string inner_prefix = m_prefix + std::string(prefix);
   const std::string inner_after =
       start_after.empty() ? std::string() : m_prefix + std::string(start_after);

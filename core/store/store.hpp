@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/common/bytes.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::core {
 
@@ -57,9 +58,10 @@ std::vector<ObjectInfo> list_all(Store& store, std::string_view prefix);
 // leading or trailing '/', only [A-Za-z0-9._-] and '/').
 bool is_valid_key(std::string_view key);
 
-// A key for messages: keys arrive from the network too, so raw bytes are
-// never echoed (non-printable bytes as \xNN, clipped to 200 characters).
-std::string printable_key(std::string_view key);
+// How a key is shown in messages, util::printable(key, k_key_in_messages):
+// keys arrive from the network too, so raw bytes are never echoed, and the
+// key is clipped to 200 characters.
+inline constexpr util::PrintOptions k_key_in_messages{.max_chars = 200, .quoted = true};
 
 // Passes every call to another store: the base of wrappers that act on a few
 // of them (a lock check before writes, a failure injected in a test).
@@ -88,13 +90,19 @@ private:
 // account can never name another's objects.
 class PrefixStore : public Store {
 public:
+  // Throws Error(Code::usage) unless `prefix` is a valid key followed by '/'.
   PrefixStore(Store& inner, std::string prefix);
+
+  // put, get, head and remove: the key must be valid (else Error(Code::usage))
+  // and is taken below the prefix.
   bool put(std::string_view key, ByteView data) override;
   std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
                            std::optional<std::uint64_t> length) override;
   std::optional<std::uint64_t> head(std::string_view key) override;
-  ListPage list(std::string_view prefix, std::string_view start_after, std::size_t limit) override;
   bool remove(std::string_view key) override;
+  // `prefix` may end inside a key but holds only key characters and '/', so
+  // it cannot climb out; the keys returned are without our prefix.
+  ListPage list(std::string_view prefix, std::string_view start_after, std::size_t limit) override;
 
 private:
   std::string full(std::string_view key) const;

@@ -19,6 +19,8 @@
 
 #include <fmt/format.h>
 
+#include "util/fd.hpp"
+
 namespace offsite::transport {
 
 namespace {
@@ -105,21 +107,6 @@ std::vector<SocketAddress> resolve(const Endpoint& endpoint, Deadline deadline) 
   }
   return std::move(lookup->addresses);
 }
-
-class Fd {
-public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  int get() const { return m_fd; }
-  int release() { return std::exchange(m_fd, -1); }
-
-private:
-  int m_fd;
-};
 
 void set_option(int fd, int level, int name, int value) {
   ::setsockopt(fd, level, name, &value, sizeof value); // best effort: tuning only
@@ -233,7 +220,7 @@ std::unique_ptr<SocketStream> TcpConnector::connect_socket(const Endpoint& desti
     std::optional<PortWalk> walk;
     if (m_options.source_ports) walk.emplace(*m_options.source_ports);
     for (;;) { // one iteration per source port tried
-      Fd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+      util::Fd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
       if (fd.get() < 0) throw TransportError(classify_errno(errno, k_step, peer));
       set_option(fd.get(), IPPROTO_TCP, TCP_NODELAY, 1);
       set_option(fd.get(), SOL_SOCKET, SO_KEEPALIVE, 1);

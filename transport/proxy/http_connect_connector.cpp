@@ -95,7 +95,7 @@ std::string read_head(Stream& stream, Deadline deadline, const std::string& who,
                                      who)
                        : fmt::format("{} closed the connection in the middle of its answer "
                                      "(\"{}\")",
-                                     who, detail::sanitized(head, 80)));
+                                     who, util::printable(head, detail::k_proxy_answer)));
     }
     --budget;
     head += static_cast<char>(byte[0]);
@@ -127,9 +127,9 @@ Response parse_head(const std::string& head, const std::string& who) {
     valid = valid && (line.size() == space + 4 || line[space + 4] == ' ');
   }
   if (!valid) {
-    throw TransportError(
-        FailureKind::protocol, k_step,
-        fmt::format("{} sent a malformed status line: \"{}\"", who, detail::sanitized(line, 80)));
+    throw TransportError(FailureKind::protocol, k_step,
+                         fmt::format("{} sent a malformed status line: \"{}\"", who,
+                                     util::printable(line, detail::k_proxy_answer)));
   }
   response.status = std::stoi(line.substr(space + 1, 3));
   response.reason = line.size() > space + 5 ? line.substr(space + 5) : std::string();
@@ -223,13 +223,16 @@ HttpConnectConnector::HttpConnectConnector(std::shared_ptr<Connector> inner,
 Endpoint HttpConnectConnector::first_hop(const Endpoint&) const { return m_options.proxy; }
 
 std::string HttpConnectConnector::who() const {
-  return fmt::format("the HTTP proxy {}", detail::sanitized(m_options.proxy.to_string()));
+  return fmt::format("the HTTP proxy {}",
+                     util::printable(m_options.proxy.to_string(), detail::k_proxy_text));
 }
 
 std::string HttpConnectConnector::describe() const {
-  std::string text = fmt::format("HTTP proxy {}", detail::sanitized(m_options.proxy.to_string()));
+  std::string text = fmt::format(
+      "HTTP proxy {}", util::printable(m_options.proxy.to_string(), detail::k_proxy_text));
   if (m_options.credentials)
-    text += fmt::format(" (user {})", detail::sanitized(m_options.credentials->username));
+    text += fmt::format(" (user {})",
+                        util::printable(m_options.credentials->username, detail::k_proxy_text));
   return text;
 }
 
@@ -241,7 +244,7 @@ std::unique_ptr<Stream> HttpConnectConnector::handshake(std::unique_ptr<Stream> 
     throw TransportError(FailureKind::other, k_step,
                          fmt::format("{} is not an IP address; data-centre servers are reached by "
                                      "IP address and never looked up by name",
-                                     detail::sanitized(destination.host)));
+                                     util::printable(destination.host, detail::k_proxy_text)));
   }
   const std::string target = destination.to_string(); // brackets around IPv6
   std::string request = fmt::format("CONNECT {0} HTTP/1.1\r\nHost: {0}\r\n", target);
@@ -268,7 +271,7 @@ std::unique_ptr<Stream> HttpConnectConnector::handshake(std::unique_ptr<Stream> 
   } while (response.status >= 100 && response.status < 200);
   if (response.status < 300) return to_proxy;
 
-  const std::string quoted = detail::sanitized(response.status_line, 80);
+  const std::string quoted = util::printable(response.status_line, detail::k_proxy_answer);
   auto fail = [&](FailureKind kind, std::string sentence) -> TransportError {
     return TransportError(kind, k_step,
                           fmt::format("{} ({} answered \"{}\")", sentence, who_text, quoted));
@@ -283,7 +286,7 @@ std::unique_ptr<Stream> HttpConnectConnector::handshake(std::unique_ptr<Stream> 
         m_options.credentials
             ? fmt::format("the proxy rejected the credentials for user {}: check the username "
                           "and password",
-                          detail::sanitized(m_options.credentials->username))
+                          util::printable(m_options.credentials->username, detail::k_proxy_text))
             : std::string("the proxy wants credentials: give them as http://USER@HOST:PORT, "
                           "with the password in OFFSITE_PROXY_PASSWORD");
     bool basic = std::any_of(schemes.begin(), schemes.end(),
@@ -291,7 +294,7 @@ std::unique_ptr<Stream> HttpConnectConnector::handshake(std::unique_ptr<Stream> 
     if (!schemes.empty() && !basic) {
       std::string list;
       for (const auto& s : schemes)
-        list += (list.empty() ? "" : ", ") + detail::sanitized(s, 20);
+        list += (list.empty() ? "" : ", ") + util::printable(s, {.max_chars = 20});
       sentence += fmt::format("; it offers only {} authentication, and offsite supports Basic "
                               "only",
                               list);

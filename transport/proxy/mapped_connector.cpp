@@ -34,8 +34,8 @@ Endpoint MappedConnector::first_hop(const Endpoint& destination) const {
   if (!port) {
     throw TransportError(FailureKind::other, k_step,
                          fmt::format("no firewall port is mapped for {0}: add --map {1}=PORT",
-                                     detail::sanitized(destination.to_string()),
-                                     detail::sanitized(destination.host)));
+                                     util::printable(destination.to_string(), detail::k_proxy_text),
+                                     util::printable(destination.host, detail::k_proxy_text)));
   }
   return Endpoint{m_options.firewall_host, *port};
 }
@@ -48,15 +48,17 @@ std::unique_ptr<Stream> MappedConnector::handshake(std::unique_ptr<Stream> to_pr
 std::string MappedConnector::describe() const {
   const std::size_t count = m_options.ports.size();
   return fmt::format("mapped firewall {} ({} server{} mapped)",
-                     detail::sanitized(m_options.firewall_host), count, count == 1 ? "" : "s");
+                     util::printable(m_options.firewall_host, detail::k_proxy_text), count,
+                     count == 1 ? "" : "s");
 }
 
 Failure MappedConnector::first_hop_failure(const Failure& inner,
                                            const Endpoint& destination) const {
-  return Failure{inner.kind, "mapped firewall connect",
-                 fmt::format("firewall port {} (standing for the server {}): {}",
-                             detail::sanitized(first_hop(destination).to_string()),
-                             destination.to_string(), inner.detail)};
+  return Failure{
+      inner.kind, "mapped firewall connect",
+      fmt::format("firewall port {} (standing for the server {}): {}",
+                  util::printable(first_hop(destination).to_string(), detail::k_proxy_text),
+                  destination.to_string(), inner.detail)};
 }
 
 } // namespace offsite::transport

@@ -69,18 +69,6 @@ std::unique_ptr<Stream> ProxyConnector::connect(const Endpoint& destination, Dea
 
 namespace detail {
 
-std::string sanitized(std::string_view text, std::size_t limit) {
-  std::string out;
-  for (char c : text) {
-    if (out.size() >= limit) {
-      out += "...";
-      break;
-    }
-    out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  }
-  return out;
-}
-
 void proxy_write(Stream& stream, ByteSpan data, Deadline deadline, const char* step,
                  const std::string& who) {
   try {

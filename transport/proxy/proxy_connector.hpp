@@ -16,6 +16,7 @@
 
 #include "transport/net/connector.hpp"
 #include "transport/net/failure.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::transport {
 
@@ -70,10 +71,12 @@ protected:
 
 namespace detail {
 
-// `text` with anything but printable ASCII replaced by '?', clipped to
-// `limit` characters (then "..."): for echoing what a proxy sent us or what
-// a user typed, without terminal escapes.
-std::string sanitized(std::string_view text, std::size_t limit = 120);
+// How text a proxy sent or a user typed is echoed, util::printable(text,
+// k_proxy_text): without terminal escapes, and clipped so that one hostile
+// answer cannot flood a message. A proxy's answer quoted in a message is
+// shortened further (k_proxy_answer).
+inline constexpr util::PrintOptions k_proxy_text{.max_chars = 120};
+inline constexpr util::PrintOptions k_proxy_answer{.max_chars = 80, .quoted = true};
 
 // Stream I/O during a handshake. A TransportError from below is rethrown
 // under `step` with its kind kept, and `who` ("the SOCKS5 proxy

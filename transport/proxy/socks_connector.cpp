@@ -60,7 +60,7 @@ IpAddress destination_ip(const Endpoint& destination, const char* step) {
     throw TransportError(FailureKind::other, step,
                          fmt::format("{} is not an IP address; data-centre servers are reached by "
                                      "IP address and never looked up by name",
-                                     detail::sanitized(destination.host)));
+                                     util::printable(destination.host, detail::k_proxy_text)));
   }
   return ip->unmapped();
 }
@@ -155,11 +155,13 @@ Failure socks4_reply_failure(std::uint8_t code, const Endpoint& destination,
                    "ask its administrator to accept this client without identd, or use SOCKS5 "
                    "with a username and password");
   case 0x5d:
-    return failure(FailureKind::proxy_auth,
-                   fmt::format("this machine's identd does not confirm the user id {}: give the "
-                               "user id identd reports (socks4://USER@HOST)",
-                               credentials ? "\"" + detail::sanitized(credentials->username) + "\""
-                                           : std::string("(none sent)")));
+    return failure(
+        FailureKind::proxy_auth,
+        fmt::format("this machine's identd does not confirm the user id {}: give the "
+                    "user id identd reports (socks4://USER@HOST)",
+                    credentials
+                        ? "\"" + util::printable(credentials->username, detail::k_proxy_text) + "\""
+                        : std::string("(none sent)")));
   default:
     return Failure{
         FailureKind::protocol, k_connect4,
@@ -197,15 +199,16 @@ std::string_view SocksConnector::layer() const {
 
 std::string SocksConnector::who() const {
   return fmt::format("the {} proxy {}", version_name(m_options.version),
-                     detail::sanitized(m_options.proxy.to_string()));
+                     util::printable(m_options.proxy.to_string(), detail::k_proxy_text));
 }
 
 std::string SocksConnector::describe() const {
-  std::string text = fmt::format("{} proxy {}", version_name(m_options.version),
-                                 detail::sanitized(m_options.proxy.to_string()));
+  std::string text =
+      fmt::format("{} proxy {}", version_name(m_options.version),
+                  util::printable(m_options.proxy.to_string(), detail::k_proxy_text));
   if (m_options.credentials) {
     text += fmt::format(" ({} {})", m_options.version == SocksVersion::v5 ? "user" : "user id",
-                        detail::sanitized(m_options.credentials->username));
+                        util::printable(m_options.credentials->username, detail::k_proxy_text));
   }
   return text;
 }
@@ -320,7 +323,7 @@ void SocksConnector::authenticate_v5(Stream& stream, Deadline deadline) const {
   }
   OPENSSL_cleanse(request.data(), request.size());
 
-  const std::string user = detail::sanitized(credentials.username);
+  const std::string user = util::printable(credentials.username, detail::k_proxy_text);
   std::array<std::uint8_t, 2> reply{};
   try {
     detail::proxy_read_exact(stream, reply, deadline, k_auth, who_text);

@@ -196,7 +196,7 @@ TEST_CASE("given each refusal status when connecting then kind and sentence say 
       {"HTTP/1.1 418 I'm a teapot\r\n\r\n", false, FailureKind::proxy_denied,
        "answered \"HTTP/1.1 418 I'm a teapot\""},
       {"HTTP/1.1 400 \x1b[31mred\x1b[0m\r\n\r\n", false, FailureKind::proxy_denied,
-       "\"HTTP/1.1 400 ?[31mred?[0m\""},
+       "\"HTTP/1.1 400 \\x1b[31mred\\x1b[0m\""},
   };
   for (const auto& expected : table) {
     CAPTURE(expected.answer);

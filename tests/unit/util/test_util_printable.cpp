@@ -1,0 +1,59 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "util/printable.hpp"
+
+using offsite::util::join_printable;
+using offsite::util::printable;
+
+TEST_SUITE_BEGIN("util::printable");
+
+TEST_CASE("given printable ASCII and well-formed UTF-8 when printing then they are kept") {
+  CHECK(printable("plain text, 100% \"ok\"") == "plain text, 100% \"ok\"");
+  CHECK(printable("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") ==
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  CHECK(printable("") == "");
+}
+
+TEST_CASE("given control bytes when printing then each is \\xNN and none reaches the output") {
+  const std::string shown = printable("a\x1b[31m\n\r\t\x7f" + std::string("\0z", 2));
+  CHECK(shown == "a\\x1b[31m\\x0a\\x0d\\x09\\x7f\\x00z");
+  CHECK(shown.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("given bytes that are not printable UTF-8 when printing then each is \\xNN") {
+  CHECK(printable("\xff\xfe") == "\\xff\\xfe");                   // never UTF-8
+  CHECK(printable("\xc2\x9b") == "\\xc2\\x9b");                   // C1 control (CSI)
+  CHECK(printable("\xc0\xaf") == "\\xc0\\xaf");                   // overlong '/'
+  CHECK(printable("\xe0\x80\xaf") == "\\xe0\\x80\\xaf");          // overlong '/', three bytes
+  CHECK(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");          // surrogate
+  CHECK(printable("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80"); // above U+10FFFF
+  CHECK(printable("x\xc3") == "x\\xc3");                          // cut short
+  CHECK(printable("\xc3(") == "\\xc3(");                          // bad continuation
+}
+
+TEST_CASE("given a backslash when printing then it is escaped too, so no escape can be forged") {
+  CHECK(printable("\\x1b") == "\\x5cx1b");
+  CHECK(printable("a\\b") == "a\\x5cb");
+}
+
+TEST_CASE("given text for inside double quotes when printing then a quote is escaped") {
+  CHECK(printable("a\"b\\c", {.quoted = true}) == "a\\x22b\\x5cc");
+}
+
+TEST_CASE("given a character limit when printing then the rest is cut with a marker") {
+  CHECK(printable("abcdef", {.max_chars = 3}) == "abc...");
+  CHECK(printable("abc", {.max_chars = 3}) == "abc");
+  // A kept UTF-8 character and an escaped byte count as one character each.
+  CHECK(printable("\xc3\xa9\x01xyz", {.max_chars = 3}) == "\xc3\xa9\\x01x...");
+  CHECK(printable(std::string(500, 'x'), {.max_chars = 80}) == std::string(80, 'x') + "...");
+}
+
+TEST_CASE("given several items when joining them then each is printed by the same rule") {
+  CHECK(join_printable({"a", "b\n", "c"}, ", ") == "a, b\\x0a, c");
+  CHECK(join_printable({}, ",").empty());
+}
+
+TEST_SUITE_END();

@@ -1,0 +1,32 @@
+#pragma once
+// The one rule for showing bytes we did not write ourselves (file names,
+// snapshot paths, keys, what a server or a proxy sent, what a user typed) on
+// a terminal or in a message: well-formed printable UTF-8 is kept as it is;
+// everything else is shown as \xNN: control bytes (so no terminal escape,
+// line break or carriage return can be forged), C1 controls, invalid,
+// overlong or surrogate UTF-8, and the backslash itself (so a \xNN in the
+// output always stands for one byte and a name cannot pretend to be escaped).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace offsite::util {
+
+struct PrintOptions {
+  // Show at most this many characters of the text (a kept UTF-8 character or
+  // one escaped byte each), then "..."; 0 shows all of it. For text of
+  // unbounded length from the network.
+  std::size_t max_chars = 0;
+  // Also '"' as \x22: for text a message puts between double quotes, so it
+  // cannot end the quote early.
+  bool quoted = false;
+};
+
+std::string printable(std::string_view text, PrintOptions options = {});
+
+// printable() of each item, joined by `separator`.
+std::string join_printable(const std::vector<std::string>& items, std::string_view separator);
+
+} // namespace offsite::util
