@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   try {
     using namespace offsite::bench;
     const TreeFiles files = list_files(tree);
-    // 1 MiB pieces: about offsite's average chunk (core/chunker.cpp).
+    // 1 MiB pieces: about offsite's average chunk (core/backup/chunker.cpp).
     const Sample sample = load_sample(files, sample_mib << 20, std::size_t{1} << 20);
     double zstd_ratio = 0;
     const nlohmann::json stages = nlohmann::json::array({

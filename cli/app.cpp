@@ -320,11 +320,7 @@ int run(int argc, char** argv) {
   const bool json = wants_json(argc, argv);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
+  } catch (const CLI::Success& e) { // --help, --help-all, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     const auto [message, hint] = explain_parse_error(app, argc, argv, e);

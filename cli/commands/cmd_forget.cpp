@@ -1,5 +1,5 @@
 // forget: removes snapshot objects, by ID or by a retention policy applied
-// per group (core/retention.hpp). Only the snapshot documents go; the data
+// per group (core/maintenance/retention.hpp). Only the snapshot documents go; the data
 // they referenced stays until prune finds it unreferenced, so a forget is
 // cheap and a mistaken one loses no data before the next prune.
 #include <chrono>

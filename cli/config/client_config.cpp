@@ -272,7 +272,7 @@ public:
     std::string message;
     for (const auto& problem : m_list)
       message += fmt::format("{}{}: {}", message.empty() ? "" : "\n", m_file.string(), problem);
-    throw Error(Code::config, std::move(message), std::move(hint));
+    throw Error(Code::config, message, std::move(hint));
   }
 
 private:

@@ -1,5 +1,5 @@
 // Proxy URLs, mapped-firewall port maps and NO_PROXY lists as users type
-// them (see cli/transport_settings.hpp). Whatever follows the last '@' of a
+// them (see cli/network/transport_settings.hpp). Whatever follows the last '@' of a
 // URL is the proxy; what precedes it may hold a password, so no message ever
 // quotes it.
 #include <algorithm>

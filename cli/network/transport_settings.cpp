@@ -1,6 +1,6 @@
 // Weighing flags, environment and config.json into TransportSettings, the
 // proxy password, and the "transport" keys of `offsite config`. The rules
-// are in cli/transport_settings.hpp.
+// are in cli/network/transport_settings.hpp.
 #include "cli/network/transport_settings.hpp"
 
 #include <algorithm>

@@ -61,8 +61,9 @@ core::LeaseOwner this_process(const std::string& command) {
           command};
 }
 
-LeaseKeeper::LeaseKeeper(core::LeaseTable& table, core::LeaseKind kind, core::LeaseOwner owner,
-                         std::chrono::seconds wait, Terminal& terminal)
+LeaseKeeper::LeaseKeeper(core::LeaseTable& table, core::LeaseKind kind,
+                         const core::LeaseOwner& owner, std::chrono::seconds wait,
+                         Terminal& terminal)
     : m_table(table), m_terminal(terminal),
       m_lease(acquire_waiting(table, kind, owner, wait, terminal)), m_confirmed_ms(boot_ms()) {
   m_terminal.detail(fmt::format("holding a {} lock ({})", core::lease_kind_name(kind), m_lease.id));

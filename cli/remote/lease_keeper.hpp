@@ -26,7 +26,7 @@ constexpr std::chrono::milliseconds k_lease_refresh_every{30'000};
 class LeaseKeeper {
 public:
   // Throws Error(locked) naming the holders once `wait` has passed.
-  LeaseKeeper(core::LeaseTable& table, core::LeaseKind kind, core::LeaseOwner owner,
+  LeaseKeeper(core::LeaseTable& table, core::LeaseKind kind, const core::LeaseOwner& owner,
               std::chrono::seconds wait, Terminal& terminal);
   // Stops refreshing and releases (a failure to release is only a warning:
   // the lease then runs out by itself).

@@ -32,7 +32,7 @@ std::filesystem::path password_file(const GlobalOptions& global, Terminal& termi
                 "a scheduled backup needs a passphrase file: nobody is there to type it",
                 "pass --password-file FILE (a file holding the passphrase, mode 0600), or set "
                 "OFFSITE_PASSWORD_FILE");
-  const std::filesystem::path path = absolute_string(file);
+  std::filesystem::path path = absolute_string(file);
   struct stat st {};
   if (stat(path.c_str(), &st) != 0)
     throw Error(Code::usage, fmt::format("the passphrase file {} does not exist", path.string()),

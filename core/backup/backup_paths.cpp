@@ -4,6 +4,7 @@
 
 #include "core/common/error.hpp"
 #include "core/format/tree.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::core {
 
@@ -24,7 +25,9 @@ std::vector<std::string> backup_snapshot_paths(const std::vector<std::filesystem
       throw Error(Code::usage, "--stdin cannot be combined with paths",
                   "back up the paths and the stream in two runs");
     if (!is_safe_node_name(*stdin_name))
-      throw Error(Code::usage, "\"" + *stdin_name + "\" cannot be a file name for stdin",
+      throw Error(Code::usage,
+                  "\"" + util::printable(*stdin_name, {.quoted = true}) +
+                      "\" cannot be a file name for stdin",
                   "pick a name without '/', like \"dump.sql\"");
     return {"/" + *stdin_name};
   }

@@ -26,8 +26,8 @@ CodeInfo code_info(Code code) {
   return {"error", 1};
 }
 
-Error::Error(Code code, std::string message, std::string hint)
-    : std::runtime_error(std::move(message)), m_code(code), m_hint(std::move(hint)) {}
+Error::Error(Code code, const std::string& message, std::string hint)
+    : std::runtime_error(message), m_code(code), m_hint(std::move(hint)) {}
 
 void throw_errno(std::string_view what, int err) {
   const Code code = (err == ENOSPC || err == EDQUOT) ? Code::no_space : Code::generic;

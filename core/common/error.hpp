@@ -33,7 +33,7 @@ CodeInfo code_info(Code code);
 
 class Error : public std::runtime_error {
 public:
-  Error(Code code, std::string message, std::string hint = {});
+  Error(Code code, const std::string& message, std::string hint = {});
 
   Code code() const { return m_code; }
   const std::string& hint() const { return m_hint; }

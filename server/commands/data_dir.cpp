@@ -13,8 +13,8 @@ namespace {
 
 constexpr std::uint16_t k_default_port = 16384;
 
-Error not_initialised(std::string message, const fs::path& data) {
-  return Error(Code::config, std::move(message),
+Error not_initialised(const std::string& message, const fs::path& data) {
+  return Error(Code::config, message,
                fmt::format("run offsited init --data {} first", data.string()));
 }
 

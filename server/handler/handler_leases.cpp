@@ -1,4 +1,4 @@
-// The lease ops of Session (core/lease.hpp): locks held on the server, so
+// The lease ops of Session (core/repo/lease.hpp): locks held on the server, so
 // that it can refuse a delete unless the deleting session holds the one
 // exclusive lease, whatever the client does.
 #include "server/handler/handler.hpp"

@@ -165,6 +165,7 @@ void accept_loop(Runtime& rt, transport::TcpListener& listener) {
 
 std::vector<std::string> endpoint_texts(const std::vector<transport::Endpoint>& endpoints) {
   std::vector<std::string> out;
+  out.reserve(endpoints.size());
   for (const auto& e : endpoints)
     out.push_back(e.to_string());
   return out;
@@ -213,9 +214,11 @@ int serve(ServeOptions options) {
   std::signal(SIGPIPE, SIG_IGN);
 
   std::vector<std::unique_ptr<transport::TcpListener>> listeners;
+  listeners.reserve(options.listen.size());
   for (const auto& e : options.listen)
     listeners.push_back(transport::TcpListener::listen(e));
   std::vector<transport::Endpoint> bound;
+  bound.reserve(listeners.size());
   for (const auto& l : listeners)
     bound.push_back(l->local_endpoint());
 
@@ -235,6 +238,7 @@ int serve(ServeOptions options) {
   Runtime rt{options, context, tls, connections};
 
   std::vector<std::thread> acceptors;
+  acceptors.reserve(listeners.size());
   for (auto& l : listeners)
     acceptors.emplace_back(accept_loop, std::ref(rt), std::ref(*l));
   for (const auto& e : bound)

@@ -49,7 +49,7 @@ bool AccountRegistry::is_valid_id(const std::string& id) {
   return true;
 }
 
-CreatedAccount AccountRegistry::create(std::vector<std::string> storage_pair) {
+CreatedAccount AccountRegistry::create(const std::vector<std::string>& storage_pair) {
   CreatedAccount created;
   created.secret = to_hex(core::crypto::random_bytes(32));
   for (int attempt = 0; attempt < 8; ++attempt) {
@@ -114,7 +114,7 @@ bool AccountRegistry::secret_matches(const AccountRecord& record, const std::str
 }
 
 std::string AccountRegistry::create_invite() {
-  const std::string code = to_hex(core::crypto::random_bytes(10));
+  std::string code = to_hex(core::crypto::random_bytes(10));
   m_store.put("invites/" + hash_hex(code), as_bytes("{}"));
   return code;
 }

@@ -6,7 +6,7 @@
 // create-only versions; the highest wins):
 //   accounts/<id>/record/<10-digit version>   JSON account record
 //   accounts/<id>/repo/...                     the account's repository
-//   accounts/<id>/leases/<lease>.<seq>         its locks (core/lease.hpp)
+//   accounts/<id>/leases/<lease>.<seq>         its locks (core/repo/lease.hpp)
 //   invites/<sha256 of code>                   one-time registration codes
 //   invites-used/<sha256 of code>              marks a code as spent
 
@@ -40,7 +40,7 @@ class AccountRegistry {
 public:
   explicit AccountRegistry(core::Store& store) : m_store(store) {}
 
-  CreatedAccount create(std::vector<std::string> storage_pair);
+  CreatedAccount create(const std::vector<std::string>& storage_pair);
   std::optional<AccountRecord> find(const std::string& id);
   std::vector<AccountRecord> list();
   // Writes the next version; Error(Code::generic) when another writer won the race.

@@ -180,7 +180,7 @@ void FramePipeline::fail_all(std::exception_ptr error) {
   std::deque<std::unique_ptr<Request>> doomed;
   {
     std::lock_guard lock(m_mutex);
-    if (!m_failure) m_failure = error;
+    if (!m_failure) m_failure = std::move(error);
     doomed.swap(m_in_flight);
     for (auto& request : m_queue)
       doomed.push_back(std::move(request));
