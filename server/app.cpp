@@ -14,6 +14,7 @@
 
 #include "core/common/error.hpp"
 #include "server/commands/commands.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::server {
 
@@ -79,7 +80,9 @@ int report_parse_error(const CLI::App& app, int argc, char** argv, const CLI::Pa
         Code::usage, message,
         fmt::format("the commands are {}; run \"offsited --help\"", command_names(app)));
   }
-  return report_error(Code::usage, what, "run \"offsited --help\" or \"offsited COMMAND --help\"");
+  // CLI11's text quotes what was typed: argv may hold anything.
+  return report_error(Code::usage, util::printable(what),
+                      "run \"offsited --help\" or \"offsited COMMAND --help\"");
 }
 
 } // namespace

@@ -4,8 +4,20 @@ namespace offsite::util {
 
 namespace {
 
+// Characters that print nothing yet change how the rest of a line reads:
+// direction overrides and isolates (a hostile name could make "exe.txt" show
+// as "txt.exe"), zero-width characters, line and paragraph separators, the
+// byte-order mark, interlinear annotation and tag characters. Escaped like
+// control bytes.
+bool is_invisible_format(char32_t cp) {
+  return cp == 0x00ad || cp == 0x061c || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
+         (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff ||
+         (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
 // Length of the well-formed UTF-8 sequence of two to four bytes at `s[i]`
-// that is safe to print (no overlongs, surrogates or C1 controls), or 0.
+// that is safe to print (no overlongs, surrogates, C1 controls or invisible
+// format characters), or 0.
 std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
   const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
   const unsigned char c = b(0);
@@ -27,7 +39,10 @@ std::size_t printable_utf8_length(std::string_view s, std::size_t i) {
   if (b(1) < lo || b(1) > hi) return 0;
   for (std::size_t k = 2; k < len; ++k)
     if ((b(k) & 0xc0) != 0x80) return 0;
-  return len;
+  char32_t code_point = c & (0xff >> (len + 1));
+  for (std::size_t k = 1; k < len; ++k)
+    code_point = (code_point << 6) | (b(k) & 0x3f);
+  return is_invisible_format(code_point) ? 0 : len;
 }
 
 void append_escaped(std::string& out, unsigned char byte) {
@@ -62,6 +77,12 @@ std::string printable(std::string_view text, PrintOptions options) {
     append_escaped(out, byte);
   }
   return out;
+}
+
+bool is_printable_ascii(std::string_view text) {
+  for (const char c : text)
+    if (c < 0x20 || c > 0x7e) return false;
+  return true;
 }
 
 std::string join_printable(const std::vector<std::string>& items, std::string_view separator) {

@@ -4,7 +4,9 @@
 // a terminal or in a message: well-formed printable UTF-8 is kept as it is;
 // everything else is shown as \xNN: control bytes (so no terminal escape,
 // line break or carriage return can be forged), C1 controls, invalid,
-// overlong or surrogate UTF-8, and the backslash itself (so a \xNN in the
+// overlong or surrogate UTF-8, invisible characters that reorder or hide
+// text (direction overrides, zero-width spaces, line separators, the BOM),
+// and the backslash itself (so a \xNN in the
 // output always stands for one byte and a name cannot pretend to be escaped).
 
 #include <cstddef>
@@ -25,6 +27,11 @@ struct PrintOptions {
 };
 
 std::string printable(std::string_view text, PrintOptions options = {});
+
+// True when every byte is printable ASCII (0x20..0x7e): for values that must
+// be plain text to be valid at all (a secret, a host name), or short enough
+// to quote as they are.
+bool is_printable_ascii(std::string_view text);
 
 // printable() of each item, joined by `separator`.
 std::string join_printable(const std::vector<std::string>& items, std::string_view separator);

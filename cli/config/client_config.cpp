@@ -18,6 +18,8 @@
 #include "core/crypto/crypto.hpp"
 #include "transport/tls/identity.hpp"
 #include "transport/wire/messages.hpp"
+#include "util/fd.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::cli {
 
@@ -45,13 +47,9 @@ std::vector<std::string_view> split_any(std::string_view text, std::string_view 
   }
 }
 
-bool is_printable(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
-}
-
 // Untrusted text is only ever quoted when it is short and printable.
 std::string shown(std::string_view text) {
-  if (text.size() <= 64 && is_printable(text)) return fmt::format("\"{}\"", text);
+  if (text.size() <= 64 && util::is_printable_ascii(text)) return fmt::format("\"{}\"", text);
   return fmt::format("a {}-byte string", text.size());
 }
 
@@ -75,7 +73,7 @@ bool is_valid_account_id(std::string_view id) {
 }
 
 bool is_valid_secret(std::string_view secret) {
-  return !secret.empty() && secret.size() <= 1024 && is_printable(secret);
+  return !secret.empty() && secret.size() <= 1024 && util::is_printable_ascii(secret);
 }
 
 // A JSON integer >= 0, whether nlohmann stored it signed (built in C++) or
@@ -95,7 +93,7 @@ std::optional<Endpoint> parse_server(std::string_view text, std::uint16_t defaul
   auto endpoint = transport::parse_endpoint(text, &detail, {false, default_port});
   // parse_endpoint quotes the text: only pass that on when it is safe to show.
   if (!endpoint && error)
-    *error = is_printable(text) && text.size() <= 64
+    *error = util::is_printable_ascii(text) && text.size() <= 64
                  ? detail
                  : fmt::format("{} is not an IP address with an optional :PORT", shown(text));
   return endpoint;
@@ -195,10 +193,7 @@ std::optional<FileText> read_small_file(const fs::path& path) {
                 fmt::format("cannot read {}: {}", path.string(), std::strerror(error)),
                 "check the permissions of the file and its directory");
   }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
+  const util::Fd owner(fd);
   struct stat st {};
   if (::fstat(fd, &st) != 0) fail_io(fmt::format("cannot stat {}", path.string()));
   if (!S_ISREG(st.st_mode))

@@ -34,10 +34,11 @@
 #include <nlohmann/json.hpp>
 
 #include "transport/net/endpoint.hpp"
+#include "transport/wire/frame.hpp"
 
 namespace offsite::cli {
 
-inline constexpr std::uint16_t k_service_port = 16384;
+using transport::k_service_port; // the port when an address has none
 
 struct ServerPair {
   transport::Endpoint primary;

@@ -16,6 +16,7 @@
 
 #include "transport/net/endpoint.hpp"
 #include "transport/net/tcp_connector.hpp"
+#include "transport/wire/frame.hpp"
 
 namespace offsite::cli {
 
@@ -28,7 +29,7 @@ std::vector<std::string> rule_format_names();
 // Everything the rules depend on, already resolved from configuration.
 struct FirewallInputs {
   std::vector<transport::Cidr> subnets;
-  std::uint16_t port = 16384;
+  std::uint16_t port = transport::k_service_port;
   std::vector<transport::Endpoint> registration; // primary, alternate
   std::vector<transport::Endpoint> storage;      // empty before registration
 

@@ -12,6 +12,7 @@
 #include "cli/network/transport_settings.hpp"
 #include "cli/ui/terminal.hpp"
 #include "cli/ui/text.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::cli {
 
@@ -42,10 +43,6 @@ std::vector<std::string_view> split_any(std::string_view text, std::string_view 
     text.remove_prefix(at + 1);
   }
   return parts;
-}
-
-bool is_printable(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
 
 std::string lower(std::string_view text) {
@@ -159,7 +156,7 @@ std::optional<ProxyUrl> parse_proxy_url(std::string_view text, std::string* erro
   }
   if (!host.empty() && host.back() == '/') host.remove_suffix(1);
   if (host.empty()) return fail(fmt::format("the {} URL names no host", scheme));
-  if (!is_printable(host) || host.find_first_of("/?# ") != std::string_view::npos)
+  if (!util::is_printable_ascii(host) || host.find_first_of("/?# ") != std::string_view::npos)
     return fail(fmt::format("the proxy URL must be {}://[USER@]HOST{}, without a path or spaces",
                             scheme, takes_port ? "[:PORT]" : ""));
 
@@ -211,9 +208,10 @@ std::optional<PortMap> parse_port_map(std::string_view text, std::string* error)
   PortMap map;
   for (const auto entry : split_any(text, ", \t\r\n")) {
     const auto equals = entry.find('=');
-    if (equals == std::string_view::npos || !is_printable(entry))
+    if (equals == std::string_view::npos || !util::is_printable_ascii(entry))
       return fail(fmt::format("{}: expected SERVER_IP=PORT, as in 193.239.112.10=40001",
-                              is_printable(entry) ? "\"" + std::string(entry) + "\"" : "an entry"));
+                              util::is_printable_ascii(entry) ? "\"" + std::string(entry) + "\""
+                                                              : "an entry"));
     std::string detail;
     auto server =
         transport::parse_endpoint(entry.substr(0, equals), &detail, {false, k_service_port});
@@ -232,7 +230,7 @@ std::optional<std::vector<std::string>> parse_no_proxy(std::string_view text, bo
                                                        std::string* error) {
   std::vector<std::string> entries;
   for (auto entry : split_any(text, ", \t\r\n")) {
-    if (!is_printable(entry)) {
+    if (!util::is_printable_ascii(entry)) {
       if (!strict) continue;
       if (error) *error = "a no_proxy entry holds control characters";
       return std::nullopt;

@@ -84,7 +84,8 @@ SnapshotPathReference split_snapshot_path(std::string_view reference) {
                             std::string(reference.substr(colon + 1))};
   if (out.path.empty() || out.path[0] != '/')
     throw Error(Code::usage,
-                fmt::format("the path after ':' must be absolute, not \"{}\"", out.path),
+                fmt::format("the path after ':' must be absolute, not \"{}\"",
+                            util::printable(out.path, {.quoted = true})),
                 "write it as it appears in \"offsite ls\", e.g. latest:/home/me/docs");
   return out;
 }

@@ -4,14 +4,13 @@
 
 #include "core/common/error.hpp"
 #include "server/state/identity_store.hpp"
+#include "transport/wire/frame.hpp"
 
 namespace offsite::server {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr std::uint16_t k_default_port = 16384;
 
 Error not_initialised(const std::string& message, const fs::path& data) {
   return Error(Code::config, message,
@@ -38,8 +37,8 @@ void require_data_dir(const fs::path& data) {
 
 transport::Endpoint parse_server_address(const std::string& text, std::string_view flag) {
   std::string error;
-  auto endpoint =
-      transport::parse_endpoint(text, &error, transport::EndpointSyntax{false, k_default_port});
+  auto endpoint = transport::parse_endpoint(
+      text, &error, transport::EndpointSyntax{false, transport::k_service_port});
   if (!endpoint) throw Error(Code::usage, fmt::format("{} {}: {}", flag, text, error));
   return *endpoint;
 }

@@ -36,7 +36,7 @@ struct ServerOptions {
   std::vector<std::string> storage_pair;      // "IP:PORT" handed to new accounts
   std::vector<std::string> registration_pair; // this data centre's registration servers
   std::vector<std::string> subnets;           // CIDR text announced in the network map
-  std::uint16_t port = 16384;
+  std::uint16_t port = transport::k_service_port;
   std::uint64_t default_quota = 0; // for accounts without their own; 0 = none
 };
 

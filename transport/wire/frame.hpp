@@ -55,6 +55,9 @@ enum class Op : std::uint8_t {
 std::string op_name(Op op);
 std::optional<Op> op_from_byte(std::uint8_t byte);
 
+// The data centre's one TCP port (PRODUCT.md §1): the default wherever a
+// server address is given without one, on both sides.
+inline constexpr std::uint16_t k_service_port = 16384;
 inline constexpr std::uint8_t k_frame_version = 1;
 inline constexpr std::size_t k_frame_head_size = 14; // length prefix + fixed fields
 inline constexpr std::size_t k_max_frame_size = (64u << 20) + (64u << 10);

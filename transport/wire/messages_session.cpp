@@ -49,11 +49,14 @@ HelloReply HelloReply::decode(const nlohmann::json& header) {
   HelloReply reply;
   reply.server = fields.optional_string("server").value_or("");
   reply.protocol = fields.unsigned_number(k_protocol);
-  if (header.contains("roles")) {
-    const auto& roles = fields.array("roles", k_max_roles);
-    for (std::size_t i = 0; i < roles.size(); ++i)
-      reply.roles.push_back(string_item(roles[i], message, "each of \"roles\"", 64));
-  }
+  // Roles are informational (no client decision rests on them): what is not a
+  // short string is left out rather than failing the hello, and so the
+  // connection.
+  if (const auto roles = header.find("roles"); roles != header.end() && roles->is_array())
+    for (const auto& role : *roles)
+      if (role.is_string() && role.get_ref<const std::string&>().size() <= 64 &&
+          reply.roles.size() < k_max_roles)
+        reply.roles.push_back(role.get<std::string>());
   reply.network_map = fields.document(k_network_map);
   return reply;
 }

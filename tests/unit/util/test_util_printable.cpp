@@ -34,6 +34,21 @@ TEST_CASE("given bytes that are not printable UTF-8 when printing then each is \
   CHECK(printable("\xc3(") == "\\xc3(");                          // bad continuation
 }
 
+TEST_CASE("given invisible characters that reorder or hide text when printing then each byte is "
+          "\\xNN") {
+  CHECK(printable("a\xe2\x80\xae"
+                  "exe.txt") == "a\\xe2\\x80\\xaeexe.txt"); // U+202E right-to-left override
+  CHECK(printable("\xe2\x81\xa6x") == "\\xe2\\x81\\xa6x");  // U+2066 isolate
+  CHECK(printable("a\xe2\x80\x8b"
+                  "b") == "a\\xe2\\x80\\x8bb"); // U+200B zero width space
+  CHECK(printable("a\xe2\x80\xa8"
+                  "b") == "a\\xe2\\x80\\xa8b");                   // U+2028 line separator
+  CHECK(printable("\xef\xbb\xbfx") == "\\xef\\xbb\\xbfx");        // U+FEFF byte-order mark
+  CHECK(printable("\xf3\xa0\x80\x81") == "\\xf3\\xa0\\x80\\x81"); // U+E0001 language tag
+  // Their neighbours stay as they are.
+  CHECK(printable("\xe2\x80\x94 \xe2\x80\xb0") == "\xe2\x80\x94 \xe2\x80\xb0"); // U+2014, U+2030
+}
+
 TEST_CASE("given a backslash when printing then it is escaped too, so no escape can be forged") {
   CHECK(printable("\\x1b") == "\\x5cx1b");
   CHECK(printable("a\\b") == "a\\x5cb");
