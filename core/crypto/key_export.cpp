@@ -10,8 +10,8 @@
 namespace offsite::core {
 namespace {
 
-constexpr std::string_view k_format = "offsite-key-export";
-constexpr int k_version = 1;
+constexpr std::string_view k_export_format = "offsite-key-export";
+constexpr int k_export_version = 1;
 constexpr std::string_view k_note =
     "The master key of an offsite repository, in clear: with it and the account credentials "
     "anyone can read these backups. Keep it offline (paper, a USB stick in a safe). If the "
@@ -36,8 +36,8 @@ crypto::Key key_field(const nlohmann::json& parent, const char* name) {
 
 std::string format_key_export(const KeyExport& exported) {
   nlohmann::ordered_json j;
-  j["format"] = k_format;
-  j["version"] = k_version;
+  j["format"] = k_export_format;
+  j["version"] = k_export_version;
   j["note"] = k_note;
   j["repository_id"] = exported.repository_id;
   j["created"] = utc_now_iso();
@@ -51,11 +51,11 @@ KeyExport parse_key_export(std::string_view text) {
   const auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) bad("not JSON");
   const auto format = j.find("format");
-  if (format == j.end() || !format->is_string() || format->get<std::string>() != k_format)
+  if (format == j.end() || !format->is_string() || format->get<std::string>() != k_export_format)
     bad("it does not say \"format\": \"offsite-key-export\"");
   const auto version = j.find("version");
   if (version == j.end() || !version->is_number_unsigned() ||
-      version->get<std::uint64_t>() != static_cast<std::uint64_t>(k_version))
+      version->get<std::uint64_t>() != static_cast<std::uint64_t>(k_export_version))
     bad("unknown version");
   const auto key = j.find("master_key");
   if (key == j.end() || !key->is_object()) bad("missing master_key");

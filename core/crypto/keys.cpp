@@ -23,8 +23,8 @@
 namespace offsite::core {
 namespace {
 
-constexpr std::string_view k_format = "offsite-key";
-constexpr int k_version = 1;
+constexpr std::string_view k_key_format = "offsite-key";
+constexpr int k_key_version = 1;
 constexpr std::string_view k_aad = "offsite-key-v1";
 constexpr std::size_t k_salt_size = 32;
 constexpr std::size_t k_plain_size = 3 * crypto::k_key_size;
@@ -92,8 +92,8 @@ std::string wrap_master_key(const MasterKey& key, std::string_view passphrase,
   crypto::secure_wipe(wrapping);
 
   nlohmann::ordered_json j;
-  j["format"] = k_format;
-  j["version"] = k_version;
+  j["format"] = k_key_format;
+  j["version"] = k_key_version;
   j["kdf"] = {{"name", "scrypt"},
               {"n", params.n},
               {"r", params.r},
@@ -121,8 +121,8 @@ MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphra
     return it->get<std::uint64_t>();
   };
 
-  if (string_field(j, "format") != k_format) damaged("not an offsite key file");
-  if (uint_field(j, "version") != static_cast<std::uint64_t>(k_version))
+  if (string_field(j, "format") != k_key_format) damaged("not an offsite key file");
+  if (uint_field(j, "version") != static_cast<std::uint64_t>(k_key_version))
     damaged("version " + std::to_string(uint_field(j, "version")));
   const auto kdf = j.find("kdf");
   if (kdf == j.end() || !kdf->is_object()) damaged("missing field \"kdf\"");

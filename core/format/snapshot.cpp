@@ -28,7 +28,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int k_version = 1;
+constexpr int k_snapshot_version = 1;
 constexpr std::int64_t k_ns = 1'000'000'000;
 
 [[noreturn]] void bad(const std::string& id, std::string_view what) {
@@ -258,7 +258,7 @@ constexpr SummaryField k_summary_fields[] = {
 
 json snapshot_to_json(const Snapshot& s) {
   json doc = json::object();
-  doc["version"] = k_version;
+  doc["version"] = k_snapshot_version;
   doc["time"] = format_time(s.time_ns);
   put_text(doc, "host", s.host);
   put_text(doc, "user", s.user);
@@ -281,7 +281,7 @@ Snapshot snapshot_from_json(const json& doc, std::string id) {
   if (!doc.is_object()) bad(id, "not a JSON object");
   if (!doc.contains("version") || !doc["version"].is_number_integer())
     bad(id, "\"version\" is missing");
-  if (doc["version"].get<std::int64_t>() != k_version)
+  if (doc["version"].get<std::int64_t>() != k_snapshot_version)
     bad(id, fmt::format("unknown version {}; a newer offsite may read it",
                         doc["version"].get<std::int64_t>()));
   Snapshot s;

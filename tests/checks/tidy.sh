@@ -8,6 +8,12 @@ db=${BUILD_DIR:?}/compile_commands.json
   echo "no $db: configure with CMAKE_EXPORT_COMPILE_COMMANDS (the top CMakeLists sets it)" >&2
   exit 1
 }
+# A unity build's database names the merged sources, not ours: configure (only)
+# a per-file twin of the same build beside it.
+if grep -q '/Unity/unity_' "$db"; then
+  cmake -S . -B "$BUILD_DIR/tidy-db" -G Ninja -DOFFSITE_UNITY=OFF >/dev/null
+  BUILD_DIR=$BUILD_DIR/tidy-db
+fi
 command -v clang-tidy >/dev/null || {
   echo "clang-tidy is missing: run scripts/install-deps --test" >&2
   exit 1

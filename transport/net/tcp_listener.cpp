@@ -16,13 +16,13 @@
 namespace offsite::transport {
 
 namespace {
-constexpr const char* k_step = "listen";
+constexpr const char* k_listen_step = "listen";
 }
 
 std::unique_ptr<TcpListener> TcpListener::listen(const Endpoint& endpoint, int backlog) {
   auto ip = IpAddress::parse(endpoint.host);
   if (!ip) {
-    throw TransportError(FailureKind::other, k_step,
+    throw TransportError(FailureKind::other, k_listen_step,
                          fmt::format("{} is not an IP address to listen on", endpoint.host));
   }
   sockaddr_storage storage{};
@@ -42,7 +42,7 @@ std::unique_ptr<TcpListener> TcpListener::listen(const Endpoint& endpoint, int b
     length = sizeof in6;
   }
   int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw TransportError(classify_errno(errno, k_step, endpoint.to_string()));
+  if (fd < 0) throw TransportError(classify_errno(errno, k_listen_step, endpoint.to_string()));
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
@@ -51,14 +51,14 @@ std::unique_ptr<TcpListener> TcpListener::listen(const Endpoint& endpoint, int b
     int error = errno;
     ::close(fd);
     throw TransportError(
-        FailureKind::other, k_step,
+        FailureKind::other, k_listen_step,
         fmt::format("cannot listen on {}: {}", endpoint.to_string(), std::strerror(error)));
   }
   int wake[2];
   if (::pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
     int error = errno;
     ::close(fd);
-    throw TransportError(FailureKind::other, k_step,
+    throw TransportError(FailureKind::other, k_listen_step,
                          fmt::format("cannot create a pipe: {}", std::strerror(error)));
   }
   return std::unique_ptr<TcpListener>(new TcpListener(fd, wake[0], wake[1]));

@@ -30,7 +30,7 @@ namespace offsite::transport {
 
 namespace {
 
-constexpr const char* k_step = "http connect";
+constexpr const char* k_connect_step = "http connect";
 constexpr const char* k_config = "http proxy config";
 constexpr std::size_t k_max_head = std::size_t{16} * 1024;
 constexpr std::size_t k_max_body = std::size_t{8} * 1024;
@@ -84,12 +84,12 @@ std::string read_head(Stream& stream, Deadline deadline, const std::string& who,
   for (;;) {
     if (budget == 0) {
       throw TransportError(
-          FailureKind::protocol, k_step,
+          FailureKind::protocol, k_connect_step,
           fmt::format("{} sent an answer whose headers exceed {} KiB", who, k_max_head / 1024));
     }
-    if (detail::proxy_read_some(stream, byte, deadline, k_step, who) == 0) {
+    if (detail::proxy_read_some(stream, byte, deadline, k_connect_step, who) == 0) {
       throw TransportError(
-          FailureKind::reset, k_step,
+          FailureKind::reset, k_connect_step,
           head.empty() ? fmt::format("{} closed the connection without answering the CONNECT "
                                      "request",
                                      who)
@@ -104,7 +104,7 @@ std::string read_head(Stream& stream, Deadline deadline, const std::string& who,
       std::string guess;
       if (byte[0] == 0x05 || byte[0] == 0x00 || byte[0] == 0x04)
         guess = ": it looks like a SOCKS proxy; use socks5:// or socks4a://";
-      throw TransportError(FailureKind::protocol, k_step,
+      throw TransportError(FailureKind::protocol, k_connect_step,
                            fmt::format("{} did not answer in HTTP (its answer starts with byte "
                                        "0x{:02x}){}",
                                        who, byte[0], guess));
@@ -127,7 +127,7 @@ Response parse_head(const std::string& head, const std::string& who) {
     valid = valid && (line.size() == space + 4 || line[space + 4] == ' ');
   }
   if (!valid) {
-    throw TransportError(FailureKind::protocol, k_step,
+    throw TransportError(FailureKind::protocol, k_connect_step,
                          fmt::format("{} sent a malformed status line: \"{}\"", who,
                                      util::printable(line, detail::k_proxy_answer)));
   }
@@ -241,7 +241,7 @@ std::unique_ptr<Stream> HttpConnectConnector::handshake(std::unique_ptr<Stream> 
                                                         Deadline deadline) const {
   const std::string who_text = who();
   if (!destination.is_ip()) {
-    throw TransportError(FailureKind::other, k_step,
+    throw TransportError(FailureKind::other, k_connect_step,
                          fmt::format("{} is not an IP address; data-centre servers are reached by "
                                      "IP address and never looked up by name",
                                      util::printable(destination.host, detail::k_proxy_text)));
@@ -257,7 +257,7 @@ std::unique_ptr<Stream> HttpConnectConnector::handshake(std::unique_ptr<Stream> 
   try {
     detail::proxy_write(
         *to_proxy, ByteSpan(reinterpret_cast<const std::uint8_t*>(request.data()), request.size()),
-        deadline, k_step, who_text);
+        deadline, k_connect_step, who_text);
   } catch (...) {
     OPENSSL_cleanse(request.data(), request.size());
     throw;
@@ -273,7 +273,7 @@ std::unique_ptr<Stream> HttpConnectConnector::handshake(std::unique_ptr<Stream> 
 
   const std::string quoted = util::printable(response.status_line, detail::k_proxy_answer);
   auto fail = [&](FailureKind kind, std::string sentence) -> TransportError {
-    return TransportError(kind, k_step,
+    return TransportError(kind, k_connect_step,
                           fmt::format("{} ({} answered \"{}\")", sentence, who_text, quoted));
   };
   const int status = response.status;

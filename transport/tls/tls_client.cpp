@@ -11,8 +11,8 @@ namespace offsite::transport {
 
 namespace {
 
-constexpr const char* k_handshake = "tls handshake";
-constexpr const char* k_config = "tls config";
+constexpr const char* k_client_handshake_step = "tls handshake";
+constexpr const char* k_client_config_step = "tls config";
 
 // Per-connection facts the verify callback needs and what it found.
 struct HandshakeCheck {
@@ -50,7 +50,7 @@ struct TlsConnector::Context {
         X509_STORE_CTX_get_ex_data(store_ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
     auto* check = static_cast<HandshakeCheck*>(SSL_get_app_data(ssl));
     auto reject = [&](FailureKind kind, std::string detail, int x509_error) {
-      check->failure = Failure{kind, k_handshake, std::move(detail)};
+      check->failure = Failure{kind, k_client_handshake_step, std::move(detail)};
       X509_STORE_CTX_set_error(store_ctx, x509_error);
       return 0;
     };
@@ -151,13 +151,13 @@ TlsConnector::TlsConnector(std::shared_ptr<Connector> inner, TlsClientConfig con
   if (!config.pin.empty()) {
     auto pin = normalize_fingerprint(config.pin);
     if (!pin) {
-      throw TransportError(FailureKind::other, k_config,
+      throw TransportError(FailureKind::other, k_client_config_step,
                            fmt::format("\"{}\" is not a fingerprint: expected sha256: followed by "
                                        "64 hexadecimal digits",
                                        config.pin));
     }
     if (m_context->ca && *pin != m_context->pin) {
-      throw TransportError(FailureKind::other, k_config,
+      throw TransportError(FailureKind::other, k_client_config_step,
                            fmt::format("the configured CA certificate has the fingerprint {}, "
                                        "not the pinned {}",
                                        m_context->pin, *pin));
@@ -165,11 +165,12 @@ TlsConnector::TlsConnector(std::shared_ptr<Connector> inner, TlsClientConfig con
     m_context->pin = *pin;
   }
   if (m_context->pin.empty()) {
-    throw TransportError(FailureKind::other, k_config,
+    throw TransportError(FailureKind::other, k_client_config_step,
                          "no data-centre identity to pin: give its fingerprint (sha256:...)");
   }
   m_context->ctx.reset(SSL_CTX_new(TLS_client_method()));
-  if (!m_context->ctx) throw TransportError(FailureKind::other, k_config, detail::openssl_errors());
+  if (!m_context->ctx)
+    throw TransportError(FailureKind::other, k_client_config_step, detail::openssl_errors());
   configure_common(m_context->ctx.get());
   // Verification is entirely ours: no default verify paths, an empty store.
   SSL_CTX_set_verify(m_context->ctx.get(), SSL_VERIFY_PEER, nullptr);
@@ -190,7 +191,7 @@ std::unique_ptr<TlsStream> TlsConnector::handshake(std::unique_ptr<Stream> inner
                                                    Deadline deadline) const {
   auto ip = IpAddress::parse(destination.host);
   if (!ip) {
-    throw TransportError(FailureKind::other, k_handshake,
+    throw TransportError(FailureKind::other, k_client_handshake_step,
                          fmt::format("{} is not an IP address: the server's certificate is "
                                      "checked against the IP address dialled",
                                      destination.host));
@@ -200,7 +201,7 @@ std::unique_ptr<TlsStream> TlsConnector::handshake(std::unique_ptr<Stream> inner
   std::string alpn_wire = static_cast<char>(k_alpn_protocol.size()) + std::string(k_alpn_protocol);
   if (SSL_set_alpn_protos(ssl, reinterpret_cast<const unsigned char*>(alpn_wire.data()),
                           static_cast<unsigned int>(alpn_wire.size())) != 0) {
-    throw TransportError(FailureKind::other, k_handshake, detail::openssl_errors());
+    throw TransportError(FailureKind::other, k_client_handshake_step, detail::openssl_errors());
   }
   HandshakeCheck check{ip->to_string(), std::nullopt, false};
   SSL_set_app_data(ssl, &check);
@@ -212,14 +213,14 @@ std::unique_ptr<TlsStream> TlsConnector::handshake(std::unique_ptr<Stream> inner
       ERR_clear_error();
       throw TransportError(*check.failure);
     }
-    impl->fail(result, k_handshake, "server");
+    impl->fail(result, k_client_handshake_step, "server");
   }
   const unsigned char* selected = nullptr;
   unsigned int selected_length = 0;
   SSL_get0_alpn_selected(ssl, &selected, &selected_length);
   if (!check.verified || std::string_view(reinterpret_cast<const char*>(selected),
                                           selected_length) != k_alpn_protocol) {
-    throw TransportError(FailureKind::protocol, k_handshake,
+    throw TransportError(FailureKind::protocol, k_client_handshake_step,
                          fmt::format("the server did not agree to speak {}", k_alpn_protocol));
   }
   impl->verified_identity = m_context->pin;
