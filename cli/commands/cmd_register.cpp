@@ -5,9 +5,12 @@
 // passphrase (`register --existing`).
 //
 // Order matters for never losing an account: the passphrase is read before
-// anything is created, and the credentials are saved the moment the server
-// hands them out, before the key upload that may still fail. `--existing`
-// on an account without a repository finishes an interrupted registration.
+// anything is created, and a new account's credentials are saved the moment
+// the server hands them out, before the key upload that may still fail.
+// `--existing` saves nothing until the passphrase has opened the account's
+// key (or, on an account without a repository, until the repository exists:
+// that finishes an interrupted registration), so a mistyped passphrase leaves
+// the machine as it was and the retry just works.
 #include <fstream>
 
 #include <fmt/format.h>
@@ -72,13 +75,21 @@ ClientConfig config_from_flags(const RegisterOptions& flags) {
   return config;
 }
 
-void refuse_if_registered(const std::filesystem::path& dir) {
+// Attaching again to the account this machine already uses is allowed (it
+// proves the passphrase and saves the same files); anything else would
+// overwrite another account's credentials. The hint never suggests
+// `unregister`: that deletes the account and every backup in it.
+void refuse_if_registered(const std::filesystem::path& dir, const std::string& attaching_to) {
   const auto existing = load_config(dir);
-  if (existing && existing->account_id)
+  if (existing && existing->account_id && *existing->account_id != attaching_to)
     throw Error(Code::config,
                 fmt::format("this configuration already belongs to account {} ({})",
                             *existing->account_id, config_file(dir).string()),
-                "use another --config-dir for a second account, or \"offsite unregister\" first");
+                fmt::format("this machine is set up already; for another account pass another "
+                            "--config-dir (to leave account {} on this machine only, move {} "
+                            "aside; \"offsite unregister\" would delete the account and all its "
+                            "backups)",
+                            *existing->account_id, dir.string()));
 }
 
 std::string read_account_secret(const RegisterOptions& flags) {
@@ -153,7 +164,7 @@ int run_register(const GlobalOptions& global, const RegisterOptions& flags, Term
     throw Error(Code::usage, "register works with the data centre, not with --repo",
                 "drop --repo, or use \"offsite init\" for a local repository");
   const auto dir = config_dir(global);
-  refuse_if_registered(dir);
+  refuse_if_registered(dir, flags.existing);
   ClientConfig config = config_from_flags(flags);
   // Transport settings saved before registering ("offsite config set proxy
   // ...") are kept, and used to reach the registration pair.
@@ -172,8 +183,11 @@ int run_register(const GlobalOptions& global, const RegisterOptions& flags, Term
     find_storage(account.config, account.transport, account.credentials);
   }
   account.config.account_id = account.credentials.account_id;
-  save_credentials(dir, account.credentials);
-  save_config(dir, account.config);
+  const auto save_account = [&] {
+    save_credentials(dir, account.credentials);
+    save_config(dir, account.config);
+  };
+  if (flags.existing.empty()) save_account();
 
   auto store = open_account_store(account, terminal);
   store->connect();
@@ -186,8 +200,9 @@ int run_register(const GlobalOptions& global, const RegisterOptions& flags, Term
     created_repository = true;
   } else {
     if (passphrase.empty()) passphrase = read_passphrase(global, "Passphrase: ");
-    core::Repository::unlock(*store, passphrase); // proves the passphrase before we say "done"
+    core::Repository::unlock(*store, passphrase); // proves the passphrase before saving
   }
+  if (!flags.existing.empty()) save_account();
 
   const std::string id = account.credentials.account_id;
   if (terminal.json()) {
@@ -209,7 +224,7 @@ int run_register(const GlobalOptions& global, const RegisterOptions& flags, Term
       "Keep these safe, away from this machine: without them the backups cannot be restored.\n"
       "  account ID:      {}\n"
       "  account secret:  in {}\n"
-      "  passphrase:      the one you just typed\n"
+      "  passphrase:      the one you gave (typed or from its file)\n"
       "On a new machine: offsite register --existing {} --secret-file COPY_OF_CREDENTIALS",
       id, credentials_file(dir).string(), id));
   return 0;

@@ -58,9 +58,20 @@ assert d["keys"][0]["host"], d' "$WORK/list-after.json" "$new_id" ||
 cp "$WORK/first/credentials.json" "$WORK/credentials-copy.json"
 expect_exit 6 offsite "${second[@]}" register "${REGISTER_ARGS[@]}" --existing "$account" \
   --secret-file "$WORK/credentials-copy.json"
-rm -rf "$WORK/second"
+# A wrong passphrase saves nothing, so the retry with the right one just works.
+for file in config.json credentials.json; do
+  [[ ! -e $WORK/second/$file ]] || fail "a refused register --existing saved $file"
+done
 new "${second[@]}" register "${REGISTER_ARGS[@]}" --existing "$account" \
   --secret-file "$WORK/credentials-copy.json" >/dev/null
+# Attaching again to the same account is harmless; another account is refused
+# with a hint that never leads to unregister (which deletes every backup).
+new "${second[@]}" register "${REGISTER_ARGS[@]}" --existing "$account" \
+  --secret-file "$WORK/credentials-copy.json" >/dev/null || fail "re-attaching was refused"
+out=$(new "${second[@]}" register "${REGISTER_ARGS[@]}" --existing 0123456789abcdef \
+  --secret-file "$WORK/credentials-copy.json" 2>&1) && fail "attached a second account"
+[[ $out == *"already belongs to account $account"* && $out == *"--config-dir"* &&
+  $out != *'hint: "offsite unregister" first'* ]] || fail "second account message: $out"
 new "${second[@]}" restore latest --target "$WORK/restore"
 cmp "$WORK/data/random.bin" "$WORK/restore$WORK/data/random.bin" || fail "restored bytes differ"
 
