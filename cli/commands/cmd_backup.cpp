@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <charconv>
 #include <memory>
 #include <optional>
 
@@ -13,7 +14,9 @@
 #include "core/backup/archiver.hpp"
 #include "core/backup/backup_paths.hpp"
 #include "core/backup/backup_scanner.hpp"
+#include "core/backup/exclude.hpp"
 #include "core/common/error.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::cli {
 
@@ -107,9 +110,6 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
   // Checked again by the archiver; asked here only so that a usage error
   // comes before the repository is opened (and its passphrase asked for).
   (void)core::backup_snapshot_paths(archive.paths, archive.stdin_name);
-  if (options.compression < 1 || options.compression > 19)
-    throw Error(Code::usage, fmt::format("--compression {} is out of range", options.compression),
-                "use a zstd level from 1 (fastest) to 19 (smallest)");
 
   for (const auto& pattern : options.excludes)
     archive.excludes.add_pattern(pattern);
@@ -172,6 +172,39 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
       });
 }
 
+namespace {
+
+// Values are checked while the command line is parsed, so that
+// `schedule install` (which parses the job's flags with this same
+// definition) refuses what the nightly backup would refuse.
+CLI::Validator zstd_level() {
+  return {[](std::string& value) -> std::string {
+            int level = 0;
+            const auto* end = value.data() + value.size();
+            const auto [at, ec] = std::from_chars(value.data(), end, level);
+            if (ec != std::errc{} || at != end || level < 1 || level > 19)
+              return fmt::format("\"{}\" is not a zstd level: use 1 (fastest) to 19 (smallest)",
+                                 util::printable(value));
+            return {};
+          },
+          ""};
+}
+
+CLI::Validator readable_pattern_file() {
+  return {[](std::string& value) -> std::string {
+            try {
+              core::PathMatcher probe;
+              probe.add_file(value);
+            } catch (const Error& e) {
+              return e.what();
+            }
+            return {};
+          },
+          ""};
+}
+
+} // namespace
+
 void register_backup(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<BackupOptions>();
   auto* sub = app.add_subcommand("backup", "Back up files and directories (or a stream)");
@@ -180,7 +213,8 @@ void register_backup(CLI::App& app, GlobalOptions& global) {
       ->type_name("PATTERN");
   sub->add_option("--exclude-file", options->exclude_files,
                   "Read exclude patterns from a file, one per line")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->check(readable_pattern_file());
   sub->add_flag("--exclude-caches", options->exclude_caches,
                 "Skip the contents of directories holding a CACHEDIR.TAG");
   sub->add_flag("-x,--one-file-system", options->one_file_system,
@@ -193,7 +227,8 @@ void register_backup(CLI::App& app, GlobalOptions& global) {
       ->type_name("NAME");
   sub->add_flag("-n,--dry-run", options->dry_run, "Read and chunk everything, store nothing");
   sub->add_option("--compression", options->compression, "zstd level 1-19 (default 3)")
-      ->type_name("LEVEL");
+      ->type_name("LEVEL")
+      ->check(zstd_level());
   sub->add_option("--time", options->time,
                   "Record this time instead of now (\"YYYY-MM-DD HH:MM:SS\", UTC)")
       ->type_name("TIME");

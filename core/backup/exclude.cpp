@@ -127,7 +127,7 @@ void PathMatcher::add_file(const std::filesystem::path& file) {
   if (!in)
     throw Error(Code::usage,
                 "cannot read the pattern file " + file.string() + ": " + std::strerror(errno),
-                "check the path given to --exclude-file / --include-file");
+                "check the path given to --exclude-file");
   std::string line;
   while (std::getline(in, line)) {
     // Trim surrounding blanks (and a CR from files written on Windows).
@@ -140,7 +140,7 @@ void PathMatcher::add_file(const std::filesystem::path& file) {
   }
   if (in.bad())
     throw Error(Code::usage, "cannot read the pattern file " + file.string(),
-                "check the path given to --exclude-file / --include-file");
+                "check the path given to --exclude-file");
 }
 
 bool PathMatcher::matches(std::string_view path) const {

@@ -68,6 +68,15 @@ out=$(sched schedule install --daily 02:30 --method cron "$data" 2>&1) && fail "
 expect_exit 2 sched schedule install --daily 02:30 --method cron "$data"
 expect_exit 2 sched schedule install --daily 25:00 --password-file "$passdir/pass file" "$data"
 expect_exit 2 sched schedule install --daily 02:30 --password-file "$WORK/missing" "$data"
+# Backup options are checked as backup checks them: no job that fails nightly.
+for bad in "--compression 40" "--compression 0" "--compression abc" "--exclude-file $WORK/nope"; do
+  # shellcheck disable=SC2086 # the flag and its value are two words
+  out=$(sched schedule install --daily 02:30 --method cron --password-file "$passdir/pass file" \
+    $bad "$data" 2>&1) && fail "installed a job with $bad"
+  [[ $out == *"${bad%% *}"* ]] || fail "the refusal of $bad does not name the flag: $out"
+  # shellcheck disable=SC2086
+  expect_exit 2 offsite --repo "$WORK/none" backup $bad "$data"
+done
 same_as_user || fail "a refused install changed the crontab"
 
 # A world-readable passphrase file is installed, with a warning.
