@@ -4,6 +4,7 @@
 // possible paths (direct first, then the proxies it can find) and reports
 // the first that works; `--save` keeps it in the configuration.
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -61,13 +62,20 @@ void print_probe(Terminal& terminal, const ServerProbe& probe) {
   }
 }
 
+Code code_for(const std::string& result) {
+  if (result == "failover_only") return Code::failover_only;
+  return result == "partial" ? Code::partial : Code::no_server;
+}
+
 int exit_for(const std::string& result) {
-  if (result == "ok") return 0;
-  return code_info(result == "partial" ? Code::partial : Code::no_server).exit_status;
+  return result == "ok" ? 0 : code_info(code_for(result)).exit_status;
 }
 
 std::string verdict(const std::string& result) {
-  if (result == "ok") return "the client can work: every pair it needs has a reachable server";
+  if (result == "ok") return "the client can work: every server it may need is reachable";
+  if (result == "failover_only")
+    return "the client can work, but only through failover: a server it may need is not "
+           "reachable";
   if (result == "partial")
     return "only partly reachable: a pair the client needs has no reachable server";
   return "no server is reachable";
@@ -134,24 +142,9 @@ std::vector<Candidate> candidate_paths(const GlobalOptions& global, const Loaded
 int run_detect(const GlobalOptions& global, const TestConnectionOptions& options,
                Terminal& terminal, const Loaded& loaded) {
   nlohmann::json tried = nlohmann::json::array();
-  const auto candidates = candidate_paths(global, loaded);
-  for (const auto& [origin, proxy] : candidates) {
-    TransportFlags flags = global.transport;
-    flags.no_proxy = true; // the candidate decides, not the environment
-    flags.proxy = proxy;
-    TransportSettings settings;
-    try {
-      settings = transport_settings(flags, loaded.config.transport);
-    } catch (const Error& e) {
-      terminal.warning(fmt::format("skipping the proxy from {}: {}", origin, e.what()));
-      continue;
-    }
-    terminal.info(fmt::format("trying {} (from {})", settings.describe(), origin));
-    nlohmann::json servers = nlohmann::json::array();
-    const auto result = run_probes(loaded, settings, options, terminal, servers);
-    tried.push_back({{"path", settings.describe()}, {"origin", origin}, {"result", result}});
-    if (result != "ok") continue;
-
+  // The path it settles on: used and saved like any other, but its result
+  // (and exit status) says failover was needed on every path tried.
+  const auto adopt = [&](const TransportSettings& settings, const std::string& result) {
     bool saved = false;
     if (options.save) {
       ClientConfig config = load_config(loaded.dir).value_or(loaded.config);
@@ -170,17 +163,44 @@ int run_detect(const GlobalOptions& global, const TestConnectionOptions& options
     if (terminal.json()) {
       terminal.emit({{"type", "summary"},
                      {"command", "test-connection"},
-                     {"result", "ok"},
+                     {"result", result},
+                     {"exit_code", exit_for(result)},
                      {"detected", settings.describe()},
                      {"saved", saved},
                      {"tried", tried}});
-    } else {
-      terminal.out(fmt::format(
-          "works: {}{}", settings.describe(),
-          saved ? fmt::format(" (saved to {})", config_file(loaded.dir).string()) : ""));
+      if (result != "ok")
+        throw Error(code_for(result), verdict(result),
+                    "the server events above say which server failed and at which step");
+      return 0;
     }
-    return 0;
+    terminal.out(fmt::format(
+        "works{}: {}{}", result == "ok" ? "" : " only through failover", settings.describe(),
+        saved ? fmt::format(" (saved to {})", config_file(loaded.dir).string()) : ""));
+    return exit_for(result);
+  };
+  std::optional<TransportSettings> failover_path;
+  const auto candidates = candidate_paths(global, loaded);
+  for (const auto& [origin, proxy] : candidates) {
+    TransportFlags flags = global.transport;
+    flags.no_proxy = true; // the candidate decides, not the environment
+    flags.proxy = proxy;
+    TransportSettings settings;
+    try {
+      settings = transport_settings(flags, loaded.config.transport);
+    } catch (const Error& e) {
+      terminal.warning(fmt::format("skipping the proxy from {}: {}", origin, e.what()));
+      continue;
+    }
+    terminal.info(fmt::format("trying {} (from {})", settings.describe(), origin));
+    nlohmann::json servers = nlohmann::json::array();
+    const auto result = run_probes(loaded, settings, options, terminal, servers);
+    tried.push_back({{"path", settings.describe()}, {"origin", origin}, {"result", result}});
+    if (result == "ok") return adopt(settings, result);
+    if (result == "failover_only" && !failover_path) failover_path = settings;
   }
+  // A server that is down fails on every path: the first path on which the
+  // client still works is the answer, said as such.
+  if (failover_path) return adopt(*failover_path, "failover_only");
   if (terminal.json())
     terminal.emit({{"type", "summary"},
                    {"command", "test-connection"},
@@ -219,7 +239,7 @@ int run_test_connection(const GlobalOptions& global, const TestConnectionOptions
                  {"servers", servers}});
   // Like every failing command's JSON, a failure ends with the error object.
   if (result != "ok")
-    throw Error(result == "partial" ? Code::partial : Code::no_server, verdict(result),
+    throw Error(code_for(result), verdict(result),
                 "the server events above say which step fails; \"offsite firewall-rules\" "
                 "prints what the firewall must allow");
   return 0;

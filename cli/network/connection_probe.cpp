@@ -173,7 +173,12 @@ std::string overall_result(const std::vector<ServerProbe>& probes) {
     if (present && !reachable) every_pair = false;
   }
   if (!any) return "unreachable";
-  return every_pair ? "ok" : "partial";
+  if (!every_pair) return "partial";
+  // Failover hides a blocked or dead server from every other command; the
+  // administrator running this needs to see it.
+  const bool all = std::all_of(probes.begin(), probes.end(),
+                               [](const ServerProbe& probe) { return probe.ok(); });
+  return all ? "ok" : "failover_only";
 }
 
 nlohmann::json probe_json(const ServerProbe& probe) {

@@ -49,8 +49,9 @@ ServerProbe probe_server(const ProbeOptions& options, std::string role,
 // pair once registered (with the login when credentials are given).
 std::vector<ServerProbe> probe_all(const ProbeOptions& options);
 
-// "ok" when every pair needed has a reachable server, "unreachable" when no
-// server at all answered, else "partial".
+// "ok" when every server answered, "failover_only" when every pair needed
+// has a reachable server but some server did not answer, "unreachable" when
+// no server at all answered, else "partial".
 std::string overall_result(const std::vector<ServerProbe>& probes);
 
 nlohmann::json probe_json(const ServerProbe& probe);

@@ -21,6 +21,7 @@ CodeInfo code_info(Code code) {
   case Code::not_found: return {"not_found", 9};
   case Code::no_space: return {"no_space", 10};
   case Code::config: return {"config_error", 11};
+  case Code::failover_only: return {"failover_only", 12};
   case Code::interrupted: return {"interrupted", 130};
   }
   return {"error", 1};

@@ -21,6 +21,7 @@ enum class Code {
   not_found,           // unknown snapshot, path or object
   no_space,            // a disk (ours or the server's) is full
   config,              // missing or invalid configuration / not registered
+  failover_only,       // test-connection: every pair works, but only through failover
   interrupted,         // SIGINT/SIGTERM: stopped cleanly
 };
 

@@ -53,14 +53,20 @@ done
 grep -q "login .*ok" "$WORK/healthy.txt" || fail "healthy: no login step: $(cat "$WORK/healthy.txt")"
 grep -q "identity .*ok" "$WORK/healthy.txt" || fail "healthy: no identity step"
 
-# Nothing listens on 16399: refused. The alternate still works: exit 0.
-probe no-listener 0 OFFSITE_REGISTRATION=127.239.112.20:16399,127.239.113.20 --
+# Nothing listens on 16399: refused. The alternate still works, so the
+# client can work, but only through failover: its own outcome, exit 12.
+probe no-listener 12 OFFSITE_REGISTRATION=127.239.112.20:16399,127.239.113.20 --
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["result"]=="failover_only" and d["exit_code"]==12, d' "$WORK/no-listener.json" ||
+  fail "no listener: JSON result $(cat "$WORK/no-listener.json")"
+grep -q '"code":"failover_only"' "$WORK/no-listener.jsonl" || fail "no listener: no error object"
+grep -q "only through failover" "$WORK/no-listener.txt" || fail "no listener: verdict text"
 [[ $(failure_of no-listener "registration primary") == refused ]] || fail "no listener: not refused"
 grep -q "FAILED" "$WORK/no-listener.txt" || fail "no listener: text shows no failure"
 
 # The primary stopped: refused.
 kill_server primary
-probe stopped 0 --
+probe stopped 12 --
 [[ $(failure_of stopped "storage primary") == refused ]] || fail "stopped primary: not refused"
 
 # The alternate's packets silently dropped, primary stopped: timeout, and
