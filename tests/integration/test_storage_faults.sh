@@ -105,6 +105,12 @@ for key in acknowledged:
 text = open(log).read()
 for key in refused:
     assert account["account_id"] in text and key in text, f"{key} is not in the server's log"
+# Each kind of fault reached a put: mkdir, open (mkstemp), write, file fsync,
+# link, and the directory fsync after the link (data/00/ existed by then).
+for what in ("cannot create directory", "cannot create a file in", "cannot write",
+             "cannot sync directory " + repo + "data/00:", "cannot sync " + repo + "data/00/",
+             "cannot create " + repo + "data/00/"):
+    assert what in text, f"no fault of the kind '{what}' in the server's log:\n{text}"
 print(f"{len(acknowledged)} puts acknowledged, {len(refused)} refused and retried")
 PY
 grep -q "put data/.* failed: cannot" "$WORK/faults.err" ||
