@@ -91,6 +91,8 @@ private:
     std::uint64_t quota = 0;
   };
   transport::Frame dispatch(const transport::Frame& request);
+  // The reply to a request the store could not complete: `error` is logged
+  // with the account, operation and key; the reply names no server path.
   transport::Frame storage_failure(const transport::Frame& request, const std::exception& error);
   transport::Frame hello(const transport::Frame& request);
   transport::Frame register_account(const transport::Frame& request);
