@@ -16,6 +16,7 @@
 #include "core/backup/archiver_impl.hpp"
 #include "core/backup/backup_parent.hpp"
 #include "core/backup/backup_paths.hpp"
+#include "core/common/crash_point.hpp"
 #include "core/common/error.hpp"
 #include "core/common/host.hpp"
 
@@ -105,6 +106,7 @@ BackupResult Archiver::run() {
   if (!m_options.dry_run) m_repo.flush();
   Snapshot snapshot = make_snapshot(paths, before);
   if (!m_options.dry_run) {
+    crash_point("client-before-snapshot");
     m_result.snapshot_id = m_repo.save_snapshot(snapshot);
     snapshot.id = m_result.snapshot_id;
   }

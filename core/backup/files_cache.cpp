@@ -24,6 +24,7 @@
 #include <cstring>
 
 #include "core/common/bytes.hpp"
+#include "core/common/crash_point.hpp"
 #include "core/common/error.hpp"
 #include "util/fsync_directory.hpp"
 
@@ -217,6 +218,7 @@ void FilesCache::save(const std::filesystem::path& file) const {
       throw_errno("cannot close the files cache " + tmp, errno);
     }
     fd = -1;
+    crash_point("client-files-cache-write");
     if (::rename(tmp.c_str(), file.c_str()) != 0)
       throw_errno("cannot move the files cache into place at " + file.string(), errno);
   } catch (...) {

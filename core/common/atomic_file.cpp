@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/common/bytes.hpp"
+#include "core/common/crash_point.hpp"
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
 #include "util/fsync_directory.hpp"
@@ -49,6 +50,7 @@ void write_file_atomically(const fs::path& path, std::string_view content, unsig
     ::unlink(temp.c_str());
     throw_errno(fmt::format("cannot write {}", temp.string()), error);
   }
+  crash_point("atomic-file-before-rename");
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     const int error = errno;
     ::unlink(temp.c_str());

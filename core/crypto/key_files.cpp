@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/common/crash_point.hpp"
 #include "core/common/error.hpp"
 #include "core/common/host.hpp"
 
@@ -121,6 +122,7 @@ PassphraseChange change_passphrase(Store& store, const MasterKey& key, const std
   PassphraseChange change;
   change.added = add_key_file(store, key, new_passphrase, params);
   change.removed = old_name;
+  crash_point("client-key-passwd");
   try {
     store.remove(old_name);
   } catch (const Error& e) {

@@ -36,6 +36,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/common/crash_point.hpp"
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/crypto/key_files.hpp"
@@ -184,6 +185,7 @@ std::string Repository::write_index_file(const std::vector<IndexedPack>& packs) 
   const Bytes sealed = crypto::seal(m_key.encryption, encode_index(packs), as_bytes(k_index_aad));
   std::string name = to_hex(crypto::sha256(sealed));
   m_store.put("index/" + name, sealed); // false is impossible: fresh nonce
+  crash_point("client-index-written");
   return name;
 }
 
@@ -311,6 +313,7 @@ void Repository::upload_pack(FinishedPack pack) {
     // false: a pack with this name exists, and its name is the hash of its
     // bytes, so it holds exactly these bytes (a retried upload).
     m_store.put(pack_key(pack.name), pack.bytes);
+    crash_point("client-pack-acknowledged");
   } catch (...) {
     std::lock_guard lock(m_mutex);
     for (const auto& e : pack.entries)

@@ -2,18 +2,21 @@
 // The embedded default store: one directory on a local disk. A key maps to a
 // file path under the root. put writes a temporary file, fsyncs it, link()s
 // it into place (link fails if the name exists: create-only for free), then
-// fsyncs the directory.
+// fsyncs the directory. A put that throws leaves no object behind.
 
 #include <filesystem>
 
+#include "core/store/storage_faults.hpp"
 #include "core/store/store.hpp"
 
 namespace offsite::core {
 
 class LocalStore : public Store {
 public:
-  // Creates the root directory if missing.
-  explicit LocalStore(std::filesystem::path root);
+  // Creates the root directory if missing. `faults` (test-only, see
+  // storage_faults.hpp) must outlive the store.
+  explicit LocalStore(std::filesystem::path root,
+                      StorageFaults& faults = StorageFaults::from_environment());
 
   bool put(std::string_view key, ByteView data) override;
   std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
@@ -27,6 +30,7 @@ public:
 private:
   std::filesystem::path path_of(std::string_view key) const; // throws on invalid keys
   std::filesystem::path m_root;
+  StorageFaults* m_faults;
 };
 
 } // namespace offsite::core

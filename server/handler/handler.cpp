@@ -5,9 +5,11 @@
 #include <fmt/format.h>
 
 #include "core/common/bytes.hpp"
+#include "core/common/crash_point.hpp"
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
 #include "transport/wire/messages.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::server {
 
@@ -49,6 +51,21 @@ Frame invalid_key(const Frame& request, std::string_view key) {
   return make_reply_error(request.id, error_code::invalid_key,
                           fmt::format("\"{}\" is not a valid object key",
                                       key.substr(0, std::min<std::size_t>(key.size(), 200))));
+}
+
+// The object a request names, for the server's log; empty if none.
+std::string key_of(const Frame& request) {
+  try {
+    switch (request.op) {
+    case Op::put: return wire::PutRequest::decode(request.header).key;
+    case Op::get: return wire::GetRequest::decode(request.header).key;
+    case Op::head: return wire::HeadRequest::decode(request.header).key;
+    case Op::remove: return wire::RemoveRequest::decode(request.header).key;
+    default: return {};
+    }
+  } catch (const std::exception&) {
+    return {};
+  }
 }
 
 } // namespace
@@ -115,13 +132,29 @@ Frame Session::handle(const Frame& request) {
     return make_reply_error(request.id, error_code::bad_request, e.failure().detail);
   } catch (const nlohmann::json::exception& e) {
     return make_reply_error(request.id, error_code::bad_request, e.what());
-  } catch (const Error& e) {
-    if (e.code() == Code::no_space)
-      return make_reply_error(request.id, error_code::no_space, "the server's storage is full");
-    return make_reply_error(request.id, error_code::internal, e.what());
   } catch (const std::exception& e) {
-    return make_reply_error(request.id, error_code::internal, e.what());
+    return storage_failure(request, e);
   }
+}
+
+Frame Session::storage_failure(const Frame& request, const std::exception& error) {
+  const auto* known = dynamic_cast<const Error*>(&error);
+  if (known && known->code() == Code::usage) // about the request, not the server
+    return make_reply_error(request.id, error_code::internal, error.what());
+  const std::string key = key_of(request);
+  const std::string what =
+      fmt::format("{}{}", transport::op_name(request.op),
+                  key.empty() ? "" : " " + util::printable(key, core::k_key_in_messages));
+  if (m_context.options().log)
+    m_context.options().log(
+        fmt::format("account {}: {} failed: {}", m_account.value_or("-"), what, error.what()));
+  if (known && known->code() == Code::no_space)
+    return make_reply_error(request.id, error_code::no_space, "the server's storage is full");
+  // The error names paths on the server: the client learns only what failed.
+  return make_reply_error(request.id, error_code::internal,
+                          fmt::format("the server could not {} (a storage error, logged on "
+                                      "the server){}",
+                                      what, request.op == Op::put ? "; nothing was stored" : ""));
 }
 
 Frame Session::dispatch(const Frame& request) {
@@ -255,6 +288,7 @@ Frame Session::put(const Frame& request) {
     throw;
   }
   if (!created) m_context.release(m_auth.id, size);
+  core::crash_point("server-put-before-ack");
   return make_reply_ok(request.id, wire::PutReply{created}.encode());
 }
 

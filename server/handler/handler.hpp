@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,8 @@ struct ServerOptions {
   std::vector<std::string> subnets;           // CIDR text announced in the network map
   std::uint16_t port = transport::k_service_port;
   std::uint64_t default_quota = 0; // for accounts without their own; 0 = none
+  // The server's log, one line per call (any thread); empty: not logged.
+  std::function<void(const std::string&)> log;
 };
 
 class ServerContext {
@@ -75,7 +78,8 @@ public:
   Session(ServerContext& context, std::string peer_ip);
 
   // One request in, its reply out (reply_ok or reply_error with the request's
-  // id). Store I/O failures become an "internal" error reply.
+  // id). Store I/O failures become an "internal" error reply that names no
+  // server path; the full error goes to the log with the account and key.
   transport::Frame handle(const transport::Frame& request);
 
   const std::optional<std::string>& account() const { return m_account; }
@@ -87,6 +91,9 @@ private:
     std::uint64_t quota = 0;
   };
   transport::Frame dispatch(const transport::Frame& request);
+  // The reply to a request the store could not complete: `error` is logged
+  // with the account, operation and key; the reply names no server path.
+  transport::Frame storage_failure(const transport::Frame& request, const std::exception& error);
   transport::Frame hello(const transport::Frame& request);
   transport::Frame register_account(const transport::Frame& request);
   transport::Frame auth(const transport::Frame& request);

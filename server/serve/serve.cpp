@@ -233,6 +233,7 @@ int serve(ServeOptions options) {
   server.port = bound.front().port;
 
   core::LocalStore store(options.data_dir / "store");
+  if (!server.log) server.log = log_line;
   ServerContext context(store, server);
   Connections connections(options.max_connections);
   Runtime rt{options, context, tls, connections};

@@ -13,6 +13,7 @@
 
 #include "core/common/error.hpp"
 #include "core/store/local_store.hpp"
+#include "core/store/storage_faults.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using namespace offsite;
@@ -241,6 +242,53 @@ TEST_CASE("given a write that fails midway, when put throws, then no object and 
   CHECK_FALSE(store.head("data/00/big"));
   CHECK(count_files(dir / "tmp") == 0);
   CHECK(store.put("data/00/big", pattern(100000)));
+}
+
+TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("core::LocalStore faults");
+
+namespace {
+
+// put() under one injected fault: it throws, leaves no object and no
+// temporary file, and a retry stores the object (not "already exists").
+void check_failed_put_leaves_nothing(const char* spec) {
+  CAPTURE(spec);
+  test::TempDir dir;
+  StorageFaults faults(spec);
+  LocalStore store(dir.path(), faults);
+  CHECK_THROWS_AS(store.put("data/ab/object", pattern(5000)), Error);
+  CHECK_FALSE(store.head("data/ab/object"));
+  CHECK_FALSE(std::filesystem::exists(dir / "data/ab/object"));
+  CHECK(count_files(dir / "tmp") == 0);
+  CHECK(store.put("data/ab/object", pattern(5000)));
+  CHECK(store.get("data/ab/object", 0, std::nullopt) == pattern(5000));
+}
+
+} // namespace
+
+TEST_CASE("given a failing open, write, fsync, mkdir or link, when put runs, then it throws and "
+          "nothing is visible") {
+  for (const char* spec : {"open:1", "write:1", "fsync:1", "mkdir:1", "rename:1"})
+    check_failed_put_leaves_nothing(spec);
+}
+
+TEST_CASE("given a failing directory fsync after the link, when put runs, then the object is "
+          "taken back and a retry stores it") {
+  // The first directory syncs are the new data/ and data/ab/ (mkdir -p); the
+  // third is the one after the link.
+  check_failed_put_leaves_nothing("dirsync:3");
+  test::TempDir dir;
+  StorageFaults faults("dirsync:4:ENOSPC");
+  LocalStore store(dir.path(), faults);
+  REQUIRE(store.put("data/ab/first", pattern(10)));
+  try {
+    store.put("data/ab/second", pattern(10));
+    FAIL("the put did not fail");
+  } catch (const Error& e) {
+    CHECK(e.code() == Code::no_space);
+  }
+  CHECK_FALSE(store.head("data/ab/second"));
 }
 
 TEST_SUITE_END();

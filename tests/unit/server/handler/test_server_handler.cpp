@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "core/common/bytes.hpp"
+#include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/store/local_store.hpp"
 #include "server/handler/handler.hpp"
@@ -385,6 +387,60 @@ TEST_CASE("given an account, when it unregisters holding the exclusive lease, th
   lease_id(call(locked, Op::lease_acquire, lease_request("exclusive", "unregister")));
   CHECK(code_of(call(locked, Op::unregister)) == "append_only");
   CHECK(context.registry().find(kept.id));
+}
+
+// A store whose puts and gets fail, once armed, as a failing disk does:
+// with an error that names a path on the server.
+class FailingDiskStore : public offsite::core::ForwardingStore {
+public:
+  using ForwardingStore::ForwardingStore;
+  bool failing = false;
+  bool put(std::string_view key, offsite::ByteView data) override {
+    if (failing) fail();
+    return ForwardingStore::put(key, data);
+  }
+  std::optional<offsite::Bytes> get(std::string_view key, std::uint64_t offset,
+                                    std::optional<std::uint64_t> length) override {
+    if (failing) fail();
+    return ForwardingStore::get(key, offset, length);
+  }
+
+private:
+  [[noreturn]] static void fail() {
+    throw offsite::Error(offsite::Code::generic,
+                         "cannot sync directory /srv/secret-dc/store/accounts/x: I/O error");
+  }
+};
+
+TEST_CASE("given a failing disk, when put or get fails, then the reply names no server path and "
+          "the log names the account, the key and the error") {
+  Fixture f;
+  FailingDiskStore disk(f.store);
+  std::vector<std::string> log;
+  auto opts = options();
+  opts.log = [&log](const std::string& line) { log.push_back(line); };
+  ServerContext context(disk, opts);
+  Session session(context, "127.0.0.1");
+  const auto account = register_and_auth(session);
+  REQUIRE(code_of(call(session, Op::put, {{"key", "keys/kept"}}, "x")) == "ok");
+  disk.failing = true;
+
+  const auto put = call(session, Op::put, {{"key", "keys/lost"}}, "hello");
+  CHECK(code_of(put) == "internal");
+  CHECK(error_of(put).message.find("keys/lost") != std::string::npos);
+  CHECK(error_of(put).message.find("/srv/secret-dc") == std::string::npos);
+  const auto get = call(session, Op::get, {{"key", "keys/kept"}});
+  CHECK(code_of(get) == "internal");
+  CHECK(error_of(get).message.find("/srv/secret-dc") == std::string::npos);
+
+  REQUIRE(log.size() == 2);
+  CHECK(log[0].find(account.id) != std::string::npos);
+  CHECK(log[0].find("keys/lost") != std::string::npos);
+  CHECK(log[0].find("/srv/secret-dc/store/accounts/x: I/O error") != std::string::npos);
+  CHECK(log[1].find("keys/kept") != std::string::npos);
+  // Nothing of the failed put counts against the quota.
+  disk.failing = false;
+  CHECK(context.usage(account.id) == 1);
 }
 
 TEST_SUITE_END();
