@@ -37,6 +37,7 @@ int exit_status(Code code) {
   case Code::not_found:
   case Code::no_space:
   case Code::config:
+  case Code::failover_only:
   case Code::interrupted: return 1;
   }
   return 1;
