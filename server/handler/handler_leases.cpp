@@ -22,6 +22,7 @@ constexpr std::chrono::milliseconds k_min_ttl{5'000};
 constexpr std::chrono::milliseconds k_max_ttl{3'600'000};
 constexpr std::chrono::milliseconds k_default_ttl{120'000};
 constexpr std::chrono::seconds k_recheck_lease{2};
+constexpr std::int64_t k_lease_grace_ms = core::k_lease_grace.count();
 std::chrono::milliseconds ttl_of(std::optional<std::uint64_t> ttl) {
   if (!ttl) return k_default_ttl;
   return std::chrono::milliseconds(static_cast<std::int64_t>(
@@ -118,8 +119,18 @@ Frame Session::lease_refresh(const Frame& request) {
   }
 }
 
+std::optional<Frame> Session::refuse_foreign_lease(const Frame& request, const std::string& id) {
+  if (!m_auth.append_only || m_held.contains(id)) return std::nullopt;
+  const auto lease = leases().find(id);
+  if (!lease || lease->expires_ms + k_lease_grace_ms < leases().now_ms()) return std::nullopt;
+  return make_reply_error(request.id, error_code::append_only,
+                          "this account is append-only: it cannot remove a live lock that another "
+                          "connection holds; wait until it expires, or ask the operator");
+}
+
 Frame Session::lease_release(const Frame& request) {
   const std::string id = wire::LeaseReleaseRequest::decode(request.header).lease_id;
+  if (auto refusal = refuse_foreign_lease(request, id)) return std::move(*refusal);
   m_held.erase(id);
   leases().release(id);
   return make_reply_ok(request.id, wire::LeaseReleaseReply{}.encode());
@@ -136,6 +147,7 @@ Frame Session::lease_list(const Frame& request) {
 
 Frame Session::lease_break(const Frame& request) {
   const std::string id = wire::LeaseBreakRequest::decode(request.header).lease_id;
+  if (auto refusal = refuse_foreign_lease(request, id)) return std::move(*refusal);
   m_held.erase(id);
   return make_reply_ok(request.id, wire::LeaseBreakReply{leases().remove(id)}.encode());
 }
@@ -144,7 +156,7 @@ Frame Session::unregister(const Frame& request) {
   wire::UnregisterRequest::decode(request.header);
   if (auto refusal = refuse_delete(request)) return std::move(*refusal);
   const auto [objects, bytes] = m_context.registry().remove_account(m_auth.id);
-  m_context.release(m_auth.id, bytes);
+  m_context.release(m_auth.id, bytes, objects);
   m_account.reset();
   m_repo.reset();
   m_leases.reset();
