@@ -242,6 +242,25 @@ TEST_CASE("given a quota, when a put would exceed it, then quota_exceeded until 
   CHECK(code_of(call(session, Op::put, {{"key", "keys/b"}}, "123456")) == "ok");
 }
 
+TEST_CASE("given an object quota, when a put would exceed it, then quota_exceeded until one is "
+          "removed") {
+  Fixture f;
+  auto o = options();
+  o.default_quota_objects = 2;
+  ServerContext context(f.store, o);
+  Session session(context, "127.0.0.1");
+  register_and_auth(session);
+  CHECK(code_of(call(session, Op::put, {{"key", "keys/0a"}}, "")) == "ok");
+  CHECK(code_of(call(session, Op::put, {{"key", "keys/0b"}}, "")) == "ok");
+  const auto refused = call(session, Op::put, {{"key", "keys/0c"}}, "");
+  CHECK(code_of(refused) == "quota_exceeded");
+  CHECK(error_of(refused).message.find("2 objects") != std::string::npos);
+  // An existing key is not a new object, but is still refused up front.
+  CHECK(code_of(call(session, Op::remove, {{"key", "keys/0a"}})) == "ok");
+  CHECK(code_of(call(session, Op::put, {{"key", "keys/0c"}}, "")) == "ok");
+  CHECK(context.usage(session.account().value()).objects == 2);
+}
+
 TEST_CASE("given invite registration, when the code is missing, used or unknown, then refused") {
   Fixture f;
   ServerContext context(f.store, options(RegistrationMode::invite));
