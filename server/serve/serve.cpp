@@ -146,7 +146,7 @@ std::string peer_ip_of(const transport::SocketStream& socket) {
 }
 
 void run_connection(Runtime& rt, std::uint64_t slot,
-                    std::unique_ptr<transport::SocketStream> socket, std::string peer_ip) {
+                    std::unique_ptr<transport::SocketStream> socket, const std::string& peer_ip) {
   const std::string peer = socket->peer();
   const auto& options = rt.options;
   // Before login a peer gets small frames and little time: what it may make
