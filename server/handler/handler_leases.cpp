@@ -3,6 +3,8 @@
 // exclusive lease, whatever the client does.
 #include "server/handler/handler.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/common/error.hpp"
@@ -23,6 +25,10 @@ constexpr std::chrono::milliseconds k_max_ttl{3'600'000};
 constexpr std::chrono::milliseconds k_default_ttl{120'000};
 constexpr std::chrono::seconds k_recheck_lease{2};
 constexpr std::int64_t k_lease_grace_ms = core::k_lease_grace.count();
+// Live leases one account may hold: a few machines' backups, checks and a
+// prune need a handful. The bound keeps a stolen secret from filling the
+// store with lease objects, or the lease_list reply past what a frame holds.
+constexpr std::size_t k_max_live_leases = 64;
 std::chrono::milliseconds ttl_of(std::optional<std::uint64_t> ttl) {
   if (!ttl) return k_default_ttl;
   return std::chrono::milliseconds(static_cast<std::int64_t>(
@@ -99,6 +105,18 @@ Frame Session::lease_acquire(const Frame& request) {
   owner.user = std::move(asked.user);
   owner.command = std::move(asked.command);
   owner.pid = static_cast<std::int64_t>(std::min<std::uint64_t>(asked.pid, 1u << 30));
+  const auto now = leases().now_ms();
+  const auto all = leases().list();
+  const auto live =
+      static_cast<std::size_t>(std::count_if(all.begin(), all.end(), [&](const core::Lease& l) {
+        return l.expires_ms + k_lease_grace_ms >= now;
+      }));
+  if (live >= k_max_live_leases)
+    return make_reply_error(
+        request.id, error_code::locked,
+        fmt::format("the account holds {} live locks, the most it may; wait until some expire, or "
+                    "remove stale ones with offsite unlock",
+                    live));
   try {
     return held(request, leases().acquire(kind, owner, ttl_of(asked.ttl_ms)));
   } catch (const Error& e) {

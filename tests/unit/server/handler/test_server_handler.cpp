@@ -261,6 +261,24 @@ TEST_CASE("given an object quota, when a put would exceed it, then quota_exceede
   CHECK(context.usage(session.account().value()).objects == 2);
 }
 
+TEST_CASE("given 64 live leases, when one more is asked, then locked until one goes") {
+  Fixture f;
+  ServerContext context(f.store, options());
+  Session session(context, "127.0.0.1");
+  register_and_auth(session);
+  std::string first;
+  for (int i = 0; i < 64; ++i) {
+    const auto reply = call(session, Op::lease_acquire, {{"kind", "shared"}, {"command", "b"}});
+    REQUIRE(code_of(reply) == "ok");
+    if (first.empty()) first = reply.header.at("lease").at("id").get<std::string>();
+  }
+  const auto refused = call(session, Op::lease_acquire, {{"kind", "shared"}, {"command", "b"}});
+  CHECK(code_of(refused) == "locked");
+  CHECK(error_of(refused).message.find("64 live locks") != std::string::npos);
+  CHECK(code_of(call(session, Op::lease_release, {{"lease_id", first}})) == "ok");
+  CHECK(code_of(call(session, Op::lease_acquire, {{"kind", "shared"}, {"command", "b"}})) == "ok");
+}
+
 TEST_CASE("given invite registration, when the code is missing, used or unknown, then refused") {
   Fixture f;
   ServerContext context(f.store, options(RegistrationMode::invite));
