@@ -97,12 +97,13 @@ void log_line(const std::string& text) {
   std::fflush(stderr);
 }
 
-// Refusals are logged one line each, but at most k_per_second lines a
-// second: a flood of refused connections must not fill the disk with its
-// log. The lines left out are counted in the next line that is written.
-class RefusalLog {
+// What strangers cause (refused connections, bad frames and timeouts
+// before login) is logged one line each, but at most k_per_second lines a
+// second: a flood of them must not fill the disk with its log. The lines
+// left out are counted in the next line that is written.
+class StrangerLog {
 public:
-  void refused(const std::string& peer, const std::string& reason) {
+  void write(std::string line) {
     std::lock_guard lock(m_mutex);
     const auto now = std::chrono::steady_clock::now();
     if (now - m_window_start >= std::chrono::seconds(1)) {
@@ -114,9 +115,8 @@ public:
       return;
     }
     ++m_in_window;
-    std::string line = fmt::format("refused a connection from {}: {}", peer, reason);
     if (m_left_out != 0)
-      line += fmt::format(" ({} more refusals not logged)", std::exchange(m_left_out, 0));
+      line += fmt::format(" ({} more such lines not logged)", std::exchange(m_left_out, 0));
     log_line(line);
   }
 
@@ -134,7 +134,7 @@ struct Runtime {
   const transport::TlsServer& tls;
   Connections& connections;
   ConnectionLimits& limits;
-  RefusalLog& refusals;
+  StrangerLog& strangers;
 };
 
 std::string peer_ip_of(const transport::SocketStream& socket) {
@@ -179,14 +179,20 @@ void run_connection(Runtime& rt, std::uint64_t slot,
       }
     }
   } catch (const transport::TransportError& e) {
+    auto log = [&](std::string line) {
+      if (logged_in)
+        log_line(line);
+      else
+        rt.strangers.write(std::move(line));
+    };
     if (e.kind() == transport::FailureKind::protocol)
-      log_line(fmt::format("closed the connection from {}: {}", peer, e.what()));
+      log(fmt::format("closed the connection from {}: {}", peer, e.what()));
     else if (e.kind() == transport::FailureKind::timeout && !stream)
-      log_line(fmt::format("closed the connection from {}: no TLS handshake within {} s", peer,
-                           options.handshake_timeout.count()));
+      log(fmt::format("closed the connection from {}: no TLS handshake within {} s", peer,
+                      options.handshake_timeout.count()));
     else if (e.kind() == transport::FailureKind::timeout && !logged_in)
-      log_line(fmt::format("closed the connection from {}: no login within {} s", peer,
-                           options.login_timeout.count()));
+      log(fmt::format("closed the connection from {}: no login within {} s", peer,
+                      options.login_timeout.count()));
   } catch (const std::exception& e) {
     log_line(fmt::format("connection from {} failed: {}", peer, e.what()));
   }
@@ -212,7 +218,7 @@ void accept_loop(Runtime& rt, transport::TcpListener& listener) {
     std::string peer_ip = peer_ip_of(*socket);
     const std::string group = address_group(peer_ip);
     if (auto refusal = rt.limits.admit(group)) {
-      rt.refusals.refused(peer_ip, *refusal);
+      rt.strangers.write(fmt::format("refused a connection from {}: {}", peer_ip, *refusal));
       continue; // closed at once
     }
     const auto slot = rt.connections.open();
@@ -305,8 +311,8 @@ int serve(ServeOptions options) {
   // The limits decide admission; `connections` only tracks what is open.
   Connections connections(options.max_connections);
   ConnectionLimits limits(options.max_connections, options.max_connections_per_address);
-  RefusalLog refusals;
-  Runtime rt{options, context, tls, connections, limits, refusals};
+  StrangerLog strangers;
+  Runtime rt{options, context, tls, connections, limits, strangers};
 
   std::vector<std::thread> acceptors;
   acceptors.reserve(listeners.size());
