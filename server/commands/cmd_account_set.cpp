@@ -24,6 +24,7 @@ struct AccountSetOptions {
   std::string id;
   std::string append_only; // "on", "off" or "" (unchanged)
   std::optional<std::uint64_t> quota;
+  std::optional<std::uint64_t> quota_objects;
   std::vector<std::string> assign;
 };
 
@@ -36,20 +37,23 @@ int run_account_set(const AccountSetOptions& options) {
   if (!record)
     throw Error(Code::not_found, fmt::format("no account {}", options.id),
                 fmt::format("list them with offsited accounts --data {}", data.string()));
-  if (options.append_only.empty() && !options.quota && options.assign.empty())
+  if (options.append_only.empty() && !options.quota && !options.quota_objects &&
+      options.assign.empty())
     throw Error(Code::usage, "nothing to change",
-                "give --append-only on|off, --quota BYTES or --assign PRIMARY,ALTERNATE");
+                "give --append-only on|off, --quota BYTES, --quota-objects N or --assign "
+                "PRIMARY,ALTERNATE");
   if (!options.append_only.empty()) record->append_only = options.append_only == "on";
   if (options.quota) record->quota_bytes = *options.quota;
+  if (options.quota_objects) record->quota_objects = *options.quota_objects;
   if (!options.assign.empty()) {
     record->storage_pair.clear();
     for (const auto& text : options.assign)
       record->storage_pair.push_back(parse_server_address(text, "--assign").to_string());
   }
   registry.update(*record);
-  std::cout << fmt::format("account {}: append-only {}, quota {} bytes, storage {}\n", record->id,
-                           record->append_only ? "on" : "off", record->quota_bytes,
-                           fmt::join(record->storage_pair, ","))
+  std::cout << fmt::format("account {}: append-only {}, quota {} bytes, {} objects, storage {}\n",
+                           record->id, record->append_only ? "on" : "off", record->quota_bytes,
+                           record->quota_objects, fmt::join(record->storage_pair, ","))
             << std::flush;
   return 0;
 }
@@ -65,7 +69,9 @@ void register_account(CLI::App& app, CommandRun& run) {
   set->add_option("--append-only", options->append_only,
                   "on: the account's clients can never delete or overwrite anything")
       ->check(CLI::IsMember({"on", "off"}));
-  set->add_option("--quota", options->quota, "storage quota in bytes (0 = none)");
+  set->add_option("--quota", options->quota, "storage quota in bytes (0 = the server's default)");
+  set->add_option("--quota-objects", options->quota_objects,
+                  "most objects the account may hold (0 = the server's default)");
   set->add_option("--assign", options->assign, "PRIMARY:PORT,ALTERNATE:PORT for this account")
       ->delimiter(',')
       ->expected(2);

@@ -40,24 +40,28 @@ int run_accounts(const AccountsOptions& options) {
   core::LocalStore store(data / "store");
   AccountRegistry registry(store);
   auto out = nlohmann::json::array();
-  for (const auto& record : registry.list())
+  for (const auto& record : registry.list()) {
+    const auto usage = registry.usage(record.id);
     out.push_back({{"id", record.id},
                    {"created", format_time(record.created)},
                    {"append_only", record.append_only},
                    {"quota_bytes", record.quota_bytes},
+                   {"quota_objects", record.quota_objects},
                    {"storage_pair", record.storage_pair},
-                   {"usage_bytes", registry.usage(record.id)}});
+                   {"usage_bytes", usage.bytes},
+                   {"usage_objects", usage.objects}});
+  }
   if (options.json) {
     std::cout << out.dump(2) << std::endl;
     return 0;
   }
-  std::cout << fmt::format("{:<16}  {:<20}  {:<11}  {:>14}\n", "ID", "CREATED", "APPEND-ONLY",
-                           "USAGE BYTES");
+  std::cout << fmt::format("{:<16}  {:<20}  {:<11}  {:>14}  {:>12}\n", "ID", "CREATED",
+                           "APPEND-ONLY", "USAGE BYTES", "OBJECTS");
   for (const auto& a : out)
-    std::cout << fmt::format("{:<16}  {:<20}  {:<11}  {:>14}\n", a["id"].get<std::string>(),
-                             a["created"].get<std::string>(),
-                             a["append_only"].get<bool>() ? "yes" : "no",
-                             a["usage_bytes"].get<std::uint64_t>());
+    std::cout << fmt::format(
+        "{:<16}  {:<20}  {:<11}  {:>14}  {:>12}\n", a["id"].get<std::string>(),
+        a["created"].get<std::string>(), a["append_only"].get<bool>() ? "yes" : "no",
+        a["usage_bytes"].get<std::uint64_t>(), a["usage_objects"].get<std::uint64_t>());
   std::cout << std::flush;
   return 0;
 }

@@ -22,7 +22,9 @@ struct ServeCommandOptions {
   std::vector<std::string> registration_pair;
   std::string registration = "open";
   std::size_t max_connections = 64;
+  std::size_t max_connections_per_address = 16;
   std::uint64_t quota = 0;
+  std::uint64_t quota_objects = k_default_quota_objects;
 };
 
 int run_serve(const ServeCommandOptions& command) {
@@ -44,7 +46,9 @@ int run_serve(const ServeCommandOptions& command) {
   options.server.registration =
       command.registration == "invite" ? RegistrationMode::invite : RegistrationMode::open;
   options.server.default_quota = command.quota;
+  options.server.default_quota_objects = command.quota_objects;
   options.max_connections = command.max_connections;
+  options.max_connections_per_address = command.max_connections_per_address;
   return serve(std::move(options));
 }
 
@@ -66,7 +70,12 @@ void register_serve(CLI::App& app, CommandRun& run) {
       ->check(CLI::IsMember({"open", "invite"}));
   sub->add_option("--max-connections", options->max_connections, "concurrent connections")
       ->check(CLI::PositiveNumber);
+  sub->add_option("--max-connections-per-address", options->max_connections_per_address,
+                  "concurrent connections from one IPv4 address or IPv6 /64")
+      ->check(CLI::PositiveNumber);
   sub->add_option("--quota", options->quota, "per-account quota in bytes (0 = none)");
+  sub->add_option("--quota-objects", options->quota_objects,
+                  "most objects per account (0 = none; default 1000000)");
   sub->callback([options, &run] { run = [options] { return run_serve(*options); }; });
 }
 

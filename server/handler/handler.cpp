@@ -8,6 +8,7 @@
 #include "core/common/crash_point.hpp"
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
+#include "server/handler/object_policy.hpp"
 #include "transport/wire/messages.hpp"
 #include "util/printable.hpp"
 
@@ -90,34 +91,37 @@ nlohmann::json ServerContext::network_map() const {
       .encode();
 }
 
-std::uint64_t ServerContext::usage_locked(const std::string& account,
-                                          std::unique_lock<std::mutex>& lock) {
+Usage ServerContext::usage_locked(const std::string& account, std::unique_lock<std::mutex>& lock) {
   if (const auto it = m_usage.find(account); it != m_usage.end()) return it->second;
   // Listing may take a while: do not hold the lock meanwhile. Two sessions of
   // one account may both count; the first to finish wins.
   lock.unlock();
-  const std::uint64_t counted = m_registry.usage(account);
+  const Usage counted = m_registry.usage(account);
   lock.lock();
   return m_usage.try_emplace(account, counted).first->second;
 }
 
-std::uint64_t ServerContext::usage(const std::string& account) {
+Usage ServerContext::usage(const std::string& account) {
   std::unique_lock lock(m_usage_mutex);
   return usage_locked(account, lock);
 }
 
-bool ServerContext::reserve(const std::string& account, std::uint64_t size, std::uint64_t quota) {
+ServerContext::Reservation ServerContext::reserve(const std::string& account, std::uint64_t size,
+                                                  std::uint64_t quota,
+                                                  std::uint64_t quota_objects) {
   std::unique_lock lock(m_usage_mutex);
-  const std::uint64_t used = usage_locked(account, lock);
-  if (quota != 0 && (size > quota || used > quota - size)) return false;
-  m_usage[account] = used + size;
-  return true;
+  const Usage used = usage_locked(account, lock);
+  if (quota != 0 && (size > quota || used.bytes > quota - size)) return Reservation::over_bytes;
+  if (quota_objects != 0 && used.objects >= quota_objects) return Reservation::over_objects;
+  m_usage[account] = {used.bytes + size, used.objects + 1};
+  return Reservation::done;
 }
 
-void ServerContext::release(const std::string& account, std::uint64_t size) {
+void ServerContext::release(const std::string& account, std::uint64_t size, std::uint64_t objects) {
   std::lock_guard lock(m_usage_mutex);
   auto& used = m_usage[account];
-  used = used > size ? used - size : 0;
+  used.bytes = used.bytes > size ? used.bytes - size : 0;
+  used.objects = used.objects > objects ? used.objects - objects : 0;
 }
 
 // --- Session -----------------------------------------------------------------
@@ -230,27 +234,29 @@ Frame Session::register_account(const Frame& request) {
 
 Frame Session::auth(const Frame& request) {
   const auto [id, secret] = wire::AuthRequest::decode(request.header);
+  // Failures count per source address only: an account-wide counter would
+  // let anyone lock the owner out with five wrong secrets.
   const std::string ip_key = "ip:" + m_peer_ip;
-  const std::string account_key = "account:" + id;
   auto& throttle = m_context.throttle();
-  auto wait = throttle.retry_after(ip_key);
-  if (auto account_wait = throttle.retry_after(account_key))
-    wait = std::max(wait.value_or(std::chrono::milliseconds(0)), *account_wait);
-  if (wait) {
-    return wire::ThrottledReply{static_cast<std::uint64_t>(wait->count()),
-                                "too many failed authentications: wait and try again"}
-        .to_frame(request.id);
-  }
   // Unknown account and wrong secret must look the same (no enumeration).
+  // The secret is checked even from a throttled address, so that a correct
+  // one is never refused for someone else's failures (a shared NAT).
   const auto record = m_context.registry().find(id);
   if (!record || !AccountRegistry::secret_matches(*record, secret)) {
+    if (const auto wait = throttle.retry_after(ip_key)) {
+      return wire::ThrottledReply{static_cast<std::uint64_t>(wait->count()),
+                                  "too many failed authentications from this address: wait and "
+                                  "try again"}
+          .to_frame(request.id);
+    }
     throttle.record_failure(ip_key);
-    throttle.record_failure(account_key);
     return make_reply_error(request.id, error_code::auth_failed, "unknown account or wrong secret");
   }
   m_auth.id = record->id;
   m_auth.append_only = record->append_only;
   m_auth.quota = record->quota_bytes != 0 ? record->quota_bytes : m_context.options().default_quota;
+  m_auth.quota_objects = record->quota_objects != 0 ? record->quota_objects
+                                                    : m_context.options().default_quota_objects;
   m_repo = std::make_unique<core::PrefixStore>(m_context.store(),
                                                AccountRegistry::repo_prefix(record->id));
   m_leases = std::make_unique<core::StoreLeases>(m_context.store(),
@@ -265,6 +271,8 @@ Frame Session::auth(const Frame& request) {
 Frame Session::put(const Frame& request) {
   const std::string key = wire::PutRequest::decode(request.header).key;
   if (!core::is_valid_key(key)) return invalid_key(request, key);
+  if (auto refusal = refuse_object(key, request.payload.size()))
+    return make_reply_error(request.id, refusal->code, refusal->message);
   if (is_content_addressed(key)) {
     const std::string actual = to_hex(core::crypto::sha256(request.payload));
     if (key.substr(key.rfind('/') + 1) != actual)
@@ -275,11 +283,19 @@ Frame Session::put(const Frame& request) {
   if (key.starts_with("index/") || key.starts_with("snapshots/"))
     if (auto refusal = refuse_commit(request)) return std::move(*refusal);
   const std::uint64_t size = request.payload.size();
-  if (!m_context.reserve(m_auth.id, size, m_auth.quota))
+  switch (m_context.reserve(m_auth.id, size, m_auth.quota, m_auth.quota_objects)) {
+  case ServerContext::Reservation::done: break;
+  case ServerContext::Reservation::over_bytes:
     return make_reply_error(
         request.id, error_code::quota_exceeded,
         fmt::format("storing {} more bytes would exceed the account's quota of {} bytes", size,
                     m_auth.quota));
+  case ServerContext::Reservation::over_objects:
+    return make_reply_error(
+        request.id, error_code::quota_exceeded,
+        fmt::format("one more object would exceed the account's limit of {} objects",
+                    m_auth.quota_objects));
+  }
   bool created = false;
   try {
     created = repo().put(key, request.payload);

@@ -32,6 +32,11 @@ namespace offsite::server {
 
 enum class RegistrationMode { open, invite };
 
+// A backup writes a 16 MiB pack per ~16 MiB of new data plus an index and a
+// snapshot per run: a million objects is many terabytes or decades of runs,
+// yet a bound on what a stolen secret can do to the file system's inodes.
+inline constexpr std::uint64_t k_default_quota_objects = 1'000'000;
+
 struct ServerOptions {
   RegistrationMode registration = RegistrationMode::open;
   std::vector<std::string> storage_pair;      // "IP:PORT" handed to new accounts
@@ -41,6 +46,9 @@ struct ServerOptions {
   std::uint64_t default_quota = 0; // for accounts without their own; 0 = none
   // The server's log, one line per call (any thread); empty: not logged.
   std::function<void(const std::string&)> log;
+  // Objects an account may hold (files, hence inodes, on a directory
+  // store), for accounts without their own limit; 0 = none.
+  std::uint64_t default_quota_objects = k_default_quota_objects;
 };
 
 class ServerContext {
@@ -54,22 +62,25 @@ public:
   const ServerOptions& options() const { return m_options; }
   nlohmann::json network_map() const;
 
-  // Per-account usage in bytes, read from the store once per process and
-  // then kept up to date by this process's puts and removes.
-  std::uint64_t usage(const std::string& account);
-  // Reserves `size` bytes when usage + size stays within `quota` (0 = none);
-  // false otherwise. release() gives a reservation (or removed bytes) back.
-  bool reserve(const std::string& account, std::uint64_t size, std::uint64_t quota);
-  void release(const std::string& account, std::uint64_t size);
+  // Per-account usage, read from the store once per process and then kept
+  // up to date by this process's puts and removes.
+  Usage usage(const std::string& account);
+  enum class Reservation { done, over_bytes, over_objects };
+  // Reserves one object of `size` bytes when the account stays within
+  // `quota` bytes and `quota_objects` objects (0 = no limit). release()
+  // gives a reservation (or removed objects) back.
+  Reservation reserve(const std::string& account, std::uint64_t size, std::uint64_t quota,
+                      std::uint64_t quota_objects);
+  void release(const std::string& account, std::uint64_t size, std::uint64_t objects = 1);
 
 private:
-  std::uint64_t usage_locked(const std::string& account, std::unique_lock<std::mutex>& lock);
+  Usage usage_locked(const std::string& account, std::unique_lock<std::mutex>& lock);
   core::Store& m_store;
   AccountRegistry m_registry;
   Throttle m_throttle;
   ServerOptions m_options;
   std::mutex m_usage_mutex;
-  std::map<std::string, std::uint64_t> m_usage;
+  std::map<std::string, Usage> m_usage;
 };
 
 class Session {
@@ -89,6 +100,7 @@ private:
     std::string id;
     bool append_only = false;
     std::uint64_t quota = 0;
+    std::uint64_t quota_objects = 0;
   };
   transport::Frame dispatch(const transport::Frame& request);
   // The reply to a request the store could not complete: `error` is logged
@@ -115,6 +127,11 @@ private:
   // client whose lease ran out (a laptop that slept through a prune) must
   // not record packs or blobs the prune may have deleted meanwhile.
   std::optional<transport::Frame> refuse_commit(const transport::Frame& request);
+  // An append-only account may release or break only the leases this
+  // session holds, or expired ones: another machine's live lock is not its
+  // to remove (a stolen secret must not stop another machine's backup).
+  std::optional<transport::Frame> refuse_foreign_lease(const transport::Frame& request,
+                                                       const std::string& id);
   // True when this session holds a live lease (an exclusive one if asked).
   bool holds_live_lease(bool exclusive);
   // The reply for a lease this session now holds (acquired or refreshed).

@@ -3,6 +3,8 @@
 // exclusive lease, whatever the client does.
 #include "server/handler/handler.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/common/error.hpp"
@@ -22,6 +24,11 @@ constexpr std::chrono::milliseconds k_min_ttl{5'000};
 constexpr std::chrono::milliseconds k_max_ttl{3'600'000};
 constexpr std::chrono::milliseconds k_default_ttl{120'000};
 constexpr std::chrono::seconds k_recheck_lease{2};
+constexpr std::int64_t k_lease_grace_ms = core::k_lease_grace.count();
+// Live leases one account may hold: a few machines' backups, checks and a
+// prune need a handful. The bound keeps a stolen secret from filling the
+// store with lease objects, or the lease_list reply past what a frame holds.
+constexpr std::size_t k_max_live_leases = 64;
 std::chrono::milliseconds ttl_of(std::optional<std::uint64_t> ttl) {
   if (!ttl) return k_default_ttl;
   return std::chrono::milliseconds(static_cast<std::int64_t>(
@@ -98,6 +105,18 @@ Frame Session::lease_acquire(const Frame& request) {
   owner.user = std::move(asked.user);
   owner.command = std::move(asked.command);
   owner.pid = static_cast<std::int64_t>(std::min<std::uint64_t>(asked.pid, 1u << 30));
+  const auto now = leases().now_ms();
+  const auto all = leases().list();
+  const auto live =
+      static_cast<std::size_t>(std::count_if(all.begin(), all.end(), [&](const core::Lease& l) {
+        return l.expires_ms + k_lease_grace_ms >= now;
+      }));
+  if (live >= k_max_live_leases)
+    return make_reply_error(
+        request.id, error_code::locked,
+        fmt::format("the account holds {} live locks, the most it may; wait until some expire, or "
+                    "remove stale ones with offsite unlock",
+                    live));
   try {
     return held(request, leases().acquire(kind, owner, ttl_of(asked.ttl_ms)));
   } catch (const Error& e) {
@@ -118,8 +137,18 @@ Frame Session::lease_refresh(const Frame& request) {
   }
 }
 
+std::optional<Frame> Session::refuse_foreign_lease(const Frame& request, const std::string& id) {
+  if (!m_auth.append_only || m_held.contains(id)) return std::nullopt;
+  const auto lease = leases().find(id);
+  if (!lease || lease->expires_ms + k_lease_grace_ms < leases().now_ms()) return std::nullopt;
+  return make_reply_error(request.id, error_code::append_only,
+                          "this account is append-only: it cannot remove a live lock that another "
+                          "connection holds; wait until it expires, or ask the operator");
+}
+
 Frame Session::lease_release(const Frame& request) {
   const std::string id = wire::LeaseReleaseRequest::decode(request.header).lease_id;
+  if (auto refusal = refuse_foreign_lease(request, id)) return std::move(*refusal);
   m_held.erase(id);
   leases().release(id);
   return make_reply_ok(request.id, wire::LeaseReleaseReply{}.encode());
@@ -136,6 +165,7 @@ Frame Session::lease_list(const Frame& request) {
 
 Frame Session::lease_break(const Frame& request) {
   const std::string id = wire::LeaseBreakRequest::decode(request.header).lease_id;
+  if (auto refusal = refuse_foreign_lease(request, id)) return std::move(*refusal);
   m_held.erase(id);
   return make_reply_ok(request.id, wire::LeaseBreakReply{leases().remove(id)}.encode());
 }
@@ -144,7 +174,7 @@ Frame Session::unregister(const Frame& request) {
   wire::UnregisterRequest::decode(request.header);
   if (auto refusal = refuse_delete(request)) return std::move(*refusal);
   const auto [objects, bytes] = m_context.registry().remove_account(m_auth.id);
-  m_context.release(m_auth.id, bytes);
+  m_context.release(m_auth.id, bytes, objects);
   m_account.reset();
   m_repo.reset();
   m_leases.reset();

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include <pthread.h>
 
@@ -17,6 +18,7 @@
 
 #include "core/common/error.hpp"
 #include "core/store/local_store.hpp"
+#include "server/serve/connection_limits.hpp"
 #include "server/state/identity_store.hpp"
 #include "transport/net/socket_stream.hpp"
 #include "transport/net/tcp_listener.hpp"
@@ -95,47 +97,108 @@ void log_line(const std::string& text) {
   std::fflush(stderr);
 }
 
+// What strangers cause (refused connections, bad frames and timeouts
+// before login) is logged one line each, but at most k_per_second lines a
+// second: a flood of them must not fill the disk with its log. The lines
+// left out are counted in the next line that is written.
+class StrangerLog {
+public:
+  void write(std::string line) {
+    std::lock_guard lock(m_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - m_window_start >= std::chrono::seconds(1)) {
+      m_window_start = now;
+      m_in_window = 0;
+    }
+    if (m_in_window >= k_per_second) {
+      ++m_left_out;
+      return;
+    }
+    ++m_in_window;
+    if (m_left_out != 0)
+      line += fmt::format(" ({} more such lines not logged)", std::exchange(m_left_out, 0));
+    log_line(line);
+  }
+
+private:
+  static constexpr std::size_t k_per_second = 20;
+  std::mutex m_mutex;
+  std::chrono::steady_clock::time_point m_window_start{};
+  std::size_t m_in_window = 0;
+  std::uint64_t m_left_out = 0;
+};
+
 struct Runtime {
   const ServeOptions& options;
   ServerContext& context;
   const transport::TlsServer& tls;
   Connections& connections;
+  ConnectionLimits& limits;
+  StrangerLog& strangers;
 };
 
-void run_connection(Runtime& rt, std::uint64_t slot,
-                    std::unique_ptr<transport::SocketStream> socket) {
-  std::string peer = socket->peer();
-  std::string peer_ip;
+std::string peer_ip_of(const transport::SocketStream& socket) {
   try {
-    peer_ip = transport::peer_endpoint(socket->native_handle()).host;
+    return transport::peer_endpoint(socket.native_handle()).host;
   } catch (const std::exception&) {
-    peer_ip = "unknown";
+    return "unknown";
   }
+}
+
+void run_connection(Runtime& rt, std::uint64_t slot,
+                    std::unique_ptr<transport::SocketStream> socket, const std::string& peer_ip) {
+  const std::string peer = socket->peer();
+  const auto& options = rt.options;
+  // Before login a peer gets small frames and little time: what it may make
+  // the server allocate or hold is bounded by these, not by what it announces.
+  auto login_deadline = Deadline::after(options.login_timeout);
+  bool logged_in = false;
   // Declared out here so that it is destroyed only after forget_stream():
   // Connections::stop may abort it until then.
   std::unique_ptr<transport::TlsStream> stream;
   try {
-    stream = rt.tls.accept(std::move(socket), Deadline::after(rt.options.handshake_timeout));
+    stream = rt.tls.accept(std::move(socket),
+                           Deadline::after(options.handshake_timeout).earliest(login_deadline));
     Session session(rt.context, peer_ip);
     while (rt.connections.wait_for_request(slot, stream.get())) {
-      auto request =
-          transport::read_frame_or_eof(*stream, Deadline::after(rt.options.idle_timeout));
+      auto deadline = Deadline::after(options.idle_timeout);
+      if (!logged_in) deadline = deadline.earliest(login_deadline);
+      auto request = transport::read_frame_or_eof(
+          *stream, deadline, logged_in ? transport::k_max_frame_size : k_max_login_frame_size);
       rt.connections.busy(slot);
       if (!request) {
         stream->shutdown_write(Deadline::after(std::chrono::seconds(5)));
         break;
       }
       const auto reply = session.handle(*request);
-      transport::write_frame(*stream, reply, Deadline::after(rt.options.idle_timeout));
+      transport::write_frame(*stream, reply, Deadline::after(options.idle_timeout));
+      if (session.account().has_value() != logged_in) {
+        logged_in = session.account().has_value();
+        // Logged out (unregister): a fresh, short allowance to log in again.
+        if (!logged_in) login_deadline = Deadline::after(options.login_timeout);
+      }
     }
   } catch (const transport::TransportError& e) {
+    auto log = [&](std::string line) {
+      if (logged_in)
+        log_line(line);
+      else
+        rt.strangers.write(std::move(line));
+    };
     if (e.kind() == transport::FailureKind::protocol)
-      log_line(fmt::format("closed the connection from {}: {}", peer, e.what()));
+      log(fmt::format("closed the connection from {}: {}", peer, e.what()));
+    else if (e.kind() == transport::FailureKind::timeout && !stream)
+      log(fmt::format("closed the connection from {}: no TLS handshake within {} s", peer,
+                      options.handshake_timeout.count()));
+    else if (e.kind() == transport::FailureKind::timeout && !logged_in)
+      log(fmt::format("closed the connection from {}: no login within {} s", peer,
+                      options.login_timeout.count()));
   } catch (const std::exception& e) {
     log_line(fmt::format("connection from {} failed: {}", peer, e.what()));
   }
   rt.connections.forget_stream(slot);
   stream.reset();
+  rt.limits.release(address_group(peer_ip));
   // Last: once the slot is closed, serve() may return and `rt` be gone.
   rt.connections.close(slot);
 }
@@ -152,11 +215,22 @@ void accept_loop(Runtime& rt, transport::TcpListener& listener) {
       continue;
     }
     if (!socket) return; // stopped
+    std::string peer_ip = peer_ip_of(*socket);
+    const std::string group = address_group(peer_ip);
+    if (auto refusal = rt.limits.admit(group)) {
+      rt.strangers.write(fmt::format("refused a connection from {}: {}", peer_ip, *refusal));
+      continue; // closed at once
+    }
     const auto slot = rt.connections.open();
-    if (!slot) continue; // over the limit (or stopping): closed at once
+    if (!slot) { // stopping
+      rt.limits.release(group);
+      continue;
+    }
     try {
-      std::thread(run_connection, std::ref(rt), *slot, std::move(socket)).detach();
+      std::thread(run_connection, std::ref(rt), *slot, std::move(socket), std::move(peer_ip))
+          .detach();
     } catch (const std::system_error& e) {
+      rt.limits.release(group);
       rt.connections.close(*slot);
       log_line(fmt::format("cannot start a connection thread: {}", e.what()));
     }
@@ -235,8 +309,11 @@ int serve(ServeOptions options) {
   core::LocalStore store(options.data_dir / "store");
   if (!server.log) server.log = log_line;
   ServerContext context(store, server);
+  // The limits decide admission; `connections` only tracks what is open.
   Connections connections(options.max_connections);
-  Runtime rt{options, context, tls, connections};
+  ConnectionLimits limits(options.max_connections, options.max_connections_per_address);
+  StrangerLog strangers;
+  Runtime rt{options, context, tls, connections, limits, strangers};
 
   std::vector<std::thread> acceptors;
   acceptors.reserve(listeners.size());

@@ -1,9 +1,11 @@
 #pragma once
 // Throttling of failed authentications, in memory and per process: after
-// k_max_failures failures for one key (a source IP, or an account id) within
-// k_window, further attempts are refused without checking until the oldest
-// failure leaves the window. Guessing a 256-bit secret is hopeless anyway;
-// this keeps a misbehaving client from burning the server's CPU and logs.
+// k_max_failures failures for one key (the handler uses the source address)
+// within k_window, the key is throttled until the oldest failure leaves the
+// window. The handler still checks every secret it is sent and lets a
+// correct one in, so a throttle only ever delays failures: nobody's failures
+// lock out a rightful owner, from any address. Guessing a 256-bit secret is
+// hopeless anyway; this tells a misbehaving client to slow down.
 
 #include <chrono>
 #include <cstddef>

@@ -24,6 +24,7 @@ nlohmann::json to_json(const AccountRecord& r) {
           {"created", r.created},
           {"append_only", r.append_only},
           {"quota_bytes", r.quota_bytes},
+          {"quota_objects", r.quota_objects},
           {"storage_pair", r.storage_pair},
           {"version", r.version}};
 }
@@ -35,6 +36,7 @@ AccountRecord from_json(const nlohmann::json& j) {
   r.created = j.at("created").get<std::int64_t>();
   r.append_only = j.at("append_only").get<bool>();
   r.quota_bytes = j.at("quota_bytes").get<std::uint64_t>();
+  r.quota_objects = j.value("quota_objects", std::uint64_t{0}); // absent before 0.1.1
   r.storage_pair = j.at("storage_pair").get<std::vector<std::string>>();
   r.version = j.at("version").get<std::uint64_t>();
   return r;
@@ -143,10 +145,12 @@ std::pair<std::uint64_t, std::uint64_t> AccountRegistry::remove_account(const st
   return {objects, bytes};
 }
 
-std::uint64_t AccountRegistry::usage(const std::string& id) {
-  std::uint64_t total = 0;
-  for (const auto& object : core::list_all(m_store, repo_prefix(id)))
-    total += object.size;
+Usage AccountRegistry::usage(const std::string& id) {
+  Usage total;
+  for (const auto& object : core::list_all(m_store, repo_prefix(id))) {
+    total.bytes += object.size;
+    ++total.objects;
+  }
   return total;
 }
 

@@ -25,9 +25,16 @@ struct AccountRecord {
   std::string secret_hash;  // hex SHA-256 of the secret (256 random bits: no KDF needed)
   std::int64_t created = 0; // seconds since the epoch
   bool append_only = false;
-  std::uint64_t quota_bytes = 0;         // 0 = unlimited
+  std::uint64_t quota_bytes = 0;         // 0 = the server's default
+  std::uint64_t quota_objects = 0;       // 0 = the server's default
   std::vector<std::string> storage_pair; // "IP:PORT" primary, alternate
   std::uint64_t version = 1;
+};
+
+// What an account's repository holds.
+struct Usage {
+  std::uint64_t bytes = 0;
+  std::uint64_t objects = 0;
 };
 
 struct CreatedAccount {
@@ -54,8 +61,8 @@ public:
   std::string create_invite();
   bool consume_invite(const std::string& code); // true once per code
 
-  // Bytes stored under the account's repository.
-  std::uint64_t usage(const std::string& id);
+  // Bytes and objects stored under the account's repository.
+  Usage usage(const std::string& id);
 
   // Deletes the account: its repository, its leases, then its record (the
   // newest version last, so an interrupted removal leaves the account able

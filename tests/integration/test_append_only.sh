@@ -42,17 +42,17 @@ if mode == "on":
     assert after == before and c.keys() == keys
     # Adding still works: backups go on.
     extra = b"a new object"
-    assert c.ok("put", {"key": "keys/extra"}, extra)[0]["created"] is True
+    assert c.ok("put", {"key": "keys/e0"}, extra)[0]["created"] is True
     # Holding the exclusive lock changes nothing: the account decides.
     lease = c.ok("lease_acquire", {"kind": "exclusive", "command": "prune"})[0]["lease"]["id"]
-    assert c.error("remove", {"key": "keys/extra"}) == "append_only"
+    assert c.error("remove", {"key": "keys/e0"}) == "append_only"
     assert c.error("unregister", {}) == "append_only"
     c.ok("lease_release", {"lease_id": lease})
 else:
     # Deleting needs the exclusive lock, then it works.
-    assert c.error("remove", {"key": "keys/extra"}) == "lease_required"
+    assert c.error("remove", {"key": "keys/e0"}) == "lease_required"
     lease = c.ok("lease_acquire", {"kind": "exclusive", "command": "prune"})[0]["lease"]["id"]
-    assert c.ok("remove", {"key": "keys/extra"})[0]["removed"] is True
+    assert c.ok("remove", {"key": "keys/e0"})[0]["removed"] is True
     c.ok("lease_release", {"lease_id": lease})
 print("ok")
 PY

@@ -54,16 +54,21 @@ std::vector<std::uint8_t> encode_head(Op op, std::uint32_t id, const nlohmann::j
 // header of a million nested arrays would overflow the stack. This
 // iterative pass checks that `cbor` is exactly one well-formed item of
 // definite lengths, without tags, at most k_max_header_depth deep, whose
-// declared lengths fit in the bytes present; only then is it parsed.
+// declared lengths fit in the bytes present, and of at most
+// k_max_header_items items; only then is it parsed. The item count bounds
+// what parsing allocates: nlohmann spends about 100 bytes on each value, so
+// a 1 MiB header of empty arrays would otherwise cost about 100 MiB.
 bool is_shallow_cbor(const std::vector<std::uint8_t>& cbor) {
   std::vector<std::uint64_t> pending{1}; // items still expected per open container
   std::size_t at = 0;
+  std::size_t values = 0;
   while (!pending.empty()) {
     if (pending.back() == 0) {
       pending.pop_back();
       continue;
     }
     --pending.back();
+    if (++values > k_max_header_items) return false;
     if (at >= cbor.size()) return false;
     std::uint8_t initial = cbor[at++];
     unsigned major = initial >> 5;
@@ -139,7 +144,8 @@ std::optional<Frame> read_frame_impl(Stream& stream, Deadline deadline, std::siz
   frame.payload.resize(body - (k_frame_head_size - 4) - header_size);
   stream.read_exact(frame.payload, deadline, FailureKind::protocol, k_read_step);
 
-  if (!is_shallow_cbor(cbor)) protocol(k_read_step, "the frame header is not valid CBOR");
+  if (!is_shallow_cbor(cbor))
+    protocol(k_read_step, "the frame header is not valid CBOR, or too deep or too large to decode");
   frame.header = nlohmann::json::from_cbor(cbor, /*strict=*/true, /*allow_exceptions=*/false);
   if (frame.header.is_discarded()) protocol(k_read_step, "the frame header is not valid CBOR");
   if (!frame.header.is_object()) protocol(k_read_step, "the frame header is not a CBOR map");

@@ -9,7 +9,8 @@
 //                 so requests can be pipelined and replies matched)
 //   10      4     header length H, big-endian
 //   14      H     header: a CBOR map (nlohmann::json::to_cbor), definite
-//                 lengths, no tags, nesting depth <= 32
+//                 lengths, no tags, nesting depth <= 32, at most
+//                 k_max_header_items values
 //   14+H    B-10-H payload: raw bytes (object data), may be empty
 //
 // Limits are checked before anything is allocated: B <= the reader's
@@ -63,6 +64,9 @@ inline constexpr std::size_t k_frame_head_size = 14; // length prefix + fixed fi
 inline constexpr std::size_t k_max_frame_size = (64u << 20) + (64u << 10);
 inline constexpr std::size_t k_max_header_size = 1u << 20;
 inline constexpr std::size_t k_max_header_depth = 32;
+// Values in one header (map keys count): a list reply of k_max_list_limit
+// objects holds about 3,000.
+inline constexpr std::size_t k_max_header_items = 65536;
 
 struct Frame {
   Op op = Op::hello;

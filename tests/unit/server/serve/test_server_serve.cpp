@@ -67,7 +67,7 @@ TEST_CASE("given a running server, when requests are pipelined over TLS, then re
       deadline);
   const std::vector<std::uint8_t> data{1, 2, 3};
   for (std::uint32_t i = 0; i < 10; ++i)
-    transport::write_frame(*stream, Op::put, 11 + i, {{"key", "keys/k" + std::to_string(i)}}, data,
+    transport::write_frame(*stream, Op::put, 11 + i, {{"key", "keys/0" + std::to_string(i)}}, data,
                            deadline);
   transport::write_frame(*stream, Op::list, 21, {{"prefix", "keys/"}}, {}, deadline);
   for (std::uint32_t id = 10; id <= 20; ++id) {

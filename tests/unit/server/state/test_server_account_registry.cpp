@@ -57,8 +57,10 @@ TEST_CASE("given several accounts with data, when listed, then each appears once
   const auto all = registry.list();
   REQUIRE(all.size() == 2);
   CHECK(((all[0].id == a.id && all[1].id == b.id) || (all[0].id == b.id && all[1].id == a.id)));
-  CHECK(registry.usage(a.id) == 1003);
-  CHECK(registry.usage(b.id) == 0);
+  CHECK(registry.usage(a.id).bytes == 1003);
+  CHECK(registry.usage(a.id).objects == 2);
+  CHECK(registry.usage(b.id).bytes == 0);
+  CHECK(registry.usage(b.id).objects == 0);
 }
 
 TEST_CASE("given an invitation code, when consumed twice, then only the first succeeds") {

@@ -194,6 +194,24 @@ TEST_CASE("given malformed or hostile CBOR headers when read then they are refus
   CHECK(read_frame(ok, soon()).header == nested); // legitimate nesting passes
 }
 
+TEST_CASE("given a header of more values than k_max_header_items when read then it is refused "
+          "before decoding, and one at the limit passes") {
+  // {"x": [[], [], ...]}: each empty array costs nlohmann ~100 bytes decoded.
+  auto header_of = [](std::size_t arrays) {
+    Bytes header{0xA1, 0x61, 'x', 0x9A};
+    for (int shift = 24; shift >= 0; shift -= 8)
+      header.push_back(static_cast<std::uint8_t>(arrays >> shift));
+    header.insert(header.end(), arrays, 0x80);
+    return header;
+  };
+  // The map, its key and the outer array are three values.
+  const Failure refused = read_failure(frame_with_header(header_of(k_max_header_items - 2)));
+  CHECK(refused.kind == FailureKind::protocol);
+  CHECK(refused.detail.find("too large to decode") != std::string::npos);
+  MemoryStream ok(frame_with_header(header_of(k_max_header_items - 3)), 1 << 20);
+  CHECK(read_frame(ok, soon()).header.at("x").size() == k_max_header_items - 3);
+}
+
 TEST_CASE("given a frame that breaks the rules when written then the writer refuses it") {
   MemoryStream stream;
   CHECK_THROWS_AS(write_frame(stream, Op::put, 1, json::array(), {}, soon()), TransportError);
