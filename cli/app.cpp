@@ -297,6 +297,7 @@ int run(int argc, char** argv) {
   register_forget(app, global);
   register_check(app, global);
   register_prune(app, global);
+  register_repair(app, global);
   register_stats(app, global);
   register_test_connection(app, global);
   register_firewall_rules(app, global);

@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
-    local commands="register init backup restore snapshots ls diff forget version test-connection firewall-rules config check prune stats key schedule unlock unregister"
+    local commands="register init backup restore snapshots ls diff forget version test-connection firewall-rules config check prune repair stats key schedule unlock unregister"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -78,6 +78,16 @@ _offsite() {
                 COMPREPLY=($(compgen -W "proxy map source_ports no_proxy proxy_password_file fingerprint subnets registration" -- "$cur"))
             fi
             return ;;
+        repair)
+            # offsite repair index|snapshots [--dry-run].
+            local action="" j
+            for ((j = i + 1; j < cword; j++)); do
+                [[ ${words[j]} != -* ]] && { action=${words[j]}; break; }
+            done
+            if [[ -z $action ]]; then
+                COMPREPLY=($(compgen -W "index snapshots" -- "$cur")); return
+            fi
+            opts="-n --dry-run" ;;
         key | schedule)
             # offsite key passwd|list|export, offsite schedule install|show|remove.
             local action="" j

@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls diff forget version config test-connection firewall-rules check prune stats key schedule unlock unregister
+set -l commands register init backup restore snapshots ls diff forget version config test-connection firewall-rules check prune repair stats key schedule unlock unregister
 complete -c offsite -f
 
 # Global options
@@ -33,6 +33,7 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a diff -d 'S
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a forget -d 'Remove snapshots by ID or by a retention policy'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a check -d 'Verify the repository'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a prune -d 'Remove data no snapshot references'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a repair -d 'Rebuild the index from the packs, remove damaged snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Show repository statistics'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a test-connection -d 'Check every server step by step'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a firewall-rules -d 'Print what a firewall must allow'
@@ -82,10 +83,10 @@ complete -c offsite -n '__fish_seen_subcommand_from prune' -s n -l dry-run -d 'S
 complete -c offsite -n '__fish_seen_subcommand_from prune' -l max-repack-unused -r -d 'Repack packs more unused than PERCENT'
 
 # snapshots
-complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l host -r -d 'Only this host'
-complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l tag -r -d 'Only these tags'
-complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l path -r -d 'Only this path'
-complete -c offsite -n '__fish_seen_subcommand_from snapshots' -l latest -r -d 'Only the newest N'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l host -r -d 'Only this host'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l tag -r -d 'Only these tags'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l path -r -d 'Only this path'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l latest -r -d 'Only the newest N'
 
 # ls
 complete -c offsite -n '__fish_seen_subcommand_from ls' -s l -l long -d 'Long format'
@@ -135,6 +136,11 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a unlock -d 
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a unregister -d 'Cancel the account and delete its backups'
 complete -c offsite -n '__fish_seen_subcommand_from unlock' -l force -d 'Remove live locks too'
 complete -c offsite -n '__fish_seen_subcommand_from unregister' -l yes -d 'Do not ask for confirmation'
+
+# repair
+complete -c offsite -n '__fish_seen_subcommand_from repair; and not __fish_seen_subcommand_from index snapshots' -a index -d 'Rebuild the index from the pack headers'
+complete -c offsite -n '__fish_seen_subcommand_from repair; and not __fish_seen_subcommand_from index snapshots' -a snapshots -d 'Remove snapshots that cannot be read'
+complete -c offsite -n '__fish_seen_subcommand_from repair; and __fish_seen_subcommand_from index snapshots' -s n -l dry-run -d 'Show what would change, change nothing'
 
 # key
 complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list export' -a passwd -d 'Change the passphrase'

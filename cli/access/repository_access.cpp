@@ -26,6 +26,14 @@ Error lost_lock(const std::string& why) {
 
 } // namespace
 
+void warn_damaged_index_files(Terminal& terminal,
+                              const std::vector<core::IndexFileProblem>& damaged) {
+  for (const auto& d : damaged)
+    terminal.warning(fmt::format("{} skipped: {}; run \"offsite repair index\" to rebuild the "
+                                 "index from the packs",
+                                 printable(d.key), d.reason));
+}
+
 std::chrono::seconds retry_lock_wait(const GlobalOptions& options) {
   if (options.retry_lock.empty()) return std::chrono::seconds(0);
   const auto wait = parse_duration(options.retry_lock, "--retry-lock");
@@ -115,7 +123,7 @@ int with_repository(const GlobalOptions& options, Terminal& terminal,
   }
   core::Repository repo(guarded ? *guarded : *store, key, repo_options);
   terminal.detail(fmt::format("opened repository {} at {}", repo.id().substr(0, 8), location));
-  repo.load_index();
+  warn_damaged_index_files(terminal, repo.load_index());
   RepositoryContext context{repo, cache_dir(options) / repo.id() / "files", location};
   int status = 0;
   try {

@@ -54,6 +54,10 @@ void refuse_if_append_only(core::Store& store, std::string_view command);
 // The lease table of a store: the server's for an account, locks/ in a
 // local repository.
 std::unique_ptr<core::LeaseTable> open_leases(core::Store& store);
+// One warning per object under index/ that Repository::load_index skipped.
+void warn_damaged_index_files(Terminal& terminal,
+                              const std::vector<core::IndexFileProblem>& damaged);
+
 // --retry-lock as a duration (0 when not given).
 std::chrono::seconds retry_lock_wait(const GlobalOptions& options);
 

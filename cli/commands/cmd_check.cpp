@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <initializer_list>
 #include <memory>
 #include <set>
 
@@ -86,6 +88,33 @@ void report_problem(Terminal& terminal, const core::CheckProblem& p) {
   terminal.out(text);
 }
 
+// What to do about the problems found, in the order to do it. Every step
+// names a command that exists and deletes nothing a later step could still
+// use: the index is rebuilt before any snapshot is given up on.
+std::string advice(const core::CheckResult& result) {
+  const auto any = [&](std::initializer_list<std::string_view> kinds) {
+    return std::any_of(result.problems.begin(), result.problems.end(), [&](const auto& p) {
+      return std::find(kinds.begin(), kinds.end(), p.kind) != kinds.end();
+    });
+  };
+  std::vector<std::string> steps;
+  if (any({"index_damaged", "pack_missing"}) ||
+      (!result.unindexed_packs.empty() && any({"blob_missing", "tree_damaged"})))
+    steps.emplace_back("run \"offsite repair index\" (it rebuilds the index from the packs and "
+                       "drops the missing ones), then \"offsite check\" again");
+  if (any({"snapshot_damaged"}))
+    steps.emplace_back("\"offsite repair snapshots\" removes the snapshots that cannot be read");
+  if (any({"blob_missing", "tree_damaged", "pack_missing", "pack_size", "pack_damaged"}))
+    steps.emplace_back(
+        "the lines above name what is lost: run \"offsite backup\" to store again what is "
+        "still on disk (it uploads data whose packs are gone); then \"offsite forget ID\" "
+        "removes the affected snapshots you no longer need");
+  std::string text;
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    text += (i ? "; " : "") + steps[i];
+  return text;
+}
+
 } // namespace
 
 int run_check(const CheckOptions& options, const GlobalOptions& global, Terminal& terminal) {
@@ -111,8 +140,9 @@ int run_check(const CheckOptions& options, const GlobalOptions& global, Terminal
         names += (i ? ", " : "") + result.unindexed_packs[i].substr(0, 12);
       if (result.unindexed_packs.size() > k_listed_unindexed) names += ", ...";
       terminal.warning(fmt::format(
-          "{} pack(s) are not in any index ({}): left by an interrupted backup or prune, "
-          "harmless; offsite prune removes them",
+          "{} pack(s) are not in any index ({}): left by an interrupted backup, or their index "
+          "file was lost; no command sees the data in them until \"offsite repair index\" "
+          "(or the next backup) indexes them again",
           result.unindexed_packs.size(), names));
     }
     for (const auto& key : result.stray_objects)
@@ -166,8 +196,7 @@ int run_check(const CheckOptions& options, const GlobalOptions& global, Terminal
         fmt::format("check found {} problem{}{}", result.problems.size(),
                     result.problems.size() == 1 ? "" : "s",
                     snapshots.empty() ? "" : fmt::format("; affected snapshots: {}", snapshots)),
-        "the lines above name what is lost; back those files up again and remove the "
-        "damaged snapshots with offsite forget");
+        advice(result));
   });
 }
 

@@ -73,6 +73,7 @@ BackupResult Archiver::run() {
     }
   }
 
+  heal_index();
   m_parent = m_options.parent;
   if (!m_parent && m_options.find_parent) m_parent = select_parent(m_repo, host(), paths);
 

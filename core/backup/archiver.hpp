@@ -63,6 +63,11 @@ struct BackupResult {
   bool partial = false; // some files could not be read
   std::uint64_t warnings = 0;
   std::uint64_t files_content_read = 0; // files whose content was read
+  // Found at the start (index_sync.hpp): indexed packs the store lost, whose
+  // blobs were stored again as needed; packs an interrupted run left
+  // outside the index, now indexed and reused.
+  std::uint64_t packs_missing = 0;
+  std::uint64_t packs_recovered = 0;
 };
 
 BackupResult backup(Repository& repo, FilesCache* cache, const BackupOptions& options,

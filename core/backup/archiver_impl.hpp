@@ -89,6 +89,11 @@ private:
   void report_progress(const std::string& path);
   Snapshot make_snapshot(const std::vector<std::string>& paths, const RepositoryStats& before);
 
+  // archiver_heal.cpp
+  // Before anything is stored: the index made to match the packs the store
+  // holds (index_sync.hpp), each loss reported once as a warning.
+  void heal_index();
+
   // archiver_walk.cpp
   void walk_trie(const PathTrie& trie, int dir_fd, const std::string& path, DirState& into);
   void walk_dir(int dir_fd, const std::string& path, DirState& state, dev_t root_dev);

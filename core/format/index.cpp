@@ -16,7 +16,7 @@ constexpr std::size_t k_name_size = 32;
 
 [[noreturn]] void malformed(std::string_view what) {
   throw Error(Code::integrity, fmt::format("index file is malformed: {}", what),
-              "run offsite check; a damaged index can be rebuilt from the packs");
+              "run \"offsite repair index\" to rebuild the index from the packs");
 }
 
 } // namespace
@@ -27,17 +27,39 @@ void Index::add_pack(const std::string& pack_name, const std::vector<PackEntry>&
       m_pack_ids.try_emplace(pack_name, static_cast<std::uint32_t>(m_pack_names.size()));
   if (inserted) m_pack_names.push_back(pack_name);
   const std::uint32_t pack = it->second;
+  m_removed_packs.erase(pack);
   m_entries.reserve(m_entries.size() + entries.size());
-  for (const PackEntry& e : entries)
-    m_entries.try_emplace(e.id, Entry{pack, e.offset, e.length, e.raw_length, e.type});
+  for (const PackEntry& e : entries) {
+    const Entry entry{pack, e.offset, e.length, e.raw_length, e.type};
+    const auto [at, fresh] = m_entries.try_emplace(e.id, entry);
+    if (fresh || at->second.pack == pack) continue;
+    const auto [first, last] = m_alternates.equal_range(e.id);
+    if (std::none_of(first, last, [&](const auto& kv) { return kv.second.pack == pack; }))
+      m_alternates.emplace(e.id, entry);
+  }
+}
+
+std::vector<BlobLocation> Index::find_all(const BlobId& id) const {
+  std::shared_lock lock(m_mutex);
+  std::vector<BlobLocation> out;
+  const auto it = m_entries.find(id);
+  if (it == m_entries.end()) return out;
+  out.push_back(location(it->second));
+  const auto [first, last] = m_alternates.equal_range(id);
+  for (auto alt = first; alt != last; ++alt)
+    out.push_back(location(alt->second));
+  return out;
+}
+
+BlobLocation Index::location(const Entry& e) const {
+  return BlobLocation{m_pack_names[e.pack], e.type, e.offset, e.length, e.raw_length};
 }
 
 std::optional<BlobLocation> Index::find(const BlobId& id) const {
   std::shared_lock lock(m_mutex);
   auto it = m_entries.find(id);
   if (it == m_entries.end()) return std::nullopt;
-  const Entry& e = it->second;
-  return BlobLocation{m_pack_names[e.pack], e.type, e.offset, e.length, e.raw_length};
+  return location(it->second);
 }
 
 bool Index::contains(const BlobId& id) const {
@@ -52,7 +74,38 @@ std::size_t Index::blob_count() const {
 
 std::vector<std::string> Index::packs() const {
   std::shared_lock lock(m_mutex);
-  return m_pack_names;
+  if (m_removed_packs.empty()) return m_pack_names;
+  std::vector<std::string> out;
+  for (std::uint32_t i = 0; i < m_pack_names.size(); ++i)
+    if (!m_removed_packs.contains(i)) out.push_back(m_pack_names[i]);
+  return out;
+}
+
+std::size_t Index::remove_packs(const std::vector<std::string>& pack_names) {
+  std::unique_lock lock(m_mutex);
+  std::unordered_set<std::uint32_t> gone;
+  for (const auto& name : pack_names)
+    if (const auto it = m_pack_ids.find(name); it != m_pack_ids.end()) gone.insert(it->second);
+  if (gone.empty()) return 0;
+  m_removed_packs.insert(gone.begin(), gone.end());
+  std::erase_if(m_alternates, [&](const auto& kv) { return gone.contains(kv.second.pack); });
+  std::size_t removed = 0;
+  for (auto it = m_entries.begin(); it != m_entries.end();) {
+    if (!gone.contains(it->second.pack)) {
+      ++it;
+      continue;
+    }
+    // A copy in another pack takes the lost one's place.
+    if (const auto alt = m_alternates.find(it->first); alt != m_alternates.end()) {
+      it->second = alt->second;
+      m_alternates.erase(alt);
+      ++it;
+      continue;
+    }
+    it = m_entries.erase(it);
+    ++removed;
+  }
+  return removed;
 }
 
 Bytes encode_index(const std::vector<IndexedPack>& packs) {

@@ -7,6 +7,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/format/pack.hpp"
@@ -37,12 +38,20 @@ struct IndexFile {
 class Index {
 public:
   // Adding a pack again (two index files naming it) is harmless. A blob
-  // already indexed keeps its first location.
+  // already indexed keeps its first location; a copy in another pack is
+  // kept as an alternate (a backup that healed a lost pack, an interrupted
+  // prune), so that a reader can fall back to it.
   void add_pack(const std::string& pack_name, const std::vector<PackEntry>& entries);
   std::optional<BlobLocation> find(const BlobId& id) const;
+  // Every known location of the blob, find()'s first; empty when absent.
+  std::vector<BlobLocation> find_all(const BlobId& id) const;
   bool contains(const BlobId& id) const;
   std::size_t blob_count() const;
   std::vector<std::string> packs() const;
+  // Forgets every location in one of `pack_names` (packs the store no
+  // longer has): a blob with no copy elsewhere counts as absent, so a
+  // backup stores it again. Returns how many blobs became absent.
+  std::size_t remove_packs(const std::vector<std::string>& pack_names);
 
 private:
   // 20 bytes beside the 32-byte key: pack names are interned once per pack
@@ -54,10 +63,14 @@ private:
     std::uint32_t raw_length;
     BlobType type;
   };
+  BlobLocation location(const Entry& e) const;
+
   mutable std::shared_mutex m_mutex;
   std::vector<std::string> m_pack_names;
   std::unordered_map<std::string, std::uint32_t> m_pack_ids;
+  std::unordered_set<std::uint32_t> m_removed_packs; // names kept: ids are positions
   std::unordered_map<BlobId, Entry, BlobIdHash> m_entries;
+  std::unordered_multimap<BlobId, Entry, BlobIdHash> m_alternates; // rare: copies in other packs
 };
 
 // Plaintext encoding of an index file (the repository seals it):

@@ -3,8 +3,11 @@
 //   2. every tree they reach loads and decodes, every blob they name is in
 //      the index (this reads each tree blob once: trees are small, and a
 //      damaged tree hides everything below it);
-//   3. every pack an index file names exists with the size its entries
-//      imply (one listing of data/, no per-pack requests);
+//   3. every index file authenticates and decodes, every pack one names
+//      exists with the size its entries imply (one listing of data/, no
+//      per-pack requests), and packs no index names are listed: their data
+//      is invisible to every command until "offsite repair index" (or the
+//      next backup) indexes them again;
 //   4. with read_data, the selected packs are downloaded whole: the SHA-256
 //      must match the name, the header must authenticate and agree with the
 //      index, and every blob must authenticate (which also re-checks its ID).
@@ -26,6 +29,7 @@
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
 #include "core/repo/repo_scan.hpp"
+#include "util/printable.hpp"
 
 namespace offsite::core {
 
@@ -185,27 +189,55 @@ private:
     return out;
   }
 
+  // Referenced blobs of a lost pack that no intact-looking pack holds too
+  // (a backup that healed the loss stored copies; readers fall back to them).
+  std::vector<BlobId> lost(const IndexedPack& pack, const BlobIdSet& elsewhere) const {
+    std::vector<BlobId> out;
+    for (const auto& id : referenced(pack))
+      if (!elsewhere.contains(id)) out.push_back(id);
+    return out;
+  }
+
   void check_packs() {
-    m_index_files = m_repo.read_index_files();
+    std::vector<IndexFileProblem> damaged;
+    m_index_files = m_repo.read_index_files(&damaged);
+    // The packs a damaged file named now look unindexed: repair index
+    // reads their headers and names them again.
+    for (const auto& d : damaged)
+      add("index_damaged", fmt::format("{}: {}", util::printable(d.key), d.reason), "", {});
     m_result.index_files = m_index_files.size();
     m_indexed = packs_by_name(m_index_files);
     m_stored = list_packs(m_repo.store(), &m_result.stray_objects);
     m_result.packs = m_indexed.size();
     CheckProgress progress{CheckPhase::packs, 0, m_indexed.size(), 0, 0};
+    const auto intact = [&](const std::string& name, const IndexedPack& pack) {
+      const auto it = m_stored.find(name);
+      return it != m_stored.end() && it->second == expected_pack_size(pack.entries);
+    };
+    BlobIdSet elsewhere; // in some pack that is there with the right size
+    for (const auto& f : m_index_files)
+      for (const auto& pack : f.packs)
+        if (intact(pack.name, pack))
+          for (const auto& e : pack.entries)
+            elsewhere.insert(e.id);
+    const auto copies_note = [&](const IndexedPack& pack) {
+      const bool all_copied = lost(pack, elsewhere).empty() && !referenced(pack).empty();
+      return all_copied ? "; every blob snapshots use from it has a copy in another pack" : "";
+    };
     std::set<std::string> missing;
     for (const auto& [name, pack] : m_indexed) {
       const auto it = m_stored.find(name);
       if (it == m_stored.end()) {
         missing.insert(name);
         add("pack_missing",
-            fmt::format("pack {} is missing (an index file lists {} blobs in it)", name,
-                        pack->entries.size()),
-            name, referenced(*pack));
+            fmt::format("pack {} is missing (an index file lists {} blobs in it){}", name,
+                        pack->entries.size(), copies_note(*pack)),
+            name, lost(*pack, elsewhere));
       } else if (const std::uint64_t want = expected_pack_size(pack->entries); it->second != want) {
         add("pack_size",
-            fmt::format("pack {} has {} bytes where its index entries imply {}", name, it->second,
-                        want),
-            name, referenced(*pack));
+            fmt::format("pack {} has {} bytes where its index entries imply {}{}", name, it->second,
+                        want, copies_note(*pack)),
+            name, lost(*pack, elsewhere));
       }
       ++progress.done;
     }

@@ -38,7 +38,8 @@ struct CheckOptions {
 
 // Something that makes data unrestorable. kind is a stable id for JSON:
 // snapshot_damaged, tree_damaged, blob_missing, pack_missing, pack_size,
-// pack_damaged.
+// pack_damaged, index_damaged (an object under index/ that cannot be used:
+// the packs it named look unindexed until "offsite repair index").
 struct CheckProblem {
   std::string kind;
   std::string message;
@@ -56,8 +57,11 @@ struct CheckResult {
   std::uint64_t packs_read = 0;
   std::uint64_t blobs_read = 0;
   std::uint64_t bytes_read = 0;
-  std::vector<std::string> unindexed_packs; // harmless: offsite prune removes them
-  std::vector<std::string> stray_objects;   // under data/ but not named like a pack
+  // In data/ but named by no (readable) index file: left by an interrupted
+  // backup, or by a lost index. Their blobs are invisible until "offsite
+  // repair index" (or the next backup) indexes them; never "harmless".
+  std::vector<std::string> unindexed_packs;
+  std::vector<std::string> stray_objects; // under data/ but not named like a pack
   std::vector<CheckProblem> problems;
   bool ok() const { return problems.empty(); }
 };

@@ -52,6 +52,16 @@ constexpr int k_config_version = 1;
 constexpr std::size_t k_max_uploads = 2;
 constexpr std::size_t k_packs_per_index = 4;
 
+constexpr std::string_view k_index_prefix = "index/";
+constexpr const char* k_repair_index_hint =
+    "run \"offsite repair index\" to rebuild the index from the packs";
+
+bool is_hash_name(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 const char* type_name(BlobType t) { return t == BlobType::tree ? "tree" : "data"; }
 
 } // namespace
@@ -157,28 +167,61 @@ std::optional<std::vector<IndexedPack>> Repository::read_index_file(const std::s
   const auto plain = crypto::open(m_key.encryption, *sealed, as_bytes(k_index_aad));
   if (!plain)
     throw Error(Code::integrity, fmt::format("index file {} failed authentication", name),
-                "run offsite check; a damaged index can be rebuilt from the packs");
+                k_repair_index_hint);
   return decode_index(*plain);
 }
 
-void Repository::load_index() {
-  for (const auto& o : list_all(m_store, "index/")) {
-    std::string name = o.key.substr(6);
+std::optional<std::vector<IndexedPack>>
+Repository::read_index_object(const std::string& key, std::vector<IndexFileProblem>* damaged) {
+  const std::string name = key.substr(k_index_prefix.size());
+  if (!is_hash_name(name)) {
+    // Not written by offsite (a stray or planted object): naming it is all
+    // we can do; its bytes are never read.
+    if (!damaged)
+      throw Error(Code::integrity,
+                  fmt::format("{} is not named like an index file", util::printable(key)),
+                  k_repair_index_hint);
+    damaged->push_back({key, "not named like an index file"});
+    return std::nullopt;
+  }
+  try {
+    return read_index_file(name);
+  } catch (const Error& e) {
+    if (!damaged || e.code() != Code::integrity) throw;
+    damaged->push_back({key, e.what()});
+    return std::nullopt;
+  }
+}
+
+std::vector<IndexFileProblem> Repository::load_index() {
+  std::vector<IndexFileProblem> damaged;
+  for (const auto& o : list_all(m_store, std::string(k_index_prefix))) {
+    std::string name = o.key.substr(k_index_prefix.size());
     if (m_loaded_index_files.contains(name)) continue;
-    if (const auto packs = read_index_file(name))
+    if (const auto packs = read_index_object(o.key, &damaged))
       for (const auto& pack : *packs)
         m_index.add_pack(pack.name, pack.entries);
     m_loaded_index_files.insert(std::move(name));
   }
+  return damaged;
 }
 
-std::vector<IndexFile> Repository::read_index_files() {
+std::vector<IndexFile> Repository::read_index_files(std::vector<IndexFileProblem>* damaged) {
   std::vector<IndexFile> out;
-  for (const auto& o : list_all(m_store, "index/")) {
-    std::string name = o.key.substr(6);
-    if (auto packs = read_index_file(name)) out.push_back({std::move(name), std::move(*packs)});
+  for (const auto& o : list_all(m_store, std::string(k_index_prefix))) {
+    if (auto packs = read_index_object(o.key, damaged))
+      out.push_back({o.key.substr(k_index_prefix.size()), std::move(*packs)});
   }
   return out;
+}
+
+std::size_t Repository::forget_packs(const std::vector<std::string>& pack_names) {
+  return m_index.remove_packs(pack_names);
+}
+
+void Repository::add_packs(const std::vector<IndexedPack>& packs) {
+  for (const auto& pack : packs)
+    m_index.add_pack(pack.name, pack.entries);
 }
 
 std::string Repository::write_index_file(const std::vector<IndexedPack>& packs) {
@@ -379,7 +422,8 @@ RepositoryStats Repository::stats() const {
 
 Bytes Repository::load_blob(BlobType type, const BlobId& id) {
   for (;;) {
-    if (const auto loc = m_index.find(id)) return load_from_pack(type, id, *loc);
+    if (const auto locations = m_index.find_all(id); !locations.empty())
+      return load_from_any(type, id, locations);
     std::unique_lock lock(m_mutex);
     if (const Bytes* sealed = m_pack.find(id)) {
       // Saved in this session and not yet uploaded: read it from memory.
@@ -400,6 +444,19 @@ Bytes Repository::load_blob(BlobType type, const BlobId& id) {
     }
     // Being sealed or uploaded by another thread: wait until it lands.
     m_uploads_done.wait(lock, [&] { return !m_in_flight.contains(id) || m_pack.find(id); });
+  }
+}
+
+Bytes Repository::load_from_any(BlobType type, const BlobId& id,
+                                const std::vector<BlobLocation>& locations) {
+  // Almost always one location. Another is a copy a healing backup or an
+  // interrupted prune made: the reason to have it is that the first is bad.
+  for (std::size_t i = 0;; ++i) {
+    try {
+      return load_from_pack(type, id, locations[i]);
+    } catch (const Error& e) {
+      if (e.code() != Code::integrity || i + 1 == locations.size()) throw;
+    }
   }
 }
 

@@ -36,6 +36,12 @@ struct RepositoryOptions {
   std::size_t pack_size = k_pack_target_size;
 };
 
+// An object under index/ that could not be used, and why (printable).
+struct IndexFileProblem {
+  std::string key; // "index/<name>", as listed (may hold any bytes)
+  std::string reason;
+};
+
 struct RepositoryStats {
   std::uint64_t data_blobs_new = 0;
   std::uint64_t tree_blobs_new = 0;
@@ -72,13 +78,22 @@ public:
 
   // Loads every index file not loaded yet (before backup or restore; again
   // after listing snapshots that a concurrent backup may have added, whose
-  // index files are written before them).
-  void load_index();
+  // index files are written before them). An object under index/ that is
+  // damaged, or not named like an index file, is skipped (once) and
+  // returned, never fatal: the caller warns, naming "offsite repair index".
+  std::vector<IndexFileProblem> load_index();
 
   // Every index file with its packs, in key order, without adding them to
-  // index(): for prune and check. Error(integrity) naming a file that fails
-  // authentication or is malformed; files removed meanwhile are skipped.
-  std::vector<IndexFile> read_index_files();
+  // index(): for prune, check and repair. Files removed meanwhile are
+  // skipped. A damaged or misnamed object goes to `damaged` when given;
+  // without it, Error(integrity) naming it (prune must not guess which
+  // packs a damaged file named).
+  std::vector<IndexFile> read_index_files(std::vector<IndexFileProblem>* damaged = nullptr);
+  // Drops the packs from the in-memory index (the store lost them), so
+  // their blobs count as absent and are stored again; returns how many
+  // blobs were dropped. Adds packs whose headers were read (recovered).
+  std::size_t forget_packs(const std::vector<std::string>& pack_names);
+  void add_packs(const std::vector<IndexedPack>& packs);
   // Seals and stores an index file listing `packs`; returns its name.
   std::string write_index_file(const std::vector<IndexedPack>& packs);
   // Removes index/<name>; false when it was already gone.
@@ -146,8 +161,14 @@ private:
   // uploading. On failure the packs stay in m_unindexed.
   void write_index_locked(std::unique_lock<std::mutex>& lock);
   Bytes load_from_pack(BlobType type, const BlobId& id, const BlobLocation& loc);
+  // load_from_pack at each location in turn; the first one's error when all fail.
+  Bytes load_from_any(BlobType type, const BlobId& id, const std::vector<BlobLocation>& locations);
   // nullopt when the file is gone; Error(integrity) when it is damaged.
   std::optional<std::vector<IndexedPack>> read_index_file(const std::string& name);
+  // read_index_file for a listed key: a misnamed or damaged object goes to
+  // `damaged` (nullopt) when given, else Error(integrity).
+  std::optional<std::vector<IndexedPack>> read_index_object(const std::string& key,
+                                                            std::vector<IndexFileProblem>* damaged);
   // Gets an object whose name is the SHA-256 of its bytes, checking it.
   std::optional<Bytes> get_hashed(const std::string& key, std::string_view name);
 

@@ -175,6 +175,10 @@ jcase forget wrong_passphrase doc -- "${repo[@]}" "${wrong[@]}" forget --keep-la
 jcase prune ok lines -- "${repo[@]}" "${pw[@]}" prune
 jcase prune wrong_passphrase lines -- "${repo[@]}" "${wrong[@]}" prune
 jcase forget ok lines -- "${repo[@]}" "${pw[@]}" forget --keep-last 1 --prune
+jcase "repair index" ok lines -- "${repo[@]}" "${pw[@]}" repair index
+jcase "repair index" wrong_passphrase lines -- "${repo[@]}" "${wrong[@]}" repair index
+jcase "repair snapshots" ok lines -- "${repo[@]}" "${pw[@]}" repair snapshots --dry-run
+jcase "repair snapshots" wrong_passphrase lines -- "${repo[@]}" "${wrong[@]}" repair snapshots
 
 # --- local things -----------------------------------------------------------
 jcase version ok doc -- version

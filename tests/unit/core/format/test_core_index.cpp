@@ -75,6 +75,30 @@ TEST_CASE("given a blob in two packs, when indexed, then the first location is k
   CHECK(index.find(make_id(1))->pack == pack_name('a'));
 }
 
+TEST_CASE("given a blob in two packs, when the first pack is removed, then the copy takes its "
+          "place and only blobs without a copy become absent") {
+  Index index;
+  index.add_pack(pack_name('a'),
+                 {{BlobType::data, make_id(1), 0, 50, 1}, {BlobType::data, make_id(2), 50, 50, 1}});
+  index.add_pack(pack_name('b'), {{BlobType::data, make_id(1), 10, 60, 1}});
+  index.add_pack(pack_name('b'), {{BlobType::data, make_id(1), 10, 60, 1}});
+  REQUIRE(index.find_all(make_id(1)).size() == 2);
+  CHECK(index.find_all(make_id(9)).empty());
+
+  CHECK(index.remove_packs({pack_name('a')}) == 1);
+  CHECK_FALSE(index.contains(make_id(2)));
+  const auto loc = index.find(make_id(1));
+  REQUIRE(loc);
+  CHECK(loc->pack == pack_name('b'));
+  CHECK(loc->offset == 10);
+  CHECK(index.find_all(make_id(1)).size() == 1);
+  CHECK(index.packs() == std::vector<std::string>{pack_name('b')});
+  // Added again (found again in the store): it is back.
+  index.add_pack(pack_name('a'), {{BlobType::data, make_id(2), 50, 50, 1}});
+  CHECK(index.contains(make_id(2)));
+  CHECK(index.packs().size() == 2);
+}
+
 TEST_CASE("given an index, when encoded and decoded, then every pack and entry round-trips") {
   const auto packs = sample();
   const Bytes data = encode_index(packs);

@@ -153,6 +153,23 @@ TEST_CASE("given a pack no index names, when checked, then it is a warning, not 
                     [](const CheckProblem& p) { return p.kind == "blob_missing"; }));
 }
 
+TEST_CASE("given a damaged index file, when checked, then it is a problem naming it, and the "
+          "packs it named are unindexed") {
+  TwoSnapshots t;
+  const auto files = list_all(t.f.store, "index/");
+  REQUIRE_FALSE(files.empty());
+  test::write_file(t.f.root / files[0].key, {});
+  auto repo = t.f.open();
+  CheckReporter reporter;
+  const auto result = check_repository(*repo, CheckOptions{}, reporter);
+  const auto damaged =
+      std::find_if(result.problems.begin(), result.problems.end(),
+                   [](const CheckProblem& p) { return p.kind == "index_damaged"; });
+  REQUIRE(damaged != result.problems.end());
+  CHECK(damaged->message.find(files[0].key) != std::string::npos);
+  CHECK_FALSE(result.unindexed_packs.empty());
+}
+
 TEST_CASE("given a subset, when selecting packs, then a percentage takes about that share and "
           "n/m groups partition the packs") {
   std::vector<std::string> packs;

@@ -303,8 +303,8 @@ TEST_CASE("given a stored pack, when any sampled bit of it is flipped, then read
   CHECK(repo->load_pack(name) == original);
 }
 
-TEST_CASE("given a pack or index that is missing or swapped, then loading fails with an integrity "
-          "error") {
+TEST_CASE("given an index file that is swapped, then loading skips and names it, and reading "
+          "the index files fails with an integrity error") {
   Fixture f;
   BlobId id;
   {
@@ -316,11 +316,12 @@ TEST_CASE("given a pack or index that is missing or swapped, then loading fails 
   REQUIRE(index_files.size() == 1);
   // Swap the index file for another's bytes: its name no longer matches.
   write_file(f.root / index_files[0].key, content(2, 100));
-  CHECK(catch_error([&] { f.open(); }).code() == Code::integrity);
-  f.store.remove(index_files[0].key);
-
-  auto repo = f.open();
-  CHECK(catch_error([&] { repo->load_blob(BlobType::data, id); }).code() == Code::not_found);
+  Repository repo(f.store, f.key);
+  const auto damaged = repo.load_index();
+  REQUIRE(damaged.size() == 1);
+  CHECK(damaged[0].key == index_files[0].key);
+  CHECK(catch_error([&] { repo.read_index_files(); }).code() == Code::integrity);
+  CHECK(catch_error([&] { repo.load_blob(BlobType::data, id); }).code() == Code::not_found);
 }
 
 TEST_CASE("given a blob, when loaded as the wrong type or when its pack is gone, then the error "
