@@ -21,7 +21,7 @@
 
 namespace offsite::cli {
 
-using nlohmann::json;
+using Json = nlohmann::json;
 
 namespace {
 
@@ -164,25 +164,25 @@ ClientConfig load_or_built_in(const std::filesystem::path& dir) {
   return load_config(dir).value_or(built_in_config());
 }
 
-json pair_json(const ServerPair& pair) {
-  return json::array({pair.primary.to_string(), pair.alternate.to_string()});
+Json pair_json(const ServerPair& pair) {
+  return Json::array({pair.primary.to_string(), pair.alternate.to_string()});
 }
 
-json config_json(const ClientConfig& config) {
-  json subnets = json::array();
+Json config_json(const ClientConfig& config) {
+  Json subnets = Json::array();
   for (const auto& subnet : config.subnets)
     subnets.push_back(subnet.to_string());
   return {{"fingerprint", config.fingerprint},
           {"subnets", std::move(subnets)},
           {"registration", pair_json(config.registration)},
-          {"account_id", config.account_id ? json(*config.account_id) : json()},
-          {"storage", config.storage ? pair_json(*config.storage) : json()},
+          {"account_id", config.account_id ? Json(*config.account_id) : Json()},
+          {"storage", config.storage ? pair_json(*config.storage) : Json()},
           {"network_map_version", config.network_map_version},
           {"transport", config.transport}};
 }
 
-json effective_json(const GlobalOptions& global, const ClientConfig& config) {
-  json effective = json::object();
+Json effective_json(const GlobalOptions& global, const ClientConfig& config) {
+  Json effective = Json::object();
   std::vector<std::string> overrides;
   for (const char* name : {"OFFSITE_FINGERPRINT", "OFFSITE_SUBNETS", "OFFSITE_REGISTRATION"})
     if (const char* value = std::getenv(name); value && *value) overrides.emplace_back(name);
@@ -191,25 +191,25 @@ json effective_json(const GlobalOptions& global, const ClientConfig& config) {
     const auto settings =
         resolve_transport(global.transport, config.transport, process_environment());
     effective["transport"] = settings.describe();
-    effective["proxy"] = settings.proxy ? json(settings.proxy->redacted()) : json();
+    effective["proxy"] = settings.proxy ? Json(settings.proxy->redacted()) : Json();
     effective["proxy_origin"] =
-        settings.proxy_origin.empty() ? json() : json(settings.proxy_origin);
-    json map = json::object();
+        settings.proxy_origin.empty() ? Json() : Json(settings.proxy_origin);
+    Json map = Json::object();
     for (const auto& [server, port] : settings.map)
       map[server.to_string()] = port;
     effective["map"] = std::move(map);
     effective["no_proxy"] = settings.no_proxy;
     effective["no_proxy_origin"] =
-        settings.no_proxy_origin.empty() ? json() : json(settings.no_proxy_origin);
+        settings.no_proxy_origin.empty() ? Json() : Json(settings.no_proxy_origin);
     effective["source_ports"] =
-        settings.source_ports ? json(settings.source_ports->to_string()) : json();
+        settings.source_ports ? Json(settings.source_ports->to_string()) : Json();
   } catch (const Error& e) {
     effective["error"] = e.what();
   }
   return effective;
 }
 
-std::string text_of(const json& value) {
+std::string text_of(const Json& value) {
   if (value.is_null()) return "(none)";
   if (value.is_string())
     return value.get<std::string>().empty() ? "(none)" : printable(value.get<std::string>());
@@ -232,7 +232,7 @@ int run_config_show(const GlobalOptions& global, Terminal& terminal) {
   const auto dir = config_dir(global);
   const auto loaded = load_config(dir);
   const ClientConfig config = loaded.value_or(built_in_config());
-  const json effective = effective_json(global, config);
+  const Json effective = effective_json(global, config);
   const bool has_credentials = std::filesystem::exists(credentials_file(dir));
   if (terminal.json()) {
     terminal.emit({{"type", "config"},
@@ -246,13 +246,13 @@ int run_config_show(const GlobalOptions& global, Terminal& terminal) {
   }
   std::string text = fmt::format("{}{}\n", config_file(dir).string(),
                                  loaded ? "" : " (not created yet: built-in defaults)");
-  const json doc = config_json(config);
+  const Json doc = config_json(config);
   for (const char* key :
        {"fingerprint", "subnets", "registration", "account_id", "storage", "network_map_version"})
     text += fmt::format("  {:<20} {}\n", key, text_of(doc[key]));
   for (auto key : k_transport_keys)
     text += fmt::format("  {:<20} {}\n", key,
-                        text_of(config.transport.value(std::string(key), json())));
+                        text_of(config.transport.value(std::string(key), Json())));
   text += fmt::format("{} ({})\n", credentials_file(dir).string(),
                       has_credentials ? "present; the secret is not shown" : "missing");
   text += "in effect for a command run like this one:\n";
@@ -273,7 +273,7 @@ int run_config_show(const GlobalOptions& global, Terminal& terminal) {
 }
 
 void save_and_report(const std::filesystem::path& dir, const ClientConfig& config,
-                     std::string_view action, const json& keys, Terminal& terminal) {
+                     std::string_view action, const Json& keys, Terminal& terminal) {
   check_consistent(config);
   save_config(dir, config);
   advise(config, terminal);
@@ -293,7 +293,7 @@ int run_config_set(const GlobalOptions& global, const ConfigOptions& options, Te
                 "example: offsite config set proxy socks5://proxy.example:1080");
   const auto dir = config_dir(global);
   ClientConfig config = load_or_built_in(dir);
-  json changed = json::object();
+  Json changed = Json::object();
   for (std::size_t i = 0; i < options.words.size(); i += 2) {
     const std::string key = normal_key(options.words[i]);
     const std::string& value = options.words[i + 1];
@@ -303,7 +303,7 @@ int run_config_set(const GlobalOptions& global, const ConfigOptions& options, Te
       config.transport = set_transport_key(config.transport, key, value);
     else
       unknown_key(key);
-    const json doc = config_json(config);
+    const Json doc = config_json(config);
     changed[key] = doc.contains(key) ? doc[key] : config.transport[key];
   }
   save_and_report(dir, config, "set", changed, terminal);
@@ -325,7 +325,7 @@ int run_config_unset(const GlobalOptions& global, const ConfigOptions& options,
   }
   const auto dir = config_dir(global);
   ClientConfig config = load_or_built_in(dir);
-  json removed = json::array();
+  Json removed = Json::array();
   for (const auto& [key, entries] : groups) {
     if (contains(k_data_centre_keys, key)) {
       unset_data_centre_key(config, key);

@@ -24,7 +24,7 @@
 namespace offsite::cli {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
+using Json = nlohmann::json;
 using transport::Cidr;
 using transport::Endpoint;
 
@@ -53,7 +53,7 @@ std::string shown(std::string_view text) {
   return fmt::format("a {}-byte string", text.size());
 }
 
-std::string shown_json(const json& value) {
+std::string shown_json(const Json& value) {
   if (value.is_string()) return shown(std::string_view(value.get_ref<const std::string&>()));
   return fmt::format("a JSON {}", value.type_name());
 }
@@ -78,7 +78,7 @@ bool is_valid_secret(std::string_view secret) {
 
 // A JSON integer >= 0, whether nlohmann stored it signed (built in C++) or
 // unsigned (parsed from text).
-std::optional<std::uint64_t> as_unsigned(const json& value) {
+std::optional<std::uint64_t> as_unsigned(const Json& value) {
   if (value.is_number_unsigned()) return value.get<std::uint64_t>();
   if (value.is_number_integer() && value.get<std::int64_t>() >= 0)
     return static_cast<std::uint64_t>(value.get<std::int64_t>());
@@ -124,7 +124,7 @@ std::optional<ServerPair> make_pair(std::string_view primary, std::string_view a
 }
 
 // ["IP:PORT", "IP:PORT"], or (allow_text) the "IP:PORT,IP:PORT" text form.
-std::optional<ServerPair> pair_from_json(const json& value, std::uint16_t default_port,
+std::optional<ServerPair> pair_from_json(const Json& value, std::uint16_t default_port,
                                          bool allow_text, std::string* error) {
   if (allow_text && value.is_string()) return parse_pair(value.get<std::string>(), error);
   if (!value.is_array() || value.size() != 2 || !value[0].is_string() || !value[1].is_string()) {
@@ -222,10 +222,10 @@ std::optional<FileText> read_small_file(const fs::path& path) {
 
 // Parses JSON without ever quoting the text back (a credentials file holds a
 // secret): the message gives only the position.
-json parse_json_file(const std::string& text, const fs::path& path, std::string_view hint) {
+Json parse_json_file(const std::string& text, const fs::path& path, std::string_view hint) {
   try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
+    return Json::parse(text);
+  } catch (const Json::parse_error& e) {
     std::size_t line = 1;
     std::size_t column = 1;
     const std::size_t end = std::min(e.byte > 0 ? e.byte - 1 : 0, text.size());
@@ -249,7 +249,7 @@ class Problems {
 public:
   explicit Problems(fs::path file) : m_file(std::move(file)) {}
   void add(std::string problem) { m_list.push_back(std::move(problem)); }
-  void check_keys(const json& doc, std::initializer_list<std::string_view> known) {
+  void check_keys(const Json& doc, std::initializer_list<std::string_view> known) {
     for (const auto& [key, value] : doc.items()) {
       if (std::find(known.begin(), known.end(), key) != known.end()) continue;
       std::string problem = fmt::format("unknown key {}", shown(std::string_view(key)));
@@ -278,7 +278,7 @@ private:
 constexpr std::string_view k_config_hint =
     "edit the file to fix it (it is JSON); nothing was changed";
 
-ClientConfig config_from_json(const json& doc, const fs::path& path) {
+ClientConfig config_from_json(const Json& doc, const fs::path& path) {
   if (!doc.is_object())
     throw Error(Code::config,
                 fmt::format("{}: expected a JSON object, not {}", path.string(), shown_json(doc)),
@@ -320,7 +320,7 @@ ClientConfig config_from_json(const json& doc, const fs::path& path) {
         problems.add("\"subnets\": " + error);
     } else if (it->is_array()) {
       for (std::size_t i = 0; i < it->size(); ++i) {
-        const json& item = (*it)[i];
+        const Json& item = (*it)[i];
         auto cidr = item.is_string() ? Cidr::parse(item.get<std::string>(), &error) : std::nullopt;
         if (cidr)
           subnets.push_back(*cidr);
@@ -371,15 +371,15 @@ ClientConfig config_from_json(const json& doc, const fs::path& path) {
   return config;
 }
 
-json pair_to_json(const ServerPair& pair) {
-  return json::array({pair.primary.to_string(), pair.alternate.to_string()});
+Json pair_to_json(const ServerPair& pair) {
+  return Json::array({pair.primary.to_string(), pair.alternate.to_string()});
 }
 
-json config_to_json(const ClientConfig& config) {
-  json subnets = json::array();
+Json config_to_json(const ClientConfig& config) {
+  Json subnets = Json::array();
   for (const auto& subnet : config.subnets)
     subnets.push_back(subnet.to_string());
-  json doc = {{"schema", config.schema},
+  Json doc = {{"schema", config.schema},
               {"fingerprint", config.fingerprint},
               {"subnets", std::move(subnets)},
               {"registration", pair_to_json(config.registration)},
@@ -513,7 +513,7 @@ void save_config(const fs::path& dir, const ClientConfig& config) {
   ensure_directory(dir);
   // transport is kept verbatim; replace rather than throw on invalid UTF-8.
   const std::string text =
-      config_to_json(config).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+      config_to_json(config).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
   core::write_file_atomically(config_file(dir), text, 0600);
 }
 
@@ -531,7 +531,7 @@ std::optional<Credentials> load_credentials(const fs::path& dir) {
       "restore the file from a backup, or attach this machine again with \"offsite register "
       "--existing\" (move {} away first)",
       path.string());
-  const json doc = parse_json_file(file->text, path, hint);
+  const Json doc = parse_json_file(file->text, path, hint);
   Problems problems(path);
   if (!doc.is_object()) {
     problems.add(fmt::format("expected a JSON object, not {}", shown_json(doc)));
@@ -559,14 +559,14 @@ void save_credentials(const fs::path& dir, const Credentials& credentials) {
     throw Error(Code::config, "refusing to save malformed credentials (account id or secret)",
                 "this is a bug or a misbehaving server; nothing was saved");
   ensure_directory(dir);
-  const json doc = {{"account_id", credentials.account_id}, {"secret", credentials.secret}};
+  const Json doc = {{"account_id", credentials.account_id}, {"secret", credentials.secret}};
   core::write_file_atomically(credentials_file(dir), doc.dump(2) + "\n", 0600);
 }
 
 // --- public: network map ---------------------------------------------------------
 
-MapUpdate apply_network_map(const ClientConfig& config, const json& map,
-                            const json& account_storage) {
+MapUpdate apply_network_map(const ClientConfig& config, const Json& map,
+                            const Json& account_storage) {
   namespace map_field = transport::wire::network_map_field;
   auto refuse = [&](std::string reason) {
     return MapUpdate{MapUpdate::Outcome::refused, config, std::move(reason)};
@@ -603,7 +603,7 @@ MapUpdate apply_network_map(const ClientConfig& config, const json& map,
                                   it->size(), k_max_map_subnets));
       std::vector<Cidr> subnets;
       for (std::size_t i = 0; i < it->size(); ++i) {
-        const json& item = (*it)[i];
+        const Json& item = (*it)[i];
         auto cidr =
             item.is_string() ? Cidr::parse(item.get_ref<const std::string&>()) : std::nullopt;
         if (!cidr)
@@ -652,7 +652,7 @@ MapUpdate apply_network_map(const ClientConfig& config, const json& map,
     const auto outcome =
         updated == config ? MapUpdate::Outcome::unchanged : MapUpdate::Outcome::accepted;
     return MapUpdate{outcome, std::move(updated), {}};
-  } catch (const json::exception&) {
+  } catch (const Json::exception&) {
     // Every access above is type-checked first; this is a safety net only.
     return refuse("the network map is malformed");
   }

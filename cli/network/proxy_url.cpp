@@ -34,7 +34,8 @@ std::string scheme_list(bool explain_http) {
   return text;
 }
 
-std::vector<std::string_view> split_any(std::string_view text, std::string_view separators) {
+std::vector<std::string_view> split_skipping_empty(std::string_view text,
+                                                   std::string_view separators) {
   std::vector<std::string_view> parts;
   while (!text.empty()) {
     const auto at = text.find_first_of(separators);
@@ -206,7 +207,7 @@ std::optional<PortMap> parse_port_map(std::string_view text, std::string* error)
     return std::nullopt;
   };
   PortMap map;
-  for (const auto entry : split_any(text, ", \t\r\n")) {
+  for (const auto entry : split_skipping_empty(text, ", \t\r\n")) {
     const auto equals = entry.find('=');
     if (equals == std::string_view::npos || !util::is_printable_ascii(entry))
       return fail(fmt::format("{}: expected SERVER_IP=PORT, as in 193.239.112.10=40001",
@@ -229,7 +230,7 @@ std::optional<PortMap> parse_port_map(std::string_view text, std::string* error)
 std::optional<std::vector<std::string>> parse_no_proxy(std::string_view text, bool strict,
                                                        std::string* error) {
   std::vector<std::string> entries;
-  for (auto entry : split_any(text, ", \t\r\n")) {
+  for (auto entry : split_skipping_empty(text, ", \t\r\n")) {
     if (!util::is_printable_ascii(entry)) {
       if (!strict) continue;
       if (error) *error = "a no_proxy entry holds control characters";

@@ -18,7 +18,7 @@
 
 namespace offsite::cli {
 
-using nlohmann::json;
+using Json = nlohmann::json;
 
 namespace {
 
@@ -68,7 +68,7 @@ std::string shown_key(const std::string& key) {
   return "a key";
 }
 
-FileSettings read_file_settings(const json& doc) {
+FileSettings read_file_settings(const Json& doc) {
   FileSettings file;
   std::vector<std::string> problems;
   if (!doc.is_object() && !doc.is_null()) {
@@ -208,7 +208,7 @@ EnvLookup process_environment() {
   };
 }
 
-TransportSettings resolve_transport(const TransportFlags& flags, const json& config_transport,
+TransportSettings resolve_transport(const TransportFlags& flags, const Json& config_transport,
                                     const EnvLookup& env) {
   const FileSettings file = read_file_settings(config_transport);
   TransportSettings settings;
@@ -332,7 +332,7 @@ void resolve_proxy_password(TransportSettings& settings, const EnvLookup& env,
               std::string(k_password_hint));
 }
 
-TransportSettings transport_settings(const TransportFlags& flags, const json& config_transport) {
+TransportSettings transport_settings(const TransportFlags& flags, const Json& config_transport) {
   const auto env = process_environment();
   auto settings = resolve_transport(flags, config_transport, env);
   resolve_proxy_password(settings, env, terminal_prompt());
@@ -341,8 +341,8 @@ TransportSettings transport_settings(const TransportFlags& flags, const json& co
 
 // --- offsite config set/unset ----------------------------------------------
 
-json set_transport_key(json transport, std::string_view key, std::string_view value) {
-  if (!transport.is_object()) transport = json::object();
+Json set_transport_key(Json transport, std::string_view key, std::string_view value) {
+  if (!transport.is_object()) transport = Json::object();
   std::string error;
   if (key == "proxy") {
     if (lower_equals_direct(value))
@@ -363,8 +363,8 @@ json set_transport_key(json transport, std::string_view key, std::string_view va
       throw Error(Code::usage, "map: " + error,
                   "write SERVER_IP=PORT (several separated by commas), as in "
                   "193.239.112.10=40001");
-    json& entries = transport["map"];
-    if (!entries.is_object()) entries = json::object();
+    Json& entries = transport["map"];
+    if (!entries.is_object()) entries = Json::object();
     for (const auto& [server, port] : *map)
       entries[server.to_string()] = port;
   } else if (key == "source_ports") {
@@ -395,8 +395,8 @@ json set_transport_key(json transport, std::string_view key, std::string_view va
   return transport;
 }
 
-json unset_transport_key(json transport, std::string_view key, std::string_view entry) {
-  if (!transport.is_object()) transport = json::object();
+Json unset_transport_key(Json transport, std::string_view key, std::string_view entry) {
+  if (!transport.is_object()) transport = Json::object();
   if (std::find(std::begin(k_transport_keys), std::end(k_transport_keys), key) ==
       std::end(k_transport_keys))
     throw Error(Code::usage, fmt::format("\"{}\" is not a transport key", printable(key)),

@@ -29,7 +29,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int k_snapshot_version = 1;
-constexpr std::int64_t k_ns = 1'000'000'000;
 
 [[noreturn]] void bad(const std::string& id, std::string_view what) {
   throw Error(Code::integrity,
@@ -157,10 +156,10 @@ std::vector<std::string> get_list(const json& doc, const char* field, const std:
 }
 
 std::string format_time(std::int64_t ns) {
-  std::int64_t secs = ns / k_ns;
-  std::int64_t frac = ns % k_ns;
+  std::int64_t secs = ns / k_ns_per_second;
+  std::int64_t frac = ns % k_ns_per_second;
   if (frac < 0) { // floor division for times before 1970
-    frac += k_ns;
+    frac += k_ns_per_second;
     --secs;
   }
   const auto t = static_cast<std::time_t>(secs);
@@ -226,7 +225,7 @@ std::optional<std::int64_t> parse_time(std::string_view s) {
   tm.tm_min = *minute;
   tm.tm_sec = *second;
   const std::int64_t secs = static_cast<std::int64_t>(timegm(&tm)) - offset;
-  return secs * k_ns + frac;
+  return secs * k_ns_per_second + frac;
 }
 
 bool is_hex_id(const std::string& s) {

@@ -10,6 +10,9 @@
 
 namespace offsite::core {
 
+// Snapshot times are nanoseconds since the Unix epoch (UTC).
+inline constexpr std::int64_t k_ns_per_second = 1'000'000'000;
+
 struct SnapshotSummary {
   std::uint64_t files_new = 0;
   std::uint64_t files_changed = 0;

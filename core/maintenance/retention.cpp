@@ -17,12 +17,10 @@ namespace offsite::core {
 
 namespace {
 
-constexpr std::int64_t k_ns = 1'000'000'000;
-
 std::tm local_tm(std::int64_t time_ns) {
   // Floor division: a snapshot before 1970 still lands in the right second.
-  std::int64_t seconds = time_ns / k_ns;
-  if (time_ns % k_ns < 0) --seconds;
+  std::int64_t seconds = time_ns / k_ns_per_second;
+  if (time_ns % k_ns_per_second < 0) --seconds;
   const auto t = static_cast<std::time_t>(seconds);
   std::tm tm{};
   localtime_r(&t, &tm);
@@ -111,9 +109,10 @@ std::int64_t subtract_calendar(std::int64_t time_ns, const CalendarDuration& d) 
   tm.tm_mday -= d.days;
   tm.tm_isdst = -1; // the date moved: let mktime find its offset
   const std::time_t moved = std::mktime(&tm);
-  std::int64_t sub_second = time_ns % k_ns;
-  if (sub_second < 0) sub_second += k_ns;
-  return static_cast<std::int64_t>(moved) * k_ns + sub_second - d.hours * 3600LL * k_ns;
+  std::int64_t sub_second = time_ns % k_ns_per_second;
+  if (sub_second < 0) sub_second += k_ns_per_second;
+  return static_cast<std::int64_t>(moved) * k_ns_per_second + sub_second -
+         d.hours * 3600LL * k_ns_per_second;
 }
 
 bool RetentionPolicy::empty() const {
