@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/access/repository_access.hpp"
+#include "cli/access/snapshot_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/snapshot_filter.hpp"
 #include "cli/ui/terminal.hpp"
@@ -26,7 +27,8 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
                 fmt::format("--latest needs a count of at least 1, not {}", *options.latest),
                 "leave --latest out to list every snapshot");
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
-    auto list = core::find_snapshots(ctx.repo, options.filter);
+    const auto listing = list_snapshots_reporting(ctx, terminal);
+    auto list = core::filter_snapshots(listing, options.filter);
     if (options.latest && list.size() > static_cast<std::size_t>(*options.latest))
       list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(*options.latest));
 
@@ -38,7 +40,14 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
         item["short_id"] = s.id.substr(0, 8);
         items.push_back(std::move(item));
       }
-      terminal.emit({{"type", "snapshots"}, {"snapshots", std::move(items)}});
+      // Damaged snapshots have no readable host or time, so filters cannot
+      // choose among them: every one is named, for "forget ID".
+      nlohmann::json damaged = nlohmann::json::array();
+      for (const auto& d : listing.damaged)
+        damaged.push_back(d.id);
+      terminal.emit({{"type", "snapshots"},
+                     {"snapshots", std::move(items)},
+                     {"damaged", std::move(damaged)}});
       return 0;
     }
     std::string table =
