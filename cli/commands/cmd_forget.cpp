@@ -207,7 +207,8 @@ int run_forget(const ForgetOptions& given, const GlobalOptions& global, Terminal
         by_policy || std::find(options.snapshots.begin(), options.snapshots.end(), "latest") !=
                          options.snapshots.end();
     const core::SnapshotListing listing =
-        needs_listing ? list_snapshots_reporting(ctx, terminal) : core::SnapshotListing{};
+        needs_listing ? list_snapshots_checked(ctx, global, terminal).listing
+                      : core::SnapshotListing{};
     std::vector<ForgetGroup> groups;
     if (by_policy)
       groups = plan_by_policy(listing, options, by);
@@ -224,7 +225,16 @@ int run_forget(const ForgetOptions& given, const GlobalOptions& global, Terminal
     std::size_t planned = 0;
     for (const auto& g : groups)
       planned += g.result.remove.size() + g.damaged.size();
-    if (!options.dry_run) removed = remove_snapshots(ctx.repo, groups, terminal);
+    if (!options.dry_run) {
+      removed = remove_snapshots(ctx.repo, groups, terminal);
+      // This client's own forget is no rollback: what it removed is
+      // forgotten here too.
+      std::vector<std::string> ids;
+      for (const auto& g : groups)
+        for (auto& id : ids_to_remove(g))
+          ids.push_back(std::move(id));
+      remember_forgotten(ctx, global, terminal, ids);
+    }
     if (options.prune && !options.dry_run) terminal.stream_events();
 
     if (terminal.json()) {

@@ -89,7 +89,7 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
     const auto snapshot =
         reference.snapshot == "latest"
             ? core::resolve_snapshot(ctx.repo, reference.snapshot, options.filter,
-                                     list_snapshots_reporting(ctx, terminal))
+                                     list_snapshots_checked(ctx, global, terminal).listing)
             : core::resolve_snapshot(ctx.repo, reference.snapshot, options.filter);
     RestoreProgressReporter reporter(terminal);
     const auto result = core::restore(ctx.repo, snapshot, restore, reporter);
