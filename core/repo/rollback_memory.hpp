@@ -8,7 +8,8 @@
 // possible rollback. Only the newest snapshot counts, because forget, here or
 // on another machine, removes old snapshots, and every --keep-* policy keeps
 // the newest of each group: a forget elsewhere looks like a rollback only
-// when it removes a host's newest snapshot (by ID, or by --keep-tag alone),
+// when it removes a host's newest snapshot (by ID, by --keep-tag alone, or
+// with a --group-by that leaves out the host),
 // and that is reported once and accepted with --accept-rollback. This
 // client's own forget updates the memory. A damaged newest snapshot is
 // damage, reported as such, not a rollback. Hosts this client never backed up
