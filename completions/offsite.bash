@@ -52,9 +52,9 @@ _offsite() {
         "") COMPREPLY=($(compgen -W "$commands $global_opts" -- "$cur")); return ;;
         register) opts="--registration --subnet --fingerprint --code --existing --secret-file" ;;
         init) opts="" ;;
-        backup) opts="-e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --compression --time" ;;
+        backup) opts="-e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --accept-rollback --compression --time" ;;
         restore) opts="-t --target -i --include -e --exclude --verify --overwrite --host --tag --path" ;;
-        snapshots) opts="--host --tag --path --latest" ;;
+        snapshots) opts="--host --tag --path --latest --accept-rollback" ;;
         ls) opts="-l --long --host --tag --path" ;;
         diff) opts="--host --tag --path" ;;
         forget) opts="--keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --keep-tag --group-by --host --tag --path -n --dry-run --prune" ;;

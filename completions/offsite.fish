@@ -61,6 +61,7 @@ complete -c offsite -n '__fish_seen_subcommand_from backup' -l host -r -d 'Recor
 complete -c offsite -n '__fish_seen_subcommand_from backup' -l stdin -d 'Back up standard input'
 complete -c offsite -n '__fish_seen_subcommand_from backup' -l stdin-filename -r -d 'File name for --stdin'
 complete -c offsite -n '__fish_seen_subcommand_from backup' -s n -l dry-run -d 'Store nothing'
+complete -c offsite -n '__fish_seen_subcommand_from backup' -l accept-rollback -d 'Back up although the repository looks rolled back'
 complete -c offsite -n '__fish_seen_subcommand_from backup' -l compression -r -d 'zstd level 1-19'
 complete -c offsite -n '__fish_seen_subcommand_from backup' -l time -r -d 'Record this time'
 
@@ -87,6 +88,7 @@ complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_se
 complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l tag -r -d 'Only these tags'
 complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l path -r -d 'Only this path'
 complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l latest -r -d 'Only the newest N'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l accept-rollback -d 'Accept the state of a repository that looks rolled back'
 
 # ls
 complete -c offsite -n '__fish_seen_subcommand_from ls' -s l -l long -d 'Long format'

@@ -13,6 +13,7 @@
 #include "cli/remote/remote_leases.hpp"
 #include "cli/ui/time_parse.hpp"
 #include "core/common/error.hpp"
+#include "core/crypto/key_files.hpp"
 #include "core/store/local_store.hpp"
 
 namespace offsite::cli {
@@ -106,8 +107,14 @@ int with_repository(const GlobalOptions& options, Terminal& terminal,
     throw Error(Code::config, fmt::format("there is no repository at {}", location),
                 "create one with \"offsite init\", or check --repo");
   }
-  const core::MasterKey key = core::Repository::unlock(
+  // A damaged or hostile key file is skipped, and said so every time: it
+  // may be the one another machine's passphrase opens.
+  const auto opened = core::find_key_file(
       *store, passphrase ? *passphrase : read_passphrase(options, "Passphrase: "));
+  for (const auto& skipped : opened.skipped)
+    terminal.warning(fmt::format("damaged key file {} was skipped: {}", printable(skipped.name),
+                                 skipped.reason));
+  const core::MasterKey& key = opened.key;
   // The lease comes before the index: what a prune deletes after we load
   // the index must not be what we then rely on.
   std::unique_ptr<core::LeaseTable> leases;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/access/repository_access.hpp"
+#include "cli/access/snapshot_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/interrupt.hpp"
 #include "cli/ui/progress.hpp"
@@ -31,6 +32,7 @@ struct BackupOptions {
   bool use_stdin = false;
   std::string stdin_filename = "stdin";
   bool dry_run = false;
+  bool accept_rollback = false;
   int compression = 3;
   std::string time;
 };
@@ -127,6 +129,10 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
   repo_options.zstd_level = options.compression;
   return with_repository(
       global, terminal, repo_options, RepoLock::shared, [&](RepositoryContext& ctx) {
+        // A data centre that lost this host's newest snapshot (restored from
+        // an older copy) must not get a new one built on the older state.
+        list_snapshots_checked(ctx, global, terminal,
+                               {.refuse = !options.dry_run, .accept = options.accept_rollback});
         auto cache = core::FilesCache::load(ctx.files_cache);
         // The scan exists only while the backup runs, and only when a
         // progress line is drawn: cron and --json pipes pay nothing for it.
@@ -136,7 +142,12 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
         const auto result = core::backup(ctx.repo, &cache, archive, reporter);
         scanner.reset();
         terminal.clear_progress();
-        if (!options.dry_run) cache.save(ctx.files_cache);
+        if (!options.dry_run) {
+          core::Snapshot saved = result.snapshot;
+          saved.id = result.snapshot_id;
+          remember_saved_snapshot(ctx, global, terminal, saved);
+          cache.save(ctx.files_cache);
+        }
 
         const auto& s = result.snapshot.summary;
         if (terminal.json()) {
@@ -226,6 +237,9 @@ void register_backup(CLI::App& app, GlobalOptions& global) {
                   "File name for --stdin (default: stdin)")
       ->type_name("NAME");
   sub->add_flag("-n,--dry-run", options->dry_run, "Read and chunk everything, store nothing");
+  sub->add_flag("--accept-rollback", options->accept_rollback,
+                "Back up even though the repository's newest snapshot of a host is older than "
+                "this client saw (it was forgotten elsewhere)");
   sub->add_option("--compression", options->compression, "zstd level 1-19 (default 3)")
       ->type_name("LEVEL")
       ->check(zstd_level());

@@ -2,6 +2,9 @@
 // per group (core/maintenance/retention.hpp). Only the snapshot documents go; the data
 // they referenced stays until prune finds it unreferenced, so a forget is
 // cheap and a mistaken one loses no data before the next prune.
+// A damaged snapshot object (no readable host or time) is never chosen by a
+// policy: it is named and left alone, and goes only when named by its ID.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <set>
@@ -9,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/access/repository_access.hpp"
+#include "cli/access/snapshot_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/commands/prune_run.hpp"
 #include "cli/ui/interrupt.hpp"
@@ -37,6 +41,7 @@ struct ForgetGroup {
   std::optional<std::vector<std::string>> paths;
   std::optional<std::vector<std::string>> tags;
   core::RetentionResult result;
+  std::vector<core::DamagedSnapshot> damaged; // named by ID: removed too
 };
 
 nlohmann::json snapshot_json(const core::RetentionDecision& d, bool with_reasons) {
@@ -84,6 +89,8 @@ std::string group_text(const ForgetGroup& g, bool dry_run) {
   if (g.tags) key.push_back("tags " + (g.tags->empty() ? "(none)" : join_printable(*g.tags, ",")));
   std::string out;
   if (!key.empty()) out += "snapshots of " + join_printable(key, ", ") + ":\n";
+  for (const auto& d : g.damaged)
+    out += fmt::format("{} damaged snapshot {}\n", dry_run ? "would remove" : "remove", d.id);
   const auto count = [](std::size_t n) {
     return fmt::format("{} snapshot{}", n, n == 1 ? "" : "s");
   };
@@ -102,11 +109,11 @@ std::int64_t now_ns() {
       .count();
 }
 
-std::vector<ForgetGroup> plan_by_policy(core::Repository& repo, const ForgetOptions& options,
-                                        const core::GroupBy& by) {
+std::vector<ForgetGroup> plan_by_policy(const core::SnapshotListing& listing,
+                                        const ForgetOptions& options, const core::GroupBy& by) {
   std::vector<ForgetGroup> out;
   const std::int64_t now = now_ns();
-  for (auto& group : core::group_snapshots(core::find_snapshots(repo, options.filter), by)) {
+  for (auto& group : core::group_snapshots(core::filter_snapshots(listing, options.filter), by)) {
     ForgetGroup g;
     if (by.host) g.host = group.host;
     if (by.paths) g.paths = group.paths;
@@ -117,34 +124,48 @@ std::vector<ForgetGroup> plan_by_policy(core::Repository& repo, const ForgetOpti
   return out;
 }
 
-ForgetGroup plan_by_id(core::Repository& repo, const ForgetOptions& options) {
+ForgetGroup plan_by_id(core::Repository& repo, const ForgetOptions& options,
+                       const core::SnapshotListing& listing) {
   ForgetGroup g;
   std::set<std::string> seen;
   for (const auto& reference : options.snapshots) {
-    auto snapshot = core::resolve_snapshot(repo, reference, options.filter);
-    if (!seen.insert(snapshot.id).second) continue;
-    g.result.remove.push_back({std::move(snapshot), {}});
+    auto found = core::resolve_snapshot_or_damaged(repo, reference, options.filter, listing);
+    if (found.damaged) {
+      if (seen.insert(found.damaged->id).second) g.damaged.push_back(std::move(*found.damaged));
+      continue;
+    }
+    if (!seen.insert(found.snapshot->id).second) continue;
+    g.result.remove.push_back({std::move(*found.snapshot), {}});
   }
   return g;
 }
 
 // Removes the planned snapshot objects; returns how many were there.
+std::vector<std::string> ids_to_remove(const ForgetGroup& g) {
+  std::vector<std::string> ids;
+  for (const auto& d : g.damaged)
+    ids.push_back(d.id);
+  for (const auto& d : g.result.remove)
+    ids.push_back(d.snapshot.id);
+  return ids;
+}
+
 std::size_t remove_snapshots(core::Repository& repo, const std::vector<ForgetGroup>& groups,
                              Terminal& terminal) {
   std::size_t total = 0;
   for (const auto& g : groups)
-    total += g.result.remove.size();
+    total += g.result.remove.size() + g.damaged.size();
   std::size_t removed = 0;
   for (const auto& g : groups) {
-    for (const auto& d : g.result.remove) {
+    for (const auto& id : ids_to_remove(g)) {
       try {
         if (interrupted())
           throw Error(Code::interrupted, "interrupted",
                       "run the same forget again to remove the rest");
-        if (repo.store().remove("snapshots/" + d.snapshot.id))
-          terminal.detail(fmt::format("removed snapshot {}", d.snapshot.id.substr(0, 8)));
+        if (repo.store().remove("snapshots/" + id))
+          terminal.detail(fmt::format("removed snapshot {}", id.substr(0, 8)));
         else // another client removed it first: the outcome is the same
-          terminal.detail(fmt::format("snapshot {} was already gone", d.snapshot.id.substr(0, 8)));
+          terminal.detail(fmt::format("snapshot {} was already gone", id.substr(0, 8)));
         ++removed;
       } catch (const Error& e) {
         if (removed == 0) throw;
@@ -179,11 +200,20 @@ int run_forget(const ForgetOptions& given, const GlobalOptions& global, Terminal
   // on an append-only account, which refuses a real run before it starts.
   const RepoLock lock = options.dry_run ? RepoLock::shared : RepoLock::deleting;
   return with_repository(global, terminal, {}, lock, [&](RepositoryContext& ctx) {
+    // Listed only when something is chosen from the list; by ID, a damaged
+    // snapshot is what the user wants gone, not something to warn about.
+    const bool by_policy = options.snapshots.empty();
+    const bool needs_listing =
+        by_policy || std::find(options.snapshots.begin(), options.snapshots.end(), "latest") !=
+                         options.snapshots.end();
+    const core::SnapshotListing listing =
+        needs_listing ? list_snapshots_checked(ctx, global, terminal).listing
+                      : core::SnapshotListing{};
     std::vector<ForgetGroup> groups;
-    if (options.snapshots.empty())
-      groups = plan_by_policy(ctx.repo, options, by);
+    if (by_policy)
+      groups = plan_by_policy(listing, options, by);
     else
-      groups.push_back(plan_by_id(ctx.repo, options));
+      groups.push_back(plan_by_id(ctx.repo, options, listing));
 
     if (!terminal.json()) {
       std::string text;
@@ -194,16 +224,36 @@ int run_forget(const ForgetOptions& given, const GlobalOptions& global, Terminal
     std::size_t removed = 0;
     std::size_t planned = 0;
     for (const auto& g : groups)
-      planned += g.result.remove.size();
-    if (!options.dry_run) removed = remove_snapshots(ctx.repo, groups, terminal);
+      planned += g.result.remove.size() + g.damaged.size();
+    if (!options.dry_run) {
+      removed = remove_snapshots(ctx.repo, groups, terminal);
+      // This client's own forget is no rollback: what it removed is
+      // forgotten here too.
+      std::vector<std::string> ids;
+      for (const auto& g : groups)
+        for (auto& id : ids_to_remove(g))
+          ids.push_back(std::move(id));
+      remember_forgotten(ctx, global, terminal, ids);
+    }
     if (options.prune && !options.dry_run) terminal.stream_events();
 
     if (terminal.json()) {
       nlohmann::json list = nlohmann::json::array();
-      for (const auto& g : groups)
+      nlohmann::json damaged = nlohmann::json::array();
+      for (const auto& g : groups) {
         list.push_back(group_json(g));
+        for (const auto& d : g.damaged)
+          damaged.push_back(d.id);
+      }
+      // A policy leaves damaged snapshots alone; they are named for "forget ID".
+      nlohmann::json damaged_kept = nlohmann::json::array();
+      if (by_policy)
+        for (const auto& d : listing.damaged)
+          damaged_kept.push_back(d.id);
       terminal.emit({{"type", "forget"},
                      {"groups", std::move(list)},
+                     {"damaged", std::move(damaged)},
+                     {"damaged_kept", std::move(damaged_kept)},
                      {"removed", removed},
                      {"dry_run", options.dry_run}});
     } else if (options.dry_run) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/access/repository_access.hpp"
+#include "cli/access/snapshot_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/interrupt.hpp"
 #include "cli/ui/progress.hpp"
@@ -84,7 +85,12 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
   restore.sub_path = reference.path;
 
   return with_repository(global, terminal, {}, RepoLock::shared, [&](RepositoryContext& ctx) {
-    const auto snapshot = core::resolve_snapshot(ctx.repo, reference.snapshot, options.filter);
+    // "latest" lists the snapshots, and names those it had to leave out.
+    const auto snapshot =
+        reference.snapshot == "latest"
+            ? core::resolve_snapshot(ctx.repo, reference.snapshot, options.filter,
+                                     list_snapshots_checked(ctx, global, terminal).listing)
+            : core::resolve_snapshot(ctx.repo, reference.snapshot, options.filter);
     RestoreProgressReporter reporter(terminal);
     const auto result = core::restore(ctx.repo, snapshot, restore, reporter);
     terminal.clear_progress();

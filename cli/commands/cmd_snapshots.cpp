@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/access/repository_access.hpp"
+#include "cli/access/snapshot_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/snapshot_filter.hpp"
 #include "cli/ui/terminal.hpp"
@@ -15,6 +16,7 @@ namespace offsite::cli {
 struct SnapshotsOptions {
   core::SnapshotFilter filter;
   std::optional<long long> latest; // --latest N
+  bool accept_rollback = false;
 };
 
 int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
@@ -26,7 +28,10 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
                 fmt::format("--latest needs a count of at least 1, not {}", *options.latest),
                 "leave --latest out to list every snapshot");
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
-    auto list = core::find_snapshots(ctx.repo, options.filter);
+    const auto checked =
+        list_snapshots_checked(ctx, global, terminal, {.accept = options.accept_rollback});
+    const auto& listing = checked.listing;
+    auto list = core::filter_snapshots(listing, options.filter);
     if (options.latest && list.size() > static_cast<std::size_t>(*options.latest))
       list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(*options.latest));
 
@@ -38,7 +43,26 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
         item["short_id"] = s.id.substr(0, 8);
         items.push_back(std::move(item));
       }
-      terminal.emit({{"type", "snapshots"}, {"snapshots", std::move(items)}});
+      // Damaged snapshots have no readable host or time, so filters cannot
+      // choose among them: every one is named, for "forget ID".
+      nlohmann::json damaged = nlohmann::json::array();
+      for (const auto& d : listing.damaged)
+        damaged.push_back(d.id);
+      nlohmann::json rollback = nlohmann::json::array();
+      for (const auto& r : checked.rollbacks)
+        rollback.push_back(
+            {{"host", r.host},
+             {"seen_id", r.remembered.id},
+             {"seen_time", format_utc_time(r.remembered.time_ns)},
+             {"newest_id", r.newest ? nlohmann::json(r.newest->id) : nlohmann::json()},
+             {"newest_time",
+              r.newest ? nlohmann::json(format_utc_time(r.newest->time_ns)) : nlohmann::json()},
+             {"accepted", options.accept_rollback},
+             {"message", describe_rollback(r)}});
+      terminal.emit({{"type", "snapshots"},
+                     {"snapshots", std::move(items)},
+                     {"damaged", std::move(damaged)},
+                     {"rollback", std::move(rollback)}});
       return 0;
     }
     std::string table =
@@ -59,6 +83,9 @@ void register_snapshots(CLI::App& app, GlobalOptions& global) {
   auto* sub = app.add_subcommand("snapshots", "List snapshots");
   add_snapshot_filter(*sub, options->filter);
   sub->add_option("--latest", options->latest, "Only the newest N snapshots")->type_name("N");
+  sub->add_flag("--accept-rollback", options->accept_rollback,
+                "Accept that the repository's newest snapshot of a host is older than this "
+                "client saw (it was forgotten elsewhere)");
   sub->footer("Example:\n  offsite snapshots --host laptop --latest 5");
   sub->callback([options, &global] {
     global.run = [options, &global](Terminal& t) { return run_snapshots(*options, global, t); };

@@ -13,7 +13,8 @@ namespace offsite::core {
 
 // The newest snapshot of `host` whose paths equal `paths` (as
 // backup_snapshot_paths gives them, order included), or nullopt. Lists and
-// loads every snapshot document; throws what Repository throws.
+// loads every snapshot document, leaving damaged ones out; throws what the
+// store throws.
 std::optional<std::string> select_parent(Repository& repo, std::string_view host,
                                          const std::vector<std::string>& paths);
 

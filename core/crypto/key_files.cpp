@@ -12,6 +12,8 @@ namespace offsite::core {
 namespace {
 
 constexpr std::string_view k_prefix = "keys/";
+constexpr std::string_view k_export_hint =
+    "restore access from your key export with \"offsite key passwd --from-export FILE\"";
 
 std::string string_or_empty(const nlohmann::json& j, const char* name) {
   const auto it = j.find(name);
@@ -51,30 +53,38 @@ OpenedKeyFile find_key_file(Store& store, std::string_view passphrase) {
     if (!store.head("config"))
       throw Error(Code::config, "the storage location holds no repository",
                   "create one with offsite init (or offsite register)");
-    throw Error(Code::integrity, "the repository has no key files",
-                "set a passphrase from an exported key with \"offsite key passwd --from-export "
-                "FILE\"");
+    throw Error(Code::integrity, "the repository has no key files", std::string(k_export_hint));
   }
-  std::size_t malformed = 0;
+  std::vector<SkippedKeyFile> skipped;
+  std::size_t tried = 0; // intact files the passphrase did not open
   for (const auto& object : keys) {
     const auto data = store.get(object.key, 0, std::nullopt);
-    if (!data) {
-      ++malformed; // gone meanwhile: it opens nothing
-      continue;
-    }
+    if (!data) continue; // removed meanwhile by a key change elsewhere: it opens nothing
     try {
-      return {object.key, unwrap_master_key(as_string(*data), passphrase)};
+      return {object.key, unwrap_master_key(as_string(*data), passphrase), std::move(skipped)};
     } catch (const Error& e) {
       if (e.code() == Code::integrity)
-        ++malformed;
-      else if (e.code() != Code::wrong_passphrase)
+        skipped.push_back({object.key, e.what()});
+      else if (e.code() == Code::wrong_passphrase)
+        ++tried;
+      else
         throw;
     }
   }
-  if (malformed == keys.size())
-    throw Error(Code::integrity, "every key file of the repository is damaged",
-                "set a passphrase from an exported key with \"offsite key passwd --from-export "
-                "FILE\"");
+  std::string damage;
+  for (const auto& s : skipped)
+    damage += fmt::format("{}damaged key file {}: {}", damage.empty() ? "" : "; ",
+                          util::printable(s.name, k_key_in_messages), s.reason);
+  if (tried == 0 && !skipped.empty())
+    throw Error(Code::integrity, damage, std::string(k_export_hint));
+  if (tried == 0) // every file vanished while we read them
+    throw Error(Code::integrity, "the repository has no key files", std::string(k_export_hint));
+  if (!skipped.empty())
+    throw Error(Code::wrong_passphrase,
+                fmt::format("wrong passphrase: it opens none of the intact key files ({})", damage),
+                fmt::format("if the passphrase belongs to the damaged key file, {}; otherwise "
+                            "check where the passphrase comes from",
+                            k_export_hint));
   throw Error(Code::wrong_passphrase,
               "wrong passphrase: the passphrase does not open this repository",
               "check where the passphrase comes from: what you typed, --password-file, "

@@ -27,14 +27,25 @@ struct KeyFileInfo {
 // be read.
 std::vector<KeyFileInfo> list_key_files(Store& store);
 
+// A key file that was not tried: damaged (not JSON, missing fields, bad hex,
+// unknown version) or asking for more scrypt work than offsite ever writes.
+struct SkippedKeyFile {
+  std::string name;   // "keys/<hex>"
+  std::string reason; // what is wrong with it
+};
+
 struct OpenedKeyFile {
   std::string name; // "keys/<hex>"
   MasterKey key;
+  std::vector<SkippedKeyFile> skipped; // for a warning each
 };
 
-// The first key file `passphrase` opens. Error(wrong_passphrase) when none
-// does, Error(integrity) when every one is malformed, Error(config) when the
-// store holds no repository (the same outcomes as Repository::unlock).
+// The first key file `passphrase` opens; damaged ones are skipped and the
+// others still tried. Error(integrity) naming the damaged files when none is
+// intact ("damaged key file keys/<hex>: not valid JSON"), Error(wrong_passphrase)
+// when intact ones exist and none opens (naming the damaged ones too, since
+// the passphrase may be theirs), Error(config) when the store holds no
+// repository (the same outcomes as Repository::unlock).
 OpenedKeyFile find_key_file(Store& store, std::string_view passphrase);
 
 // Wraps `key` with `passphrase` into a new key file (recording host and

@@ -9,13 +9,16 @@
 //
 // The sealed data's associated data is "offsite-key-v1". The file travels
 // through the server (new machines restore with it), so every field read
-// back is treated as hostile: scrypt parameters are bounded before use, or a
-// server could make us allocate terabytes or spin for hours.
+// back is treated as hostile: scrypt parameters are bounded to what offsite
+// writes (plus a margin) before use, or a server could make us allocate
+// gigabytes or spin for seconds on every command.
 #include "core/crypto/keys.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <ctime>
+
+#include <fmt/format.h>
 #include <string>
 
 #include "core/common/error.hpp"
@@ -30,30 +33,36 @@ constexpr std::size_t k_salt_size = 32;
 constexpr std::size_t k_plain_size = 3 * crypto::k_key_size;
 constexpr std::size_t k_sealed_size = k_plain_size + crypto::k_seal_overhead;
 
-// Bounds on parameters read from a file. Legitimate files use N up to 2^20
-// or so; 2^22 with r = 8 is 4 GiB, the most we ever agree to allocate.
-constexpr std::uint64_t k_max_n = std::uint64_t{1} << 22;
-constexpr std::uint64_t k_max_r = 64;
-constexpr std::uint64_t k_max_p = 64;
-constexpr std::uint64_t k_max_memory = std::uint64_t{4} << 30;
-constexpr std::uint64_t k_max_rp = 256;
+// Bounds on parameters read from a file: what offsite itself writes
+// (crypto::ScryptParams: N = 2^14, r = 8, p = 5, 16 MiB) with a margin for
+// stronger settings (N = 2^17, r = 8, p = 1 is OWASP's 128 MiB row), and no
+// more. Anyone who can put a key file in keys/ (the server, or a stolen
+// account secret) could otherwise make every later command of every machine
+// spend gigabytes and seconds on it before trying the next file.
+constexpr std::uint64_t k_max_n = std::uint64_t{1} << 17;
+constexpr std::uint64_t k_max_r = 16;
+constexpr std::uint64_t k_max_p = 16;
+constexpr std::uint64_t k_max_memory = std::uint64_t{256} << 20; // 128 * r * N bytes
+constexpr std::uint64_t k_max_work = std::uint64_t{1} << 22;     // N * r * p, 6x the default
 
 // Empty when acceptable, else what is wrong with them.
 std::string check_params(std::uint64_t n, std::uint64_t r, std::uint64_t p) {
   if (n < 2 || (n & (n - 1)) != 0) return "scrypt N is not a power of two";
-  if (n > k_max_n) return "scrypt N is larger than 2^22";
-  if (r == 0 || r > k_max_r) return "scrypt r is out of range";
-  if (p == 0 || p > k_max_p) return "scrypt p is out of range";
-  if (r * p > k_max_rp) return "scrypt r*p is too large";
-  if (128 * r * n > k_max_memory) return "scrypt would need more than 4 GiB of memory";
+  const auto beyond = [&](std::string_view what) {
+    return fmt::format("its scrypt parameters (N={}, r={}, p={}) ask for more {} than offsite "
+                       "ever uses, so it is not tried",
+                       n, r, p, what);
+  };
+  if (r == 0 || p == 0) return "scrypt r or p is zero";
+  if (n > k_max_n || r > k_max_r || 128 * r * n > k_max_memory) return beyond("memory");
+  if (p > k_max_p || n * r * p > k_max_work) return beyond("time");
   return {};
 }
 
 [[noreturn]] void damaged(std::string_view detail) {
-  throw Error(Code::integrity,
-              "the key file is damaged or of an unknown version (" + std::string(detail) + ")",
-              "restore the key file from your exported copy, or use an offsite version that "
-              "knows this format");
+  throw Error(Code::integrity, std::string(detail),
+              "restore access from your key export with \"offsite key passwd --from-export "
+              "FILE\", or use an offsite version that knows this format");
 }
 
 } // namespace
@@ -107,7 +116,7 @@ std::string wrap_master_key(const MasterKey& key, std::string_view passphrase,
 
 MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphrase) {
   const auto j = nlohmann::json::parse(key_file, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) damaged("not JSON");
+  if (j.is_discarded() || !j.is_object()) damaged("not valid JSON");
 
   const auto string_field = [](const nlohmann::json& obj, const char* name) -> std::string {
     const auto it = obj.find(name);
@@ -123,7 +132,7 @@ MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphra
 
   if (string_field(j, "format") != k_key_format) damaged("not an offsite key file");
   if (uint_field(j, "version") != static_cast<std::uint64_t>(k_key_version))
-    damaged("version " + std::to_string(uint_field(j, "version")));
+    damaged("unknown version " + std::to_string(uint_field(j, "version")));
   const auto kdf = j.find("kdf");
   if (kdf == j.end() || !kdf->is_object()) damaged("missing field \"kdf\"");
   if (string_field(*kdf, "name") != "scrypt") damaged("unknown kdf");
@@ -134,9 +143,10 @@ MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphra
   const std::uint64_t p = uint_field(*kdf, "p");
   if (const std::string why = check_params(n, r, p); !why.empty()) damaged(why);
   const auto salt = from_hex(string_field(*kdf, "salt"));
-  if (!salt || salt->size() != k_salt_size) damaged("bad salt");
+  if (!salt || salt->size() != k_salt_size) damaged("the salt is not 64 hex digits");
   const auto sealed = from_hex(string_field(j, "data"));
-  if (!sealed || sealed->size() != k_sealed_size) damaged("bad data");
+  if (!sealed || sealed->size() != k_sealed_size)
+    damaged(fmt::format("the wrapped key is not {} hex digits", 2 * k_sealed_size));
 
   Bytes wrapping = crypto::scrypt(
       passphrase, *salt,

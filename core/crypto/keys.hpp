@@ -27,8 +27,10 @@ std::string wrap_master_key(const MasterKey& key, std::string_view passphrase,
                             const crypto::ScryptParams& params = {});
 
 // Throws Error(Code::wrong_passphrase) when the passphrase does not open the
-// file, Error(Code::integrity) when the file is malformed or of an unknown
-// version.
+// file, Error(Code::integrity) when the file is malformed, of an unknown
+// version, or asks for scrypt parameters beyond what offsite writes (plus a
+// margin; checked before scrypt runs). The message of the latter says what
+// is wrong with the file without naming it ("not valid JSON", ...).
 MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphrase);
 
 } // namespace offsite::core

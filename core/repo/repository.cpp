@@ -571,11 +571,11 @@ Snapshot Repository::load_snapshot(const std::string& id) {
   const auto plain = crypto::open(m_key.encryption, *sealed, as_bytes(k_snapshot_aad));
   if (!plain)
     throw Error(Code::integrity, fmt::format("snapshot {} failed authentication", id),
-                "run offsite check; offsite forget can remove a damaged snapshot");
+                fmt::format("\"offsite forget {}\" removes the damaged snapshot", id));
   const auto doc = nlohmann::json::parse(plain->begin(), plain->end(), nullptr, false);
   if (doc.is_discarded())
     throw Error(Code::integrity, fmt::format("snapshot {} is not valid JSON", id),
-                "run offsite check; offsite forget can remove a damaged snapshot");
+                fmt::format("\"offsite forget {}\" removes the damaged snapshot", id));
   return snapshot_from_json(doc, id);
 }
 

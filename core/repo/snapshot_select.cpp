@@ -56,17 +56,28 @@ std::string SnapshotFilter::describe() const {
   return out;
 }
 
-std::vector<Snapshot> find_snapshots(Repository& repo, const SnapshotFilter& filter) {
+std::vector<Snapshot> filter_snapshots(const SnapshotListing& listing,
+                                       const SnapshotFilter& filter) {
   std::vector<Snapshot> out;
-  for (auto& s : repo.list_snapshots())
-    if (filter.matches(s)) out.push_back(std::move(s));
+  for (const auto& s : listing.snapshots)
+    if (filter.matches(s)) out.push_back(s);
   return out;
+}
+
+std::vector<Snapshot> find_snapshots(Repository& repo, const SnapshotFilter& filter) {
+  return filter_snapshots(list_intact_snapshots(repo), filter);
 }
 
 Snapshot resolve_snapshot(Repository& repo, std::string_view reference,
                           const SnapshotFilter& filter) {
   if (reference != "latest") return repo.load_snapshot(repo.resolve_snapshot_id(reference));
-  auto matching = find_snapshots(repo, filter);
+  return resolve_snapshot(repo, reference, filter, list_intact_snapshots(repo));
+}
+
+Snapshot resolve_snapshot(Repository& repo, std::string_view reference,
+                          const SnapshotFilter& filter, const SnapshotListing& listing) {
+  if (reference != "latest") return repo.load_snapshot(repo.resolve_snapshot_id(reference));
+  auto matching = filter_snapshots(listing, filter);
   if (!matching.empty()) return std::move(matching.back());
   if (filter.empty())
     throw Error(Code::not_found, "no snapshot matches \"latest\": the repository has none",
@@ -75,6 +86,19 @@ Snapshot resolve_snapshot(Repository& repo, std::string_view reference,
               fmt::format("\"offsite snapshots{}\" lists what matches; check the host, tags "
                           "and paths with \"offsite snapshots\"",
                           filter.describe()));
+}
+
+SnapshotReference resolve_snapshot_or_damaged(Repository& repo, std::string_view reference,
+                                              const SnapshotFilter& filter,
+                                              const SnapshotListing& listing) {
+  if (reference == "latest") return {resolve_snapshot(repo, reference, filter, listing), {}};
+  std::string id = repo.resolve_snapshot_id(reference);
+  try {
+    return {repo.load_snapshot(id), {}};
+  } catch (const Error& e) {
+    if (e.code() != Code::integrity) throw;
+    return {std::nullopt, DamagedSnapshot{std::move(id), e.what()}};
+  }
 }
 
 SnapshotPathReference split_snapshot_path(std::string_view reference) {

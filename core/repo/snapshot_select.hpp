@@ -8,16 +8,19 @@
 //   --path P   a snapshot whose paths include every --path given, compared
 //              as backup records them (normalise_backup_path: "DIR/" = "DIR")
 // References: a full ID, a unique prefix (4+ hex digits), or "latest" = the
-// newest snapshot matching the filters. An ID names its snapshot whatever
+// newest intact snapshot matching the filters (damaged snapshot objects are
+// left out of every choice: see snapshot_listing.hpp). An ID names its snapshot whatever
 // the filters say: they choose among snapshots, an ID needs no choosing.
 // "SNAPSHOT:/PATH" names a path inside a snapshot (restore).
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/format/snapshot.hpp"
 #include "core/repo/repository.hpp"
+#include "core/repo/snapshot_listing.hpp"
 
 namespace offsite::core {
 
@@ -33,7 +36,10 @@ struct SnapshotFilter {
   std::string describe() const;
 };
 
-// The repository's snapshots that match, sorted by time (oldest first).
+// The intact snapshots of `listing` that match, sorted by time (oldest first).
+std::vector<Snapshot> filter_snapshots(const SnapshotListing& listing,
+                                       const SnapshotFilter& filter);
+// The same, listing the repository (damaged snapshots silently left out).
 std::vector<Snapshot> find_snapshots(Repository& repo, const SnapshotFilter& filter);
 
 // Resolves one reference and loads its snapshot. Error(not_found) for an
@@ -41,6 +47,21 @@ std::vector<Snapshot> find_snapshots(Repository& repo, const SnapshotFilter& fil
 // Error(usage) for an ambiguous or too short prefix.
 Snapshot resolve_snapshot(Repository& repo, std::string_view reference,
                           const SnapshotFilter& filter);
+// The same, choosing "latest" from a listing the caller already has (and
+// has shown the damage of).
+Snapshot resolve_snapshot(Repository& repo, std::string_view reference,
+                          const SnapshotFilter& filter, const SnapshotListing& listing);
+
+// For forget, which must be able to remove a damaged snapshot by its ID: an
+// ID or prefix naming a damaged snapshot object gives `damaged` instead of
+// Error(integrity). "latest" never chooses a damaged one.
+struct SnapshotReference {
+  std::optional<Snapshot> snapshot;
+  std::optional<DamagedSnapshot> damaged;
+};
+SnapshotReference resolve_snapshot_or_damaged(Repository& repo, std::string_view reference,
+                                              const SnapshotFilter& filter,
+                                              const SnapshotListing& listing);
 
 // "SNAPSHOT:/PATH" split at its first ':'; `path` is empty without one.
 // Error(usage) when the path after ':' is not absolute.

@@ -106,6 +106,89 @@ TEST_CASE("given a damaged key file among good ones then it is listed and skippe
   CHECK(same(find_key_file(store, "pass").key, key));
 }
 
+namespace {
+
+std::string error_text(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// Another key file for `key`, with one field replaced (nullptr: the file is
+// not JSON at all).
+void plant(Store& store, const std::string& name, const MasterKey& key, const char* pointer,
+           const nlohmann::json& value) {
+  std::string text = wrap_master_key(key, "planted", k_fast);
+  if (pointer == nullptr) {
+    text = "{ not json";
+  } else {
+    auto j = nlohmann::json::parse(text);
+    j[nlohmann::json::json_pointer(pointer)] = value;
+    text = j.dump();
+  }
+  store.put(name, as_bytes(text));
+}
+
+} // namespace
+
+TEST_CASE("given a damaged key file beside an intact one when unlocking then the intact one opens "
+          "and the damaged one is named") {
+  test::TempDir dir;
+  LocalStore store(dir.path());
+  const MasterKey key = MasterKey::generate();
+  Repository::init(store, key, "pw", k_fast);
+  plant(store, "keys/0000000000000000", key, nullptr, {}); // listed first
+  const auto opened = find_key_file(store, "pw");
+  CHECK(same(opened.key, key));
+  REQUIRE(opened.skipped.size() == 1);
+  CHECK(opened.skipped.front().name == "keys/0000000000000000");
+  CHECK(opened.skipped.front().reason == "not valid JSON");
+}
+
+TEST_CASE("given only a damaged key file when unlocking then the error is integrity naming it, not "
+          "a wrong passphrase") {
+  test::TempDir dir;
+  LocalStore store(dir.path());
+  const MasterKey key = MasterKey::generate();
+  Repository::init(store, key, "pw", k_fast);
+  for (const auto& k : list_all(store, "keys/"))
+    store.remove(k.key);
+  plant(store, "keys/00000000000000aa", key, "/data", "zz");
+  CHECK(code_of([&] { find_key_file(store, "pw"); }) == Code::integrity);
+  CHECK(error_text([&] {
+          Repository::unlock(store, "pw");
+        }).starts_with("damaged key file keys/00000000000000aa: "));
+}
+
+TEST_CASE("given a damaged key file and a passphrase no intact file takes when unlocking then it "
+          "is a wrong passphrase that names the damaged file") {
+  test::TempDir dir;
+  LocalStore store(dir.path());
+  const MasterKey key = MasterKey::generate();
+  Repository::init(store, key, "pw", k_fast);
+  plant(store, "keys/0000000000000000", key, "/kdf", "scrypt");
+  CHECK(code_of([&] { find_key_file(store, "other"); }) == Code::wrong_passphrase);
+  CHECK(error_text([&] { find_key_file(store, "other"); }).find("keys/0000000000000000") !=
+        std::string::npos);
+}
+
+TEST_CASE("given a planted key file with huge scrypt parameters when unlocking then it is skipped "
+          "and never opens, even with its own passphrase") {
+  test::TempDir dir;
+  LocalStore store(dir.path());
+  const MasterKey key = MasterKey::generate();
+  Repository::init(store, key, "pw", k_fast);
+  plant(store, "keys/0000000000000000", key, "/kdf/n", std::uint64_t{1} << 21);
+  const auto opened = find_key_file(store, "pw");
+  CHECK(same(opened.key, key));
+  REQUIRE(opened.skipped.size() == 1);
+  CHECK(opened.skipped.front().reason.find("scrypt") != std::string::npos);
+  CHECK(code_of([&] { find_key_file(store, "planted"); }) == Code::wrong_passphrase);
+}
+
 TEST_CASE("given an empty store then find_key_file says there is no repository") {
   test::TempDir dir;
   LocalStore store(dir.path());

@@ -124,6 +124,25 @@ TEST_CASE("given a key file with hostile scrypt parameters when unwrapped then i
   CHECK(code_of(with(file, "/kdf/r", 64), "pw") != Code::generic);
 }
 
+TEST_CASE("given a planted key file asking for more scrypt work than offsite writes when "
+          "unwrapped then it is refused before scrypt runs") {
+  const std::string file = wrap_master_key(MasterKey::generate(), "pw", k_fast);
+  // 2 GiB and seconds of CPU: within what a KDF accepts, far beyond offsite's
+  // own N = 2^14, r = 8, p = 5.
+  const std::string planted = with(with(file, "/kdf/n", std::uint64_t{1} << 21), "/kdf/p", 1);
+  CHECK(code_of(planted, "pw") == Code::integrity);
+  CHECK(code_of(with(file, "/kdf/n", std::uint64_t{1} << 18), "pw") == Code::integrity);
+  CHECK(code_of(with(file, "/kdf/p", 64), "pw") == Code::integrity);
+  try {
+    unwrap_master_key(planted, "pw");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("N=2097152") != std::string::npos);
+  }
+  // What offsite writes, and the stronger OWASP row, stay accepted.
+  CHECK_NOTHROW(wrap_master_key(MasterKey::generate(), "pw", {}));
+  CHECK_NOTHROW(wrap_master_key(MasterKey::generate(), "pw", {std::uint64_t{1} << 17, 8, 1}));
+}
+
 TEST_CASE("given a key file whose parameters were changed when unwrapped then it is not "
           "accepted") {
   const std::string file = wrap_master_key(MasterKey::generate(), "pw", k_fast);

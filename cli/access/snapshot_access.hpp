@@ -1,0 +1,56 @@
+#pragma once
+// How a command that shows or chooses among snapshots lists them: the intact
+// ones, with a warning on stderr naming each damaged snapshot and stray name
+// (core/repo/snapshot_listing.hpp), so that one damaged object blocks only
+// itself and is never passed over in silence; and checked against what this
+// client remembers (core/repo/rollback_memory.hpp, kept by
+// cli/config/rollback_state.hpp), so that a data centre restored from an
+// older copy is noticed.
+
+#include <string>
+#include <vector>
+
+#include "cli/access/repository_access.hpp"
+#include "cli/global_options.hpp"
+#include "cli/ui/terminal.hpp"
+#include "core/repo/rollback_memory.hpp"
+#include "core/repo/snapshot_listing.hpp"
+
+namespace offsite::cli {
+
+struct RollbackChecks {
+  // Error(integrity) on a possible rollback instead of a warning (backup:
+  // a new snapshot would build on the older state).
+  bool refuse = false;
+  // --accept-rollback: what the repository shows now becomes what this
+  // client remembers.
+  bool accept = false;
+};
+
+struct CheckedListing {
+  core::SnapshotListing listing;
+  std::vector<core::RollbackFinding> rollbacks; // warned about (or accepted)
+};
+
+// Lists the repository's snapshots, warns about what it left out, and
+// compares the listing with this client's memory: each possible rollback is
+// a warning (or Error(integrity) with checks.refuse, unless checks.accept).
+// Remembers newer snapshots of the hosts it tracks. A state file that cannot
+// be read or written costs a warning, never the command. Throws what the
+// store throws.
+CheckedListing list_snapshots_checked(RepositoryContext& context, const GlobalOptions& options,
+                                      Terminal& terminal, RollbackChecks checks = {});
+
+// After this client saved `snapshot`: its host is remembered from now on.
+void remember_saved_snapshot(RepositoryContext& context, const GlobalOptions& options,
+                             Terminal& terminal, const core::Snapshot& snapshot);
+
+// After this client's forget removed `removed`: a remembered newest snapshot
+// among them is replaced by the newest that remains (listing again only then).
+void remember_forgotten(RepositoryContext& context, const GlobalOptions& options,
+                        Terminal& terminal, const std::vector<std::string>& removed);
+
+// The one sentence describing a finding, for warnings and JSON.
+std::string describe_rollback(const core::RollbackFinding& finding);
+
+} // namespace offsite::cli
