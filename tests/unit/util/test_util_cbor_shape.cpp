@@ -24,7 +24,8 @@ TEST_CASE("given one well-formed item, when checked, then it passes") {
   CHECK(is_shallow_cbor(Bytes{0x00}, 4));
   CHECK(is_shallow_cbor(Bytes{0xa1, 0x61, 'k', 0x43, 1, 2, 3}, 4)); // {"k": h'010203'}
   CHECK(is_shallow_cbor(Bytes{0x1b, 0, 0, 0, 0, 0, 0, 0, 1}, 4));   // a 64-bit integer
-  CHECK(is_shallow_cbor(Bytes{0x80}, 0));                           // [] at the top
+  CHECK(is_shallow_cbor(Bytes{0x80}, 1));                           // [] is one container deep
+  CHECK_FALSE(is_shallow_cbor(Bytes{0x80}, 0));                     // so a limit of 0 refuses it
 }
 
 TEST_CASE("given nesting at and beyond the limit, when checked, then only the limit passes") {
