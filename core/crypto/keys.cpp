@@ -114,7 +114,7 @@ std::string wrap_master_key(const MasterKey& key, std::string_view passphrase,
   return j.dump(2) + "\n";
 }
 
-MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphrase) {
+KeyFileFields read_key_file(std::string_view key_file) {
   const auto j = nlohmann::json::parse(key_file, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) damaged("not valid JSON");
 
@@ -142,22 +142,25 @@ MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphra
   const std::uint64_t r = uint_field(*kdf, "r");
   const std::uint64_t p = uint_field(*kdf, "p");
   if (const std::string why = check_params(n, r, p); !why.empty()) damaged(why);
-  const auto salt = from_hex(string_field(*kdf, "salt"));
+  auto salt = from_hex(string_field(*kdf, "salt"));
   if (!salt || salt->size() != k_salt_size) damaged("the salt is not 64 hex digits");
-  const auto sealed = from_hex(string_field(j, "data"));
+  auto sealed = from_hex(string_field(j, "data"));
   if (!sealed || sealed->size() != k_sealed_size)
     damaged(fmt::format("the wrapped key is not {} hex digits", 2 * k_sealed_size));
+  return {crypto::ScryptParams{n, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p)},
+          std::move(*salt), std::move(*sealed)};
+}
 
-  Bytes wrapping = crypto::scrypt(
-      passphrase, *salt,
-      crypto::ScryptParams{n, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(p)},
-      crypto::k_key_size);
-  auto plain = crypto::open(wrapping, *sealed, as_bytes(k_aad));
-  crypto::secure_wipe(wrapping);
+MasterKey open_key_file(const KeyFileFields& fields, ByteView wrapping_key) {
+  auto plain = crypto::open(wrapping_key, fields.sealed, as_bytes(k_aad));
   if (!plain)
     throw Error(Code::wrong_passphrase, "wrong passphrase: it does not open the repository key",
                 "check where the passphrase comes from: what you typed, --password-file, "
                 "--password-command, OFFSITE_PASSWORD or OFFSITE_PASSWORD_FILE");
+  if (plain->size() != k_plain_size) {
+    crypto::secure_wipe(*plain);
+    damaged("bad data");
+  }
 
   MasterKey key;
   std::copy_n(plain->begin(), 32, key.encryption.begin());
@@ -165,6 +168,19 @@ MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphra
   std::copy_n(plain->begin() + 64, 32, key.chunker.begin());
   crypto::secure_wipe(*plain);
   return key;
+}
+
+MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphrase) {
+  const KeyFileFields fields = read_key_file(key_file);
+  Bytes wrapping = crypto::scrypt(passphrase, fields.salt, fields.params, crypto::k_key_size);
+  try {
+    MasterKey key = open_key_file(fields, wrapping);
+    crypto::secure_wipe(wrapping);
+    return key;
+  } catch (...) {
+    crypto::secure_wipe(wrapping);
+    throw;
+  }
 }
 
 } // namespace offsite::core

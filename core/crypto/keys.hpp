@@ -33,4 +33,17 @@ std::string wrap_master_key(const MasterKey& key, std::string_view passphrase,
 // is wrong with the file without naming it ("not valid JSON", ...).
 MasterKey unwrap_master_key(std::string_view key_file, std::string_view passphrase);
 
+// unwrap_master_key in its two halves, so that the decoder can be fuzzed
+// without paying for scrypt: read_key_file checks every field (Error
+// integrity, as above) and bounds the scrypt parameters before anyone
+// derives with them; open_key_file authenticates and decrypts the sealed
+// master key with the derived wrapping key (Error wrong_passphrase).
+struct KeyFileFields {
+  crypto::ScryptParams params;
+  Bytes salt;
+  Bytes sealed;
+};
+KeyFileFields read_key_file(std::string_view key_file);
+MasterKey open_key_file(const KeyFileFields& fields, ByteView wrapping_key);
+
 } // namespace offsite::core

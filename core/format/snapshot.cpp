@@ -224,8 +224,20 @@ std::optional<std::int64_t> parse_time(std::string_view s) {
   tm.tm_hour = *hour;
   tm.tm_min = *minute;
   tm.tm_sec = *second;
-  const std::int64_t secs = static_cast<std::int64_t>(timegm(&tm)) - offset;
-  return secs * k_ns_per_second + frac;
+  std::int64_t whole = static_cast<std::int64_t>(timegm(&tm)) - offset;
+  // Nanoseconds since 1970 fit an int64 from 1677 to 2262 only: a time
+  // outside is refused, never overflowed (the document is untrusted). Before
+  // 1970 the fraction is folded in first, so that no intermediate value
+  // passes the limit when the result does not.
+  std::int64_t part = frac;
+  if (whole < 0 && part > 0) {
+    ++whole;
+    part -= k_ns_per_second;
+  }
+  std::int64_t ns = 0;
+  if (__builtin_mul_overflow(whole, k_ns_per_second, &ns) || __builtin_add_overflow(ns, part, &ns))
+    return std::nullopt;
+  return ns;
 }
 
 bool is_hex_id(const std::string& s) {
@@ -286,7 +298,7 @@ Snapshot snapshot_from_json(const json& doc, std::string id) {
   Snapshot s;
   if (!doc.contains("time") || !doc["time"].is_string()) bad(id, "\"time\" is missing");
   const auto time = parse_time(doc["time"].get<std::string>());
-  if (!time) bad(id, "\"time\" is not an RFC 3339 time");
+  if (!time) bad(id, "\"time\" is not an RFC 3339 time between the years 1678 and 2261");
   s.time_ns = *time;
   s.host = get_text(doc, "host", id, true);
   s.user = get_text(doc, "user", id, false);

@@ -48,6 +48,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
+#include "util/cbor_shape.hpp"
 
 namespace offsite::core {
 
@@ -57,6 +58,10 @@ using nlohmann::json;
 
 constexpr int k_tree_version = 1;
 constexpr std::uint32_t k_max_node_type = static_cast<std::uint32_t>(NodeType::socket);
+// A tree nests 5 containers deep (map, nodes, node, xattrs, pair); the rest
+// is room for fields a later version may add. Checked before parsing, whose
+// recursion a deeper document would overflow.
+constexpr std::size_t k_max_tree_depth = 16;
 
 json::binary_t to_binary(std::string_view s) {
   return json::binary_t(std::vector<std::uint8_t>(s.begin(), s.end()));
@@ -236,6 +241,8 @@ Bytes encode_tree(const Tree& tree) {
 }
 
 Tree decode_tree(ByteView data) {
+  if (!util::is_shallow_cbor(data, k_max_tree_depth))
+    malformed("not valid CBOR of definite lengths, or nested deeper than a tree");
   json doc;
   try {
     doc = json::from_cbor(data.begin(), data.end(), /*strict=*/true, /*allow_exceptions=*/true,

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "core/common/error.hpp"
 #include "core/format/snapshot.hpp"
 
@@ -108,6 +110,27 @@ TEST_CASE("given times in RFC 3339 forms, when parsed, then they map to the same
   old.time_ns = -1; // just before 1970
   CHECK(snapshot_to_json(old)["time"] == "1969-12-31T23:59:59.999999999Z");
   CHECK(snapshot_from_json(snapshot_to_json(old), "x").time_ns == -1);
+}
+
+TEST_CASE("given times at and beyond the range of nanoseconds in 64 bits, when read, then the "
+          "extremes round-trip and the rest is refused without overflow") {
+  // Found by tests/fuzz/fuzz_snapshot (crashers/snapshot/): the year 1011
+  // made secs * 10^9 overflow, undefined behaviour.
+  for (const std::int64_t ns : {std::numeric_limits<std::int64_t>::min(),
+                                std::numeric_limits<std::int64_t>::max(), std::int64_t{-1}}) {
+    Snapshot s = sample();
+    s.time_ns = ns;
+    CAPTURE(ns);
+    CHECK(snapshot_from_json(snapshot_to_json(s), "x").time_ns == ns);
+  }
+  json doc = snapshot_to_json(sample());
+  for (const char* time :
+       {"1011-11-14T22:13:20.433247043Z", "1677-09-21T00:12:43.145224191Z",
+        "2262-04-11T23:47:16.854775808Z", "9999-12-31T23:59:59Z", "0000-01-01T00:00:00+23:59"}) {
+    CAPTURE(time);
+    doc["time"] = time;
+    expect_integrity(doc);
+  }
 }
 
 TEST_CASE("given malformed documents, when read, then each is refused with an integrity error") {

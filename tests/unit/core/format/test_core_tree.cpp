@@ -179,6 +179,16 @@ TEST_CASE("given malformed tree blobs when decoded then Error(integrity) is thro
     expect_integrity(b);
   }
   SUBCASE("top level is an array") { expect_integrity(json::to_cbor(json::array())); }
+  SUBCASE("nested deeper than a tree, as deep as would overflow the parser's stack") {
+    // Before the depth check a stack overflow (tests/fuzz/crashers/tree/ replays it).
+    Bytes b = json::to_cbor(json{{"v", 1}});
+    b[0] = 0xa2; // a map of two pairs; the second is "nodes": [[[[...]]]]
+    const Bytes key = json::to_cbor(json("nodes"));
+    b.insert(b.end(), key.begin(), key.end());
+    b.insert(b.end(), 200000, 0x81);
+    b.push_back(0x80);
+    expect_integrity(b);
+  }
   SUBCASE("unknown version") {
     expect_integrity(json::to_cbor(json{{"v", 2}, {"nodes", json::array()}}));
   }
