@@ -4,15 +4,18 @@
 
 namespace offsite::util {
 
-bool is_shallow_cbor(std::span<const std::uint8_t> cbor, std::size_t max_depth) {
+bool is_shallow_cbor(std::span<const std::uint8_t> cbor, std::size_t max_depth,
+                     std::size_t max_values) {
   std::vector<std::uint64_t> pending{1}; // items still expected per open container
   std::size_t at = 0;
+  std::size_t values = 0;
   while (!pending.empty()) {
     if (pending.back() == 0) {
       pending.pop_back();
       continue;
     }
     --pending.back();
+    if (++values > max_values) return false;
     if (at >= cbor.size()) return false;
     const std::uint8_t initial = cbor[at++];
     const unsigned major = initial >> 5;

@@ -10,8 +10,12 @@
 namespace offsite::util {
 
 // True when `cbor` is exactly one well-formed CBOR item of definite lengths,
-// without tags, nested at most `max_depth` containers deep, whose declared
-// lengths fit in the bytes present. Never throws, allocates O(max_depth).
-bool is_shallow_cbor(std::span<const std::uint8_t> cbor, std::size_t max_depth);
+// without tags, nested at most `max_depth` containers deep, of at most
+// `max_values` values (containers included), whose declared lengths fit in
+// the bytes present. The value count bounds what parsing allocates: nlohmann
+// spends about 100 bytes on each value, so a 1 MiB item of empty arrays
+// would cost about 100 MiB. Never throws, allocates O(max_depth).
+bool is_shallow_cbor(std::span<const std::uint8_t> cbor, std::size_t max_depth,
+                     std::size_t max_values = SIZE_MAX);
 
 } // namespace offsite::util

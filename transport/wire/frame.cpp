@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "util/cbor_shape.hpp"
+
 namespace offsite::transport {
 
 namespace {
@@ -50,62 +52,6 @@ std::vector<std::uint8_t> encode_head(Op op, std::uint32_t id, const nlohmann::j
   return head;
 }
 
-// nlohmann's CBOR parser recurses once per nesting level, so a hostile
-// header of a million nested arrays would overflow the stack. This
-// iterative pass checks that `cbor` is exactly one well-formed item of
-// definite lengths, without tags, at most k_max_header_depth deep, whose
-// declared lengths fit in the bytes present, and of at most
-// k_max_header_items items; only then is it parsed. The item count bounds
-// what parsing allocates: nlohmann spends about 100 bytes on each value, so
-// a 1 MiB header of empty arrays would otherwise cost about 100 MiB.
-bool is_shallow_cbor(const std::vector<std::uint8_t>& cbor) {
-  std::vector<std::uint64_t> pending{1}; // items still expected per open container
-  std::size_t at = 0;
-  std::size_t values = 0;
-  while (!pending.empty()) {
-    if (pending.back() == 0) {
-      pending.pop_back();
-      continue;
-    }
-    --pending.back();
-    if (++values > k_max_header_items) return false;
-    if (at >= cbor.size()) return false;
-    std::uint8_t initial = cbor[at++];
-    unsigned major = initial >> 5;
-    unsigned info = initial & 0x1f;
-    std::uint64_t argument = info;
-    if (info >= 24) {
-      if (info > 27) return false; // reserved, or indefinite length (31)
-      std::size_t width = std::size_t{1} << (info - 24);
-      if (cbor.size() - at < width) return false;
-      argument = 0;
-      for (std::size_t i = 0; i < width; ++i)
-        argument = (argument << 8) | cbor[at++];
-    }
-    std::uint64_t left = cbor.size() - at;
-    switch (major) {
-    case 0:
-    case 1:
-    case 7: break; // integers, simple values, floats: the argument was all
-    case 2:
-    case 3:
-      if (argument > left) return false;
-      at += static_cast<std::size_t>(argument);
-      break;
-    case 4:
-    case 5: {
-      std::uint64_t items = major == 5 ? argument * 2 : argument;
-      if (argument > left || items > left) return false; // each item takes >= 1 byte
-      if (pending.size() > k_max_header_depth) return false;
-      pending.push_back(items);
-      break;
-    }
-    default: return false; // tags (6)
-    }
-  }
-  return at == cbor.size();
-}
-
 std::optional<Frame> read_frame_impl(Stream& stream, Deadline deadline, std::size_t max_size) {
   std::uint8_t head[k_frame_head_size];
   std::size_t got = stream.read_some(MutableSpan(head, sizeof head), deadline);
@@ -144,7 +90,7 @@ std::optional<Frame> read_frame_impl(Stream& stream, Deadline deadline, std::siz
   frame.payload.resize(body - (k_frame_head_size - 4) - header_size);
   stream.read_exact(frame.payload, deadline, FailureKind::protocol, k_read_step);
 
-  if (!is_shallow_cbor(cbor))
+  if (!util::is_shallow_cbor(cbor, k_max_header_depth, k_max_header_items))
     protocol(k_read_step, "the frame header is not valid CBOR, or too deep or too large to decode");
   frame.header = nlohmann::json::from_cbor(cbor, /*strict=*/true, /*allow_exceptions=*/false);
   if (frame.header.is_discarded()) protocol(k_read_step, "the frame header is not valid CBOR");

@@ -47,3 +47,10 @@ TEST_CASE("given malformed or unsupported CBOR, when checked, then it fails") {
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("is_shallow_cbor: bounds the number of values") {
+  const Bytes three_empty = {0x83, 0x80, 0x80, 0x80}; // [[], [], []]: four values
+  CHECK(is_shallow_cbor(three_empty, 4, 4));
+  CHECK_FALSE(is_shallow_cbor(three_empty, 4, 3));
+  CHECK(is_shallow_cbor(three_empty, 4)); // no bound by default
+}
