@@ -222,8 +222,16 @@ bool RemoteStore::put(std::string_view key, ByteView data) {
   return stored && std::equal(stored->begin(), stored->end(), data.begin(), data.end());
 }
 
+void RemoteStore::stop_reading_if_interrupted() {
+  // Reads (get, head, list) stop at once on Ctrl-C/SIGTERM: they may be a
+  // loop the server drives (a listing, and a get for each name it lists).
+  // Writes go on: an interrupted backup still records what it uploaded.
+  if (interrupted()) throw Error(Code::interrupted, "interrupted");
+}
+
 std::optional<Bytes> RemoteStore::get(std::string_view key, std::uint64_t offset,
                                       std::optional<std::uint64_t> length) {
+  stop_reading_if_interrupted();
   const std::string what =
       fmt::format("download {}", util::printable(key, core::k_key_in_messages));
   const wire::GetRequest request{std::string(key), offset, length};
@@ -249,7 +257,6 @@ std::optional<Bytes> RemoteStore::get_in_pieces(std::string_view key, std::uint6
   const std::uint64_t end = length ? std::min(*size, offset + *length) : *size;
   Bytes out;
   for (std::uint64_t at = offset; at < end; at += k_piece_size) {
-    if (interrupted()) throw Error(Code::interrupted, "interrupted");
     auto piece = get(key, at, std::min(k_piece_size, end - at));
     if (!piece) return std::nullopt; // removed meanwhile
     out.insert(out.end(), piece->begin(), piece->end());
@@ -258,6 +265,7 @@ std::optional<Bytes> RemoteStore::get_in_pieces(std::string_view key, std::uint6
 }
 
 std::optional<std::uint64_t> RemoteStore::head(std::string_view key) {
+  stop_reading_if_interrupted();
   const std::string what = fmt::format("look up {}", util::printable(key, core::k_key_in_messages));
   bool resent = false;
   const wire::HeadRequest request{std::string(key)};
@@ -289,7 +297,7 @@ core::ListPage RemoteStore::list(std::string_view prefix, std::string_view start
                                  std::size_t limit) {
   // A listing is a loop the server drives (page after page): it stops here
   // on Ctrl-C/SIGTERM, and after k_max_listed_objects.
-  if (interrupted()) throw Error(Code::interrupted, "interrupted");
+  stop_reading_if_interrupted();
   const std::string what = fmt::format("list {}", util::printable(prefix, core::k_key_in_messages));
   bool resent = false;
   const wire::ListRequest request{std::string(prefix), std::string(start_after), limit};

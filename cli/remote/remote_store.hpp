@@ -136,6 +136,7 @@ private:
   // Forgets the lane's connection if it is still `pipeline`.
   void drop(Lane& lane, const std::shared_ptr<transport::FramePipeline>& pipeline, std::string why,
             bool try_other_first);
+  static void stop_reading_if_interrupted();
   std::optional<Bytes> get_in_pieces(std::string_view key, std::uint64_t offset,
                                      std::optional<std::uint64_t> length);
   // Counts a listing's objects against k_max_listed_objects.
