@@ -22,8 +22,11 @@ make_tree "$src"
 mkdir -p "$src/big"
 for i in 1 2 3 4; do head -c 40000000 /dev/urandom >"$src/big/part-$i.bin"; done
 
-offsite "${cfg[@]}" "${proxy[@]}" backup "$src" >"$WORK/backup.out" 2>"$WORK/backup.err" &
+# The binary itself, recorded, so that a failing run leaves no client behind.
+"$OFFSITE_BIN" --password-file "$WORK/passphrase" "${cfg[@]}" "${proxy[@]}" backup "$src" \
+  >"$WORK/backup.out" 2>"$WORK/backup.err" &
 backup_pid=$!
+STARTED_PIDS+=("$backup_pid")
 for _ in $(seq 600); do
   stored=$(du -sb "$DC/store" 2>/dev/null | cut -f1)
   ((stored > 30000000)) && break
