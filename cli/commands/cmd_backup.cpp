@@ -142,11 +142,20 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
         const auto result = core::backup(ctx.repo, &cache, archive, reporter);
         scanner.reset();
         terminal.clear_progress();
+        // The snapshot is saved by now: a cache that cannot be written costs
+        // the next backup time (it reads every file again), never this
+        // backup's outcome.
         if (!options.dry_run) {
           core::Snapshot saved = result.snapshot;
           saved.id = result.snapshot_id;
           remember_saved_snapshot(ctx, global, terminal, saved);
-          cache.save(ctx.files_cache);
+          try {
+            cache.save(ctx.files_cache);
+          } catch (const std::exception& e) {
+            terminal.warning(fmt::format("could not save the files cache ({}); the next backup "
+                                         "reads every file again",
+                                         e.what()));
+          }
         }
 
         const auto& s = result.snapshot.summary;

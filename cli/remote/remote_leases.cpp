@@ -57,7 +57,7 @@ core::Lease RemoteLeases::acquire(core::LeaseKind kind, const core::LeaseOwner& 
 
 core::Lease RemoteLeases::refresh(const std::string& id, std::chrono::milliseconds ttl) {
   return lease_of(
-      m_store.request(wire::LeaseRefreshRequest{id, static_cast<std::uint64_t>(ttl.count())}),
+      m_store.lease_request(wire::LeaseRefreshRequest{id, static_cast<std::uint64_t>(ttl.count())}),
       "refresh the repository's lock");
 }
 

@@ -23,21 +23,45 @@ constexpr std::uint64_t k_piece_size = 16u << 20;
 // Above this, a resent put that finds its key is trusted by size alone:
 // only packs are that large, and the server checks their SHA-256 name.
 constexpr std::size_t k_compare_bytes_limit = 1u << 20;
+// The lease lane carries small requests only, so it may be stricter: a
+// refresh that gets no answer within this is retried on the other server
+// well before the lease (120 s) runs out.
+constexpr std::chrono::milliseconds k_lease_idle_timeout{15'000};
 
 std::string role(std::size_t index) { return index == 0 ? "primary" : "alternate"; }
 
+// A reply saying the server's storage failed this request (a disk error, a
+// failed fsync): another server of the pair may well succeed.
+bool is_storage_failure(const Frame& reply, Op op) {
+  if (wire::is_error(reply, wire::error_code::internal)) return true;
+  return op == Op::put && wire::is_error(reply, wire::error_code::no_space);
+}
+
+bool is_object_op(Op op) {
+  return op == Op::put || op == Op::get || op == Op::head || op == Op::list || op == Op::remove;
+}
+
 } // namespace
 
-RemoteStore::RemoteStore(RemoteStoreOptions options) : m_options(std::move(options)) {}
+RemoteStore::RemoteStore(RemoteStoreOptions options) : m_options(std::move(options)) {
+  m_lease.is_data = false;
+  m_lease.idle_timeout = k_lease_idle_timeout;
+  m_data.idle_timeout = m_options.link.pipeline.idle_timeout;
+}
 
 RemoteStore::~RemoteStore() = default;
 
-void RemoteStore::connect() { session(std::chrono::steady_clock::now() + m_options.retry_window); }
+void RemoteStore::connect() {
+  session(m_data, std::chrono::steady_clock::now() + m_options.retry_window);
+}
 
 std::string RemoteStore::current_server() const {
-  std::lock_guard lock(m_mutex);
-  if (!m_ever_connected) return {};
-  return m_options.link.servers[m_server].to_string();
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_ever_connected) return {};
+  }
+  std::lock_guard lock(m_data.mutex);
+  return m_options.link.servers[m_data.server].to_string();
 }
 
 bool RemoteStore::append_only() const {
@@ -45,11 +69,15 @@ bool RemoteStore::append_only() const {
   return m_append_only;
 }
 
-std::shared_ptr<transport::FramePipeline> RemoteStore::login(std::vector<Attempt>& attempts) {
+std::shared_ptr<transport::FramePipeline> RemoteStore::login(Lane& lane,
+                                                             std::vector<Attempt>& attempts) {
   const std::size_t count = m_options.link.servers.size();
+  const std::size_t first = lane.try_other_first ? (lane.server + 1) % count : lane.server;
+  LinkOptions link_options = m_options.link;
+  link_options.pipeline.idle_timeout = lane.idle_timeout;
   for (std::size_t step = 0; step < count; ++step) {
-    const std::size_t index = (m_server + step) % count;
-    auto link = open_link_to(m_options.link, index, attempts);
+    const std::size_t index = (first + step) % count;
+    auto link = open_link_to(link_options, index, attempts);
     if (!link) continue;
     const auto& server = m_options.link.servers[index];
     Frame reply;
@@ -61,23 +89,29 @@ std::shared_ptr<transport::FramePipeline> RemoteStore::login(std::vector<Attempt
     }
     const auto auth =
         decode_reply<wire::AuthReply>(reply, fmt::format("log in to {}", server.to_string()));
-    if (index != m_server && m_options.notice) {
+    if (lane.is_data && index != lane.server && m_options.notice) {
       const std::string why =
           attempts.empty()
-              ? m_last_failure
+              ? lane.last_failure
               : fmt::format("{}: {}", transport::failure_kind_name(attempts.back().failure.kind),
                             attempts.back().failure.detail);
-      m_options.notice(fmt::format("the {} server {} failed ({}); continuing on the {} {}",
-                                   role(m_server), m_options.link.servers[m_server].to_string(),
-                                   why, role(index), server.to_string()));
+      m_options.notice(fmt::format(
+          "the {} server {} failed ({}); continuing on the {} {}", role(lane.server),
+          m_options.link.servers[lane.server].to_string(), why, role(index), server.to_string()));
     }
-    m_server = index;
-    // Absent from an older server: it still refuses each delete itself.
-    m_append_only = auth.append_only;
-    if (m_options.on_login) m_options.on_login(link->hello, auth);
+    lane.server = index;
+    lane.try_other_first = false;
+    std::vector<std::string> held;
+    {
+      std::lock_guard lock(m_mutex);
+      // Absent from an older server: it still refuses each delete itself.
+      m_append_only = auth.append_only;
+      held = m_held_leases;
+    }
+    if (lane.is_data && m_options.on_login) m_options.on_login(link->hello, auth);
     // A lease that was lost meanwhile is the lease keeper's to report.
     try {
-      for (const auto& id : m_held_leases)
+      for (const auto& id : held)
         cli::call(*link->pipeline, wire::LeaseRefreshRequest{id, std::nullopt});
     } catch (const transport::TransportError& e) {
       attempts.push_back({server, e.failure()});
@@ -89,46 +123,71 @@ std::shared_ptr<transport::FramePipeline> RemoteStore::login(std::vector<Attempt
 }
 
 std::shared_ptr<transport::FramePipeline>
-RemoteStore::session(std::chrono::steady_clock::time_point give_up) {
-  std::lock_guard lock(m_mutex);
-  if (m_pipeline && !m_pipeline->failed()) return m_pipeline;
-  m_pipeline.reset();
+RemoteStore::session(Lane& lane, std::chrono::steady_clock::time_point give_up) {
+  std::lock_guard lane_lock(lane.mutex);
+  if (lane.pipeline && !lane.pipeline->failed()) return lane.pipeline;
+  if (lane.pipeline) lane.try_other_first = true; // it failed by itself: a timeout or a reset
+  lane.pipeline.reset();
   auto backoff = std::chrono::milliseconds(500);
   for (;;) {
     std::vector<Attempt> attempts;
-    if (auto pipeline = login(attempts)) {
-      m_pipeline = pipeline;
+    if (auto pipeline = login(lane, attempts)) {
+      lane.pipeline = pipeline;
+      std::lock_guard lock(m_mutex);
       m_ever_connected = true;
       return pipeline;
     }
+    bool ever_connected = false;
+    {
+      std::lock_guard lock(m_mutex);
+      ever_connected = m_ever_connected;
+    }
     // Before the first success, fail fast: the user is waiting to hear why.
-    if (!m_ever_connected || std::chrono::steady_clock::now() + backoff > give_up || interrupted())
+    if (!ever_connected || std::chrono::steady_clock::now() + backoff > give_up || interrupted())
       throw_unreachable("the account's storage servers", attempts);
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(8000));
   }
 }
 
-Frame RemoteStore::call(Op op, const nlohmann::json& header, transport::ByteSpan payload,
-                        bool& resent) {
+void RemoteStore::drop(Lane& lane, const std::shared_ptr<transport::FramePipeline>& pipeline,
+                       std::string why, bool try_other_first) {
+  std::lock_guard lock(lane.mutex);
+  if (lane.pipeline != pipeline) return;
+  lane.pipeline.reset();
+  lane.last_failure = std::move(why);
+  lane.try_other_first = try_other_first;
+}
+
+Frame RemoteStore::call(Lane& lane, Op op, const nlohmann::json& header,
+                        transport::ByteSpan payload, bool& resent, std::size_t max_reply) {
   resent = false;
   const auto give_up = std::chrono::steady_clock::now() + m_options.retry_window;
+  if (max_reply == 0) max_reply = transport::k_max_header_only_frame;
   std::string last_failure;
+  // Servers that answered this request with a storage failure.
+  std::size_t storage_failures = 0;
   for (int attempt = 0; attempt <= k_max_resends; ++attempt) {
-    auto pipeline = session(give_up);
+    // Not before the first attempt: an interrupted backup still records
+    // the index of what it uploaded, so that the next run reuses it.
+    if (attempt > 0 && interrupted()) throw Error(Code::interrupted, "interrupted");
+    auto pipeline = session(lane, give_up);
     try {
-      return pipeline->call(op, header, payload);
+      Frame reply = pipeline->call(op, header, payload, max_reply);
+      if (!is_object_op(op) || !is_storage_failure(reply, op) ||
+          ++storage_failures >= m_options.link.servers.size())
+        return reply;
+      const auto error = transport::error_of(reply);
+      drop(lane, pipeline,
+           fmt::format("its storage failed: {}", util::printable(error.message, k_server_text)),
+           true);
     } catch (const transport::TransportError& e) {
       last_failure = e.what();
-      std::lock_guard lock(m_mutex);
-      if (m_pipeline == pipeline) {
-        m_pipeline.reset();
-        m_last_failure = last_failure;
-      }
+      drop(lane, pipeline, last_failure, e.failure().kind == transport::FailureKind::timeout);
     }
     resent = true;
-    if (interrupted()) throw Error(Code::interrupted, "interrupted");
   }
+  if (interrupted()) throw Error(Code::interrupted, "interrupted");
   throw Error(Code::no_server,
               fmt::format("the connection to the data centre failed {} times in a row during {} "
                           "(last: {})",
@@ -150,7 +209,8 @@ bool RemoteStore::put(std::string_view key, ByteView data) {
   const std::string what = fmt::format("upload {}", util::printable(key, core::k_key_in_messages));
   bool resent = false;
   const wire::PutRequest request{std::string(key)};
-  const Frame reply = call(request.op, request.encode(), {data.data(), data.size()}, resent);
+  const Frame reply =
+      call(m_data, request.op, request.encode(), {data.data(), data.size()}, resent);
   const bool created = decode_reply<wire::PutReply>(reply, what).created;
   if (created || !resent) return created;
   // The key exists after a resend: most likely our own first attempt landed
@@ -162,13 +222,26 @@ bool RemoteStore::put(std::string_view key, ByteView data) {
   return stored && std::equal(stored->begin(), stored->end(), data.begin(), data.end());
 }
 
+void RemoteStore::stop_reading_if_interrupted() {
+  // Reads (get, head, list) stop at once on Ctrl-C/SIGTERM: they may be a
+  // loop the server drives (a listing, and a get for each name it lists).
+  // Writes go on: an interrupted backup still records what it uploaded.
+  if (interrupted()) throw Error(Code::interrupted, "interrupted");
+}
+
 std::optional<Bytes> RemoteStore::get(std::string_view key, std::uint64_t offset,
                                       std::optional<std::uint64_t> length) {
+  stop_reading_if_interrupted();
   const std::string what =
       fmt::format("download {}", util::printable(key, core::k_key_in_messages));
   const wire::GetRequest request{std::string(key), offset, length};
   bool resent = false;
-  Frame reply = call(request.op, request.encode(), {}, resent);
+  // No more than was asked for (plus its header), or a whole object.
+  const std::size_t max_reply =
+      length && *length < transport::k_max_frame_size
+          ? static_cast<std::size_t>(*length) + transport::k_max_header_only_frame
+          : transport::k_max_frame_size;
+  Frame reply = call(m_data, request.op, request.encode(), {}, resent, max_reply);
   if (wire::is_error(reply, wire::error_code::not_found)) return std::nullopt;
   if (wire::is_error(reply, wire::error_code::too_large)) return get_in_pieces(key, offset, length);
   decode_reply<wire::GetReply>(reply, what);
@@ -192,20 +265,43 @@ std::optional<Bytes> RemoteStore::get_in_pieces(std::string_view key, std::uint6
 }
 
 std::optional<std::uint64_t> RemoteStore::head(std::string_view key) {
+  stop_reading_if_interrupted();
   const std::string what = fmt::format("look up {}", util::printable(key, core::k_key_in_messages));
   bool resent = false;
   const wire::HeadRequest request{std::string(key)};
-  const Frame reply = call(request.op, request.encode(), {}, resent);
+  const Frame reply = call(m_data, request.op, request.encode(), {}, resent);
   if (wire::is_error(reply, wire::error_code::not_found)) return std::nullopt;
   return decode_reply<wire::HeadReply>(reply, what).size;
 }
 
+void RemoteStore::count_listed(std::string_view prefix, std::string_view start_after,
+                               std::size_t objects) {
+  std::size_t listed = 0;
+  {
+    std::lock_guard lock(m_mutex);
+    auto& count = m_listed[std::string(prefix)];
+    if (start_after.empty()) count = 0; // a new listing of this prefix
+    count += objects;
+    listed = count;
+  }
+  if (listed > k_max_listed_objects)
+    throw Error(Code::generic,
+                fmt::format("the server listed more than {} objects under \"{}\"; stopped "
+                            "listing (a protocol error: no repository holds that many)",
+                            k_max_listed_objects, util::printable(prefix, core::k_key_in_messages)),
+                "the server may be broken or not an offsite data centre; run \"offsite "
+                "test-connection\" and tell the data centre's operator");
+}
+
 core::ListPage RemoteStore::list(std::string_view prefix, std::string_view start_after,
                                  std::size_t limit) {
+  // A listing is a loop the server drives (page after page): it stops here
+  // on Ctrl-C/SIGTERM, and after k_max_listed_objects.
+  stop_reading_if_interrupted();
   const std::string what = fmt::format("list {}", util::printable(prefix, core::k_key_in_messages));
   bool resent = false;
   const wire::ListRequest request{std::string(prefix), std::string(start_after), limit};
-  const Frame reply = call(request.op, request.encode(), {}, resent);
+  const Frame reply = call(m_data, request.op, request.encode(), {}, resent);
   auto listed = decode_reply<wire::ListReply>(reply, what);
   // Sorted, inside the prefix, valid: a list is what later code trusts.
   try {
@@ -216,6 +312,7 @@ core::ListPage RemoteStore::list(std::string_view prefix, std::string_view start
   } catch (const wire::MessageError& e) {
     throw_malformed_reply(what, e);
   }
+  count_listed(prefix, start_after, listed.objects.size());
   core::ListPage page;
   page.truncated = listed.truncated;
   for (auto& object : listed.objects)
@@ -227,7 +324,7 @@ bool RemoteStore::remove(std::string_view key) {
   const std::string what = fmt::format("delete {}", util::printable(key, core::k_key_in_messages));
   bool resent = false;
   const wire::RemoveRequest request{std::string(key)};
-  const Frame reply = call(request.op, request.encode(), {}, resent);
+  const Frame reply = call(m_data, request.op, request.encode(), {}, resent);
   // After a resend, "nothing there" is most likely our first attempt's work.
   return decode_reply<wire::RemoveReply>(reply, what).removed || resent;
 }

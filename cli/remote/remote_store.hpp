@@ -12,12 +12,31 @@
 // by bytes otherwise), and a remove that finds nothing after a resend
 // counts as done. So nothing is lost or stored twice.
 //
+// A server that stops answering is declared dead after the pipeline's idle
+// timeout (30 s: no reply started, or no byte moved); after a timeout the
+// other server of the pair is tried first, since the same one is likely
+// still stuck. A server that answers a request with a storage failure
+// (error "internal", or "no_space" for a put) is treated the same way for
+// that request: it is sent to the other server, and only when every server
+// fails it is the error the caller sees.
+//
+// Leases travel on a lane of their own: a second connection that carries
+// only lease refreshes, with a shorter idle timeout (15 s), so a refresh is
+// never queued behind a large upload or stuck on a dead data connection,
+// and fails over by itself. The data connection adopts each held lease
+// after every login, so the server there counts it too.
+//
 // The first connection of a command fails fast (Error no_server, every
 // attempt listed). Once connected, losing both servers is retried with
 // back-off for `retry_window` before giving up, so a short network cut
 // does not end a long backup.
+//
+// A listing the server drives (core::list_all asks page after page) is
+// bounded: at most k_max_listed_objects objects per listing, then a
+// protocol error; each page stops at once on Ctrl-C/SIGTERM.
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -75,7 +94,12 @@ public:
   // came, error replies included.
   template <class Request> transport::Frame request(const Request& message) {
     bool resent = false;
-    return call(Request::op, message.encode(), {}, resent);
+    return call(m_data, Request::op, message.encode(), {}, resent);
+  }
+  // The same on the lease lane (lease refreshes).
+  template <class Request> transport::Frame lease_request(const Request& message) {
+    bool resent = false;
+    return call(m_lease, Request::op, message.encode(), {}, resent);
   }
 
   // Leases this client holds: after a failover they are refreshed on the new
@@ -83,25 +107,49 @@ public:
   void hold_lease(const std::string& id);
   void drop_lease(const std::string& id);
 
+  // At most this many objects in one listing (one prefix, pages chained by
+  // start_after): 4 million data packs are 64 TiB at the usual 16 MiB.
+  static constexpr std::size_t k_max_listed_objects = 4'000'000;
+
 private:
-  // Sends one request, failing over as described above. `resent` becomes
-  // true when the request may have reached a server before this reply.
-  transport::Frame call(transport::Op op, const nlohmann::json& header, transport::ByteSpan payload,
-                        bool& resent);
-  std::shared_ptr<transport::FramePipeline> session(std::chrono::steady_clock::time_point give_up);
+  // One connection and the server it goes to. The data lane carries every
+  // object request; the lease lane only lease refreshes.
+  struct Lane {
+    bool is_data = true; // says the failover notice and applies network maps
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};
+    mutable std::mutex mutex; // guards everything below
+    std::shared_ptr<transport::FramePipeline> pipeline;
+    std::size_t server = 0;       // index of the server in use
+    std::string last_failure;     // why the last connection ended, for the notice
+    bool try_other_first = false; // the last one stalled or failed its storage
+  };
+
+  // Sends one request on `lane`, failing over as described above. `resent`
+  // becomes true when the request may have reached a server before this
+  // reply. `max_reply` bounds the reply frame (0: header only).
+  transport::Frame call(Lane& lane, transport::Op op, const nlohmann::json& header,
+                        transport::ByteSpan payload, bool& resent, std::size_t max_reply = 0);
+  std::shared_ptr<transport::FramePipeline> session(Lane& lane,
+                                                    std::chrono::steady_clock::time_point give_up);
   // Opens a link and logs in; nullopt (attempts filled) when no server answers.
-  std::shared_ptr<transport::FramePipeline> login(std::vector<Attempt>& attempts);
+  std::shared_ptr<transport::FramePipeline> login(Lane& lane, std::vector<Attempt>& attempts);
+  // Forgets the lane's connection if it is still `pipeline`.
+  void drop(Lane& lane, const std::shared_ptr<transport::FramePipeline>& pipeline, std::string why,
+            bool try_other_first);
+  static void stop_reading_if_interrupted();
   std::optional<Bytes> get_in_pieces(std::string_view key, std::uint64_t offset,
                                      std::optional<std::uint64_t> length);
+  // Counts a listing's objects against k_max_listed_objects.
+  void count_listed(std::string_view prefix, std::string_view start_after, std::size_t objects);
 
   RemoteStoreOptions m_options;
+  Lane m_data;
+  Lane m_lease;
   mutable std::mutex m_mutex; // guards everything below
-  std::shared_ptr<transport::FramePipeline> m_pipeline;
-  std::size_t m_server = 0; // index of the server in use
   bool m_ever_connected = false;
   bool m_append_only = false; // from the latest auth reply
-  std::string m_last_failure; // why the last connection ended, for the notice
   std::vector<std::string> m_held_leases;
+  std::map<std::string, std::size_t, std::less<>> m_listed; // objects so far, per prefix
 };
 
 } // namespace offsite::cli

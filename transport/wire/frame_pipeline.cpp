@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include <fmt/format.h>
+
+#include "transport/net/idle_timeout_stream.hpp"
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -19,7 +21,8 @@ std::exception_ptr failure(FailureKind kind, std::string detail) {
 } // namespace
 
 FramePipeline::FramePipeline(std::unique_ptr<Stream> stream, PipelineOptions options)
-    : m_stream(std::move(stream)), m_options(options) {
+    : m_stream(std::make_unique<IdleTimeoutStream>(std::move(stream), options.idle_timeout)),
+      m_options(options) {
   m_wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (m_wake_fd < 0)
     throw TransportError(FailureKind::other, "pipeline",
@@ -40,11 +43,14 @@ FramePipeline::~FramePipeline() {
   ::close(m_wake_fd);
 }
 
-std::future<Frame> FramePipeline::submit(Op op, nlohmann::json header, ByteSpan payload) {
+std::future<Frame> FramePipeline::submit(Op op, nlohmann::json header, ByteSpan payload,
+                                         std::size_t max_reply) {
   auto request = std::make_unique<Request>();
   request->op = op;
   request->header = std::move(header);
   request->payload = payload;
+  request->max_reply =
+      max_reply == 0 ? m_options.max_frame_size : std::min(max_reply, m_options.max_frame_size);
   auto future = request->reply.get_future();
   {
     std::lock_guard lock(m_mutex);
@@ -59,8 +65,13 @@ std::future<Frame> FramePipeline::submit(Op op, nlohmann::json header, ByteSpan 
   return future;
 }
 
-Frame FramePipeline::call(Op op, nlohmann::json header, ByteSpan payload) {
-  return submit(op, std::move(header), payload).get();
+Frame FramePipeline::call(Op op, nlohmann::json header, ByteSpan payload, std::size_t max_reply) {
+  return submit(op, std::move(header), payload, max_reply).get();
+}
+
+Deadline FramePipeline::frame_deadline(std::size_t bytes) const {
+  const auto rate = std::max<std::size_t>(m_options.min_bytes_per_second, 1);
+  return Deadline::after(m_options.idle_timeout + std::chrono::seconds(bytes / rate));
 }
 
 bool FramePipeline::failed() const {
@@ -113,7 +124,7 @@ void FramePipeline::write_requests(const std::deque<Request*>& requests) {
     // Only this thread removes entries from m_in_flight, so the pointer
     // stays valid while the frame is written without the lock.
     write_frame(*m_stream, request->op, request->id, request->header, request->payload,
-                Deadline::after(m_options.reply_timeout), m_options.max_frame_size);
+                frame_deadline(request->payload.size()), m_options.max_frame_size);
   }
   if (!requests.empty()) {
     std::lock_guard lock(m_mutex);
@@ -124,10 +135,16 @@ void FramePipeline::write_requests(const std::deque<Request*>& requests) {
 void FramePipeline::wait_and_read() {
   bool waiting_for_reply = false;
   Deadline reply_deadline = Deadline::never();
+  // Nothing is owed between requests: anything the server sends then is
+  // refused after its fixed fields, so an unrequested frame costs nothing.
+  std::size_t max_reply = k_frame_head_size;
   {
     std::lock_guard lock(m_mutex);
     waiting_for_reply = !m_in_flight.empty();
-    if (waiting_for_reply) reply_deadline = Deadline::at(m_last_progress + m_options.reply_timeout);
+    if (waiting_for_reply) {
+      reply_deadline = Deadline::at(m_last_progress + m_options.idle_timeout);
+      max_reply = m_in_flight.front()->max_reply;
+    }
   }
   bool readable = m_stream->has_buffered_input();
   if (!readable) {
@@ -147,12 +164,11 @@ void FramePipeline::wait_and_read() {
           FailureKind::timeout, "await reply",
           fmt::format(
               "the server sent no reply within {} s",
-              std::chrono::duration_cast<std::chrono::seconds>(m_options.reply_timeout).count()));
+              std::chrono::duration_cast<std::chrono::seconds>(m_options.idle_timeout).count()));
   }
   if (!readable) return;
 
-  auto frame = read_frame_or_eof(*m_stream, Deadline::after(m_options.reply_timeout),
-                                 m_options.max_frame_size);
+  auto frame = read_frame_or_eof(*m_stream, frame_deadline(max_reply), max_reply);
   if (!frame)
     throw TransportError(FailureKind::reset, "await reply", "the server closed the connection");
   std::unique_ptr<Request> request;

@@ -41,12 +41,23 @@ namespace offsite::transport {
 
 struct PipelineOptions {
   std::size_t max_in_flight = 32;
-  // A reply must start arriving within this time of the request being
-  // written (or of the previous reply); a dead server behind a silent
-  // firewall becomes a timeout, never a hang.
-  std::chrono::milliseconds reply_timeout{std::chrono::minutes(2)};
+  // Nothing may stand still for longer than this: a reply must start
+  // arriving within it of the request being written (or of the previous
+  // reply), and every read or write must move some bytes within it. A
+  // stopped server, a dead proxy or a silent firewall becomes a timeout
+  // after `idle_timeout`, never a hang.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};
+  // The slowest average rate a whole frame may arrive or leave at (on top
+  // of one idle_timeout), so that a peer trickling one byte at a time
+  // cannot hold a request forever either.
+  std::size_t min_bytes_per_second = 16u << 10;
+  // The largest reply frame accepted when a request does not say.
   std::size_t max_frame_size = k_max_frame_size;
 };
+
+// The largest reply frame that carries only a header (every reply but
+// get's): the fixed fields plus the largest header.
+inline constexpr std::size_t k_max_header_only_frame = k_frame_head_size + k_max_header_size;
 
 class FramePipeline {
 public:
@@ -60,10 +71,14 @@ public:
   // Queues one request. `payload` is not copied: it must stay valid until
   // the returned future is ready. The future yields the reply frame
   // (reply_ok or reply_error) or throws the connection's TransportError.
-  std::future<Frame> submit(Op op, nlohmann::json header, ByteSpan payload = {});
+  // `max_reply` bounds the reply frame (0: options.max_frame_size): a
+  // larger announced reply fails the connection (protocol) before anything
+  // is allocated for it.
+  std::future<Frame> submit(Op op, nlohmann::json header, ByteSpan payload = {},
+                            std::size_t max_reply = 0);
 
   // Submits and waits.
-  Frame call(Op op, nlohmann::json header, ByteSpan payload = {});
+  Frame call(Op op, nlohmann::json header, ByteSpan payload = {}, std::size_t max_reply = 0);
 
   // True once the connection has failed; every submit then fails at once.
   bool failed() const;
@@ -78,6 +93,7 @@ private:
     Op op = Op::hello;
     nlohmann::json header;
     ByteSpan payload;
+    std::size_t max_reply = 0;
     std::promise<Frame> reply;
   };
 
@@ -88,6 +104,8 @@ private:
   // Waits for a reply or a wake-up; reads at most one reply.
   void wait_and_read();
   void fail_all(std::exception_ptr error);
+  // The deadline for moving `bytes` in one frame (see min_bytes_per_second).
+  Deadline frame_deadline(std::size_t bytes) const;
   void wake() noexcept;
 
   std::unique_ptr<Stream> m_stream;
