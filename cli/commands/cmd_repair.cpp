@@ -123,10 +123,10 @@ int run_repair_snapshots(const RepairOptions& options, const GlobalOptions& glob
       if (terminal.json())
         terminal.emit({{"type", "damaged_snapshot"},
                        {"snapshot_id", d.id},
-                       {"message", d.message},
+                       {"message", d.reason},
                        {"removed", !options.dry_run}});
       else
-        terminal.out(fmt::format("{} snapshot {}: {}", verb, d.id.substr(0, 8), d.message));
+        terminal.out(fmt::format("{} snapshot {}: {}", verb, d.id.substr(0, 8), d.reason));
     }
     if (terminal.json()) {
       terminal.emit({{"type", "summary"},

@@ -1,5 +1,7 @@
 #include "core/crypto/key_files.hpp"
 
+#include <iterator>
+
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
@@ -57,11 +59,26 @@ OpenedKeyFile find_key_file(Store& store, std::string_view passphrase) {
   }
   std::vector<SkippedKeyFile> skipped;
   std::size_t tried = 0; // intact files the passphrase did not open
-  for (const auto& object : keys) {
+  for (auto it = keys.begin(); it != keys.end(); ++it) {
+    const auto& object = *it;
     const auto data = store.get(object.key, 0, std::nullopt);
     if (!data) continue; // removed meanwhile by a key change elsewhere: it opens nothing
     try {
-      return {object.key, unwrap_master_key(as_string(*data), passphrase), std::move(skipped)};
+      MasterKey key = unwrap_master_key(as_string(*data), passphrase);
+      // Damage is named wherever the file sorts, so the user hears of it
+      // before the key that works is the last one left. Reading the fields
+      // costs no scrypt.
+      for (auto rest = std::next(it); rest != keys.end(); ++rest) {
+        const auto other = store.get(rest->key, 0, std::nullopt);
+        if (!other) continue;
+        try {
+          (void)read_key_file(as_string(*other));
+        } catch (const Error& damaged) {
+          if (damaged.code() != Code::integrity) throw;
+          skipped.push_back({rest->key, damaged.what()});
+        }
+      }
+      return {object.key, key, std::move(skipped)};
     } catch (const Error& e) {
       if (e.code() == Code::integrity)
         skipped.push_back({object.key, e.what()});

@@ -98,12 +98,11 @@ RepairIndexResult repair_index(Repository& repo, bool dry_run, RepairReporter& r
 
 RepairSnapshotsResult repair_snapshots(Repository& repo, bool dry_run, RepairReporter& reporter) {
   RepairSnapshotsResult result;
-  constexpr std::string_view k_prefix = "snapshots/";
-  const auto objects = list_all(repo.store(), std::string(k_prefix));
+  const auto objects = list_all(repo.store(), std::string(k_snapshots_prefix));
   RepairProgress progress{RepairPhase::snapshots, 0, objects.size(), 0, 0};
   for (const auto& o : objects) {
     stop_if_cancelled(reporter);
-    const std::string id = o.key.substr(k_prefix.size());
+    const std::string id = o.key.substr(k_snapshots_prefix.size());
     try {
       repo.load_snapshot(id);
       ++result.snapshots;
@@ -120,7 +119,7 @@ RepairSnapshotsResult repair_snapshots(Repository& repo, bool dry_run, RepairRep
   }
   if (dry_run) return result;
   for (const auto& d : result.damaged)
-    if (repo.store().remove(std::string(k_prefix) + d.id)) ++result.removed;
+    if (repo.store().remove(std::string(k_snapshots_prefix) + d.id)) ++result.removed;
   return result;
 }
 

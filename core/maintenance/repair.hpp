@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/repo/repository.hpp"
+#include "core/repo/snapshot_listing.hpp"
 
 namespace offsite::core {
 
@@ -59,11 +60,6 @@ struct RepairIndexResult {
 // Throws Error(interrupted) when cancelled before writing (nothing changed),
 // and what the store throws.
 RepairIndexResult repair_index(Repository& repo, bool dry_run, RepairReporter& reporter);
-
-struct DamagedSnapshot {
-  std::string id;
-  std::string message;
-};
 
 struct RepairSnapshotsResult {
   std::uint64_t snapshots = 0; // readable, kept

@@ -536,7 +536,6 @@ std::vector<PackEntry> Repository::read_pack_header(const std::string& pack_name
 namespace {
 
 constexpr std::string_view k_snapshot_aad = "offsite-snapshot-v1";
-constexpr std::string_view k_prefix = "snapshots/";
 constexpr std::size_t k_min_prefix = 4;
 
 bool is_hex(std::string_view s) {
@@ -560,13 +559,13 @@ std::string Repository::save_snapshot(const Snapshot& snapshot) {
   const std::string doc = snapshot_to_json(snapshot).dump();
   const Bytes sealed = crypto::seal(m_key.encryption, as_bytes(doc), as_bytes(k_snapshot_aad));
   std::string id = to_hex(crypto::sha256(sealed));
-  m_store.put(std::string(k_prefix) + id, sealed); // false is impossible: fresh nonce
+  m_store.put(std::string(k_snapshots_prefix) + id, sealed); // false is impossible: fresh nonce
   return id;
 }
 
 Snapshot Repository::load_snapshot(const std::string& id) {
   if (id.size() != 64 || !is_hex(id)) throw no_match(id);
-  const auto sealed = get_hashed(std::string(k_prefix) + id, id);
+  const auto sealed = get_hashed(std::string(k_snapshots_prefix) + id, id);
   if (!sealed) throw no_match(id);
   const auto plain = crypto::open(m_key.encryption, *sealed, as_bytes(k_snapshot_aad));
   if (!plain)
@@ -581,8 +580,8 @@ Snapshot Repository::load_snapshot(const std::string& id) {
 
 std::vector<Snapshot> Repository::list_snapshots() {
   std::vector<Snapshot> out;
-  for (const auto& o : list_all(m_store, k_prefix)) {
-    const std::string id = o.key.substr(k_prefix.size());
+  for (const auto& o : list_all(m_store, k_snapshots_prefix)) {
+    const std::string id = o.key.substr(k_snapshots_prefix.size());
     if (id.size() != 64 || !is_hex(id)) continue; // not ours (the store may hold stray names)
     out.push_back(load_snapshot(id));
   }
@@ -604,8 +603,8 @@ std::string Repository::resolve_snapshot_id(std::string_view ref) {
                             util::printable(ref, k_ref_in_messages)),
                 "give at least 4 hex digits of the ID (offsite snapshots lists them)");
   std::vector<std::string> matches;
-  for (const auto& o : list_all(m_store, std::string(k_prefix) + prefix)) {
-    std::string id = o.key.substr(k_prefix.size());
+  for (const auto& o : list_all(m_store, std::string(k_snapshots_prefix) + prefix)) {
+    std::string id = o.key.substr(k_snapshots_prefix.size());
     if (id.size() == 64 && is_hex(id)) matches.push_back(std::move(id));
   }
   if (matches.empty()) throw no_match(ref);

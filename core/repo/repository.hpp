@@ -31,6 +31,9 @@
 
 namespace offsite::core {
 
+// Where snapshot documents live in the store (the layout above).
+inline constexpr std::string_view k_snapshots_prefix = "snapshots/";
+
 struct RepositoryOptions {
   int zstd_level = 3;
   std::size_t pack_size = k_pack_target_size;

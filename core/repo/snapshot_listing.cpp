@@ -12,8 +12,6 @@ namespace offsite::core {
 
 namespace {
 
-constexpr std::string_view k_prefix = "snapshots/";
-
 bool is_snapshot_id(std::string_view s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -29,8 +27,8 @@ bool SnapshotListing::is_damaged(const std::string& id) const {
 
 SnapshotListing list_intact_snapshots(Repository& repo) {
   SnapshotListing out;
-  for (const auto& object : list_all(repo.store(), std::string(k_prefix))) {
-    std::string id = object.key.substr(k_prefix.size());
+  for (const auto& object : list_all(repo.store(), std::string(k_snapshots_prefix))) {
+    std::string id = object.key.substr(k_snapshots_prefix.size());
     if (!is_snapshot_id(id)) {
       out.stray_names.push_back(object.key);
       continue;

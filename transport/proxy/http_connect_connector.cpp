@@ -31,7 +31,7 @@ namespace offsite::transport {
 namespace {
 
 constexpr const char* k_connect_step = "http connect";
-constexpr const char* k_config = "http proxy config";
+constexpr const char* k_http_config_step = "http proxy config";
 constexpr std::size_t k_max_head = std::size_t{16} * 1024;
 constexpr std::size_t k_max_body = std::size_t{8} * 1024;
 
@@ -213,7 +213,7 @@ HttpConnectConnector::HttpConnectConnector(std::shared_ptr<Connector> inner,
   if (!m_options.credentials) return;
   for (char c : m_options.credentials->username) {
     if (c == ':' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      throw TransportError(FailureKind::other, k_config,
+      throw TransportError(FailureKind::other, k_http_config_step,
                            "an HTTP proxy username cannot hold ':' or control characters "
                            "(Basic authentication joins username and password with ':')");
     }

@@ -38,7 +38,7 @@ constexpr const char* k_handshake = "socks5 handshake";
 constexpr const char* k_auth = "socks5 auth";
 constexpr const char* k_connect5 = "socks5 connect";
 constexpr const char* k_connect4 = "socks4 connect";
-constexpr const char* k_config = "socks config";
+constexpr const char* k_socks_config_step = "socks config";
 
 constexpr std::uint8_t k_method_none = 0x00;
 constexpr std::uint8_t k_method_password = 0x02;
@@ -177,17 +177,18 @@ SocksConnector::SocksConnector(std::shared_ptr<Connector> inner, SocksOptions op
   const auto& user = m_options.credentials->username;
   if (m_options.version == SocksVersion::v5) {
     if (user.empty() || user.size() > 255) {
-      throw TransportError(FailureKind::other, k_config,
+      throw TransportError(FailureKind::other, k_socks_config_step,
                            fmt::format("a SOCKS5 username must have 1 to 255 bytes; this one has "
                                        "{}",
                                        user.size()));
     }
     if (m_options.credentials->password.size() > 255) {
-      throw TransportError(FailureKind::other, k_config,
+      throw TransportError(FailureKind::other, k_socks_config_step,
                            "a SOCKS5 password can have at most 255 bytes; the one given is longer");
     }
   } else if (user.find('\0') != std::string::npos) {
-    throw TransportError(FailureKind::other, k_config, "a SOCKS4 user id cannot hold a NUL byte");
+    throw TransportError(FailureKind::other, k_socks_config_step,
+                         "a SOCKS4 user id cannot hold a NUL byte");
   }
 }
 

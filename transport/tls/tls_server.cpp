@@ -5,7 +5,7 @@
 namespace offsite::transport {
 
 namespace {
-constexpr const char* k_config = "tls config";
+constexpr const char* k_server_config_step = "tls config";
 constexpr const char* k_handshake = "tls handshake";
 } // namespace
 
@@ -37,14 +37,15 @@ TlsServer::TlsServer(const TlsServerConfig& config) : m_context(std::make_unique
   auto chain = detail::read_certificates(config.cert_chain_pem, "server certificate chain");
   m_context->ctx.reset(SSL_CTX_new(TLS_server_method()));
   SSL_CTX* ctx = m_context->ctx.get();
-  if (!ctx) throw TransportError(FailureKind::other, k_config, detail::openssl_errors());
+  if (!ctx)
+    throw TransportError(FailureKind::other, k_server_config_step, detail::openssl_errors());
   configure_common(ctx);
   bool ok = SSL_CTX_use_certificate(ctx, chain.front().get()) == 1;
   for (std::size_t i = 1; ok && i < chain.size(); ++i)
     ok = SSL_CTX_add1_chain_cert(ctx, chain[i].get()) == 1;
   ok = ok && SSL_CTX_use_PrivateKey(ctx, key.get()) == 1;
   if (!ok || SSL_CTX_check_private_key(ctx) != 1) {
-    throw TransportError(FailureKind::other, k_config,
+    throw TransportError(FailureKind::other, k_server_config_step,
                          fmt::format("the server key and certificate do not fit together: {}",
                                      detail::openssl_errors()));
   }

@@ -103,26 +103,26 @@ TEST_CASE("given a logged-in RemoteStore, when objects are stored, then get, hea
   const auto account = register_on(pin, address);
   cli::RemoteStore store(options_for(pin, account, {address, {"127.239.113.51", 16384}}));
 
-  CHECK(store.put("keys/one", bytes_of("first")));
-  CHECK_FALSE(store.put("keys/one", bytes_of("other"))); // create-only
-  CHECK(store.put("keys/two", bytes_of("second")));
-  CHECK(store.get("keys/one", 0, std::nullopt) == bytes_of("first"));
-  CHECK(store.get("keys/two", 1, 3) == bytes_of("eco"));
-  CHECK(store.head("keys/two") == 6u);
-  CHECK_FALSE(store.head("keys/none"));
-  CHECK_FALSE(store.get("keys/none", 0, std::nullopt));
+  CHECK(store.put("keys/01", bytes_of("first")));
+  CHECK_FALSE(store.put("keys/01", bytes_of("other"))); // create-only
+  CHECK(store.put("keys/02", bytes_of("second")));
+  CHECK(store.get("keys/01", 0, std::nullopt) == bytes_of("first"));
+  CHECK(store.get("keys/02", 1, 3) == bytes_of("eco"));
+  CHECK(store.head("keys/02") == 6u);
+  CHECK_FALSE(store.head("keys/03"));
+  CHECK_FALSE(store.get("keys/03", 0, std::nullopt));
 
   const auto page = store.list("keys/", "", 1);
   REQUIRE(page.objects.size() == 1);
-  CHECK(page.objects[0].key == "keys/one");
+  CHECK(page.objects[0].key == "keys/01");
   CHECK(page.truncated);
   const auto all = core::list_all(store, "keys/");
   REQUIRE(all.size() == 2);
-  CHECK(all[1].key == "keys/two");
+  CHECK(all[1].key == "keys/02");
   CHECK(all[1].size == 6);
 
-  CHECK(store.remove("keys/one"));
-  CHECK_FALSE(store.remove("keys/one"));
+  CHECK(store.remove("keys/01"));
+  CHECK_FALSE(store.remove("keys/01"));
   CHECK(store.current_server() == "127.239.112.51:16384");
 }
 

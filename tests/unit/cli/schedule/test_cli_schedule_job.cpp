@@ -58,8 +58,12 @@ TEST_CASE("given backup flags and relative paths then the job command is all abs
   Fixture f;
   const auto cwd = std::filesystem::current_path();
   f.global.config_dir = "relative-config";
-  const auto job = f.build({"--exclude", "*.tmp", "-x", "docs", "--exclude-file", "ex.txt", "--tag",
-                            "nightly", (f.dir / "data").string()});
+  // Relative to the working directory, and readable: backup's own check.
+  const std::string exclude_file = "exclude-of-schedule-job-test.txt";
+  std::ofstream(exclude_file) << "*.bak\n";
+  const auto job = f.build({"--exclude", "*.tmp", "-x", "docs", "--exclude-file", exclude_file,
+                            "--tag", "nightly", (f.dir / "data").string()});
+  std::filesystem::remove(exclude_file);
   const auto& c = job.command;
   REQUIRE(c.size() > 4);
   CHECK(std::filesystem::path(c[0]).is_absolute());
@@ -67,7 +71,7 @@ TEST_CASE("given backup flags and relative paths then the job command is all abs
   CHECK(has_pair(c, "--cache-dir", (f.dir / "cache" / "offsite").string()));
   CHECK(has_pair(c, "--password-file", (f.dir / "pass").string()));
   CHECK(has_pair(c, "--exclude", "*.tmp"));
-  CHECK(has_pair(c, "--exclude-file", (cwd / "ex.txt").string()));
+  CHECK(has_pair(c, "--exclude-file", (cwd / exclude_file).string()));
   CHECK(has_pair(c, "--tag", "nightly"));
   CHECK(std::find(c.begin(), c.end(), "--one-file-system") != c.end());
   CHECK(std::find(c.begin(), c.end(), "--verbose") != c.end());

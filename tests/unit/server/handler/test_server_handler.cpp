@@ -460,25 +460,26 @@ TEST_CASE("given a failing disk, when put or get fails, then the reply names no 
   ServerContext context(disk, opts);
   Session session(context, "127.0.0.1");
   const auto account = register_and_auth(session);
-  REQUIRE(code_of(call(session, Op::put, {{"key", "keys/kept"}}, "x")) == "ok");
+  REQUIRE(code_of(call(session, Op::put, {{"key", "keys/00aa"}}, "x")) == "ok");
   disk.failing = true;
 
-  const auto put = call(session, Op::put, {{"key", "keys/lost"}}, "hello");
+  const auto put = call(session, Op::put, {{"key", "keys/00bb"}}, "hello");
   CHECK(code_of(put) == "internal");
-  CHECK(error_of(put).message.find("keys/lost") != std::string::npos);
+  CHECK(error_of(put).message.find("keys/00bb") != std::string::npos);
   CHECK(error_of(put).message.find("/srv/secret-dc") == std::string::npos);
-  const auto get = call(session, Op::get, {{"key", "keys/kept"}});
+  const auto get = call(session, Op::get, {{"key", "keys/00aa"}});
   CHECK(code_of(get) == "internal");
   CHECK(error_of(get).message.find("/srv/secret-dc") == std::string::npos);
 
   REQUIRE(log.size() == 2);
   CHECK(log[0].find(account.id) != std::string::npos);
-  CHECK(log[0].find("keys/lost") != std::string::npos);
+  CHECK(log[0].find("keys/00bb") != std::string::npos);
   CHECK(log[0].find("/srv/secret-dc/store/accounts/x: I/O error") != std::string::npos);
-  CHECK(log[1].find("keys/kept") != std::string::npos);
+  CHECK(log[1].find("keys/00aa") != std::string::npos);
   // Nothing of the failed put counts against the quota.
   disk.failing = false;
-  CHECK(context.usage(account.id) == 1);
+  CHECK(context.usage(account.id).bytes == 1);
+  CHECK(context.usage(account.id).objects == 1);
 }
 
 TEST_SUITE_END();
