@@ -97,13 +97,31 @@ std::string prompt_secret(std::string_view prompt) {
   return line;
 }
 
+namespace {
+
+// An empty file or command output is a mistake in the set-up (a file not
+// written yet, a command that failed quietly), never a passphrase: saying so
+// beats a "wrong passphrase" that sends the user hunting for the right one.
+std::string nonempty(std::string passphrase, std::string_view source) {
+  if (passphrase.empty())
+    throw Error(Code::usage, fmt::format("{} gave an empty passphrase", source),
+                "put the passphrase on its first line (offsite never uses an empty one)");
+  return passphrase;
+}
+
+} // namespace
+
 std::string read_passphrase(const GlobalOptions& options, std::string_view prompt, bool confirm) {
-  if (!options.password_file.empty()) return read_secret_file(options.password_file, "password");
+  if (!options.password_file.empty())
+    return nonempty(read_secret_file(options.password_file, "password"),
+                    fmt::format("the password file {}", options.password_file));
   if (!options.password_command.empty())
-    return read_secret_command(options.password_command, "password");
+    return nonempty(read_secret_command(options.password_command, "password"),
+                    "the password command");
   if (const char* env = std::getenv("OFFSITE_PASSWORD"); env && *env) return env;
   if (const char* env = std::getenv("OFFSITE_PASSWORD_FILE"); env && *env)
-    return read_secret_file(env, "password");
+    return nonempty(read_secret_file(env, "password"),
+                    fmt::format("the password file {} (OFFSITE_PASSWORD_FILE)", env));
   std::string first = prompt_secret(prompt);
   if (confirm) {
     const std::string again = prompt_secret("Enter the passphrase again: ");

@@ -66,7 +66,9 @@ LeaseKeeper::LeaseKeeper(core::LeaseTable& table, core::LeaseKind kind,
                          Terminal& terminal)
     : m_table(table), m_terminal(terminal),
       m_lease(acquire_waiting(table, kind, owner, wait, terminal)), m_confirmed_ms(boot_ms()) {
-  m_terminal.detail(fmt::format("holding a {} lock ({})", core::lease_kind_name(kind), m_lease.id));
+  const std::string_view name = core::lease_kind_name(kind);
+  m_terminal.detail(
+      fmt::format("holding {} {} lock ({})", name.starts_with('e') ? "an" : "a", name, m_lease.id));
   m_thread = std::thread([this] { refresh_loop(); });
 }
 

@@ -17,6 +17,16 @@ grep -q 'passphrase does not open' "$WORK/err" || fail "wrong passphrase message
 "$OFFSITE_BIN" "${repo[@]}" --password-file "$WORK/wrong" --json snapshots >"$WORK/out" 2>/dev/null || true
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["type"]=="error" and d["code"]=="wrong_passphrase" and d["exit_code"]==6, d' "$WORK/out"
 
+# An empty password file or command output is a set-up mistake (exit 2, said
+# as such), not a wrong passphrase.
+: >"$WORK/empty-pass"
+out=$("$OFFSITE_BIN" "${repo[@]}" --password-file "$WORK/empty-pass" snapshots 2>&1) &&
+  fail "an empty password file opened the repository"
+[[ $out == *"the password file $WORK/empty-pass gave an empty passphrase"* &&
+  $out != *"wrong passphrase"* ]] || fail "empty password file message: $out"
+expect_exit 2 "$OFFSITE_BIN" "${repo[@]}" --password-file "$WORK/empty-pass" snapshots
+expect_exit 2 "$OFFSITE_BIN" "${repo[@]}" --password-command true snapshots
+
 # Each passphrase source opens the repository; a wrong one is exit 6 with
 # the same message. --password-command runs with /bin/sh.
 # (lib.sh unsets OFFSITE_PASSWORD and OFFSITE_PASSWORD_FILE.)

@@ -75,7 +75,10 @@ grep -q "^removed shared lock of backup on host $(hostname) (pid $dead_pid.*that
 offsite "${p[@]}" --json unlock >"$WORK/unlock.json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["leases"] == [] and d["removed"] == 0, d' \
   "$WORK/unlock.json" || fail "locks left after unlock: $(cat "$WORK/unlock.json")"
-offsite "${p[@]}" prune >/dev/null || fail "prune after unlock"
+offsite "${p[@]}" --verbose prune >"$WORK/prune-after-unlock.out" 2>&1 ||
+  fail "prune after unlock: $(cat "$WORK/prune-after-unlock.out")"
+grep -q "holding an exclusive lock" "$WORK/prune-after-unlock.out" ||
+  fail "prune -v does not say its lock: $(cat "$WORK/prune-after-unlock.out")"
 
 # --- a live backup's lease -----------------------------------------------------
 hold_backup live "${b[@]}"
