@@ -209,3 +209,28 @@ start_forward() {
   start_background "socat-$1" 127.0.0.1 "$1" \
     socat "TCP-LISTEN:$1,bind=127.0.0.1,fork,reuseaddr" "TCP:$2"
 }
+
+# expect_failover BACKUP_PID SINCE WHAT: the backup running as BACKUP_PID
+# (stderr in $WORK/backup.err) announces it continues on the alternate within
+# 50 s of SINCE (one 30 s idle timeout plus a connect), then ends within
+# 180 s with exit 0 and without mentioning its lock. WHAT says what happened.
+expect_failover() {
+  local backup_pid=$1 since=$2 what=$3 noticed= status=0
+  for _ in $(seq 900); do
+    if grep -q "continuing on the alternate" "$WORK/backup.err"; then noticed=$SECONDS; break; fi
+    kill -0 "$backup_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [[ -n $noticed ]] || fail "no failover after $what: $(cat "$WORK/backup.err")"
+  ((noticed - since <= 50)) ||
+    fail "failover came $((noticed - since)) s after $what (bound: 30 s + connect)"
+  for _ in $(seq 1800); do
+    kill -0 "$backup_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$backup_pid" 2>/dev/null && fail "the backup still runs 180 s after $what"
+  wait "$backup_pid" || status=$?
+  [[ $status == 0 ]] || fail "backup exited $status after $what: $(cat "$WORK/backup.err")"
+  grep -q "lock" "$WORK/backup.err" && fail "the backup mentions its lock: $(cat "$WORK/backup.err")"
+  return 0
+}
