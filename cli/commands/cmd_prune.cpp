@@ -52,8 +52,10 @@ std::string plan_text(const core::PrunePlan& plan, bool dry_run) {
   const std::string_view verb = dry_run ? "would " : "";
   text += fmt::format("{}{}\n", verb, describe(plan.remove, "delete"));
   if (plan.unindexed_packs)
-    text += fmt::format("  of which {} not in any index (left by an interrupted run)\n",
-                        plan.unindexed_packs);
+    text += fmt::format("{} pack{} in no index (left by an interrupted run): {} holding blobs in "
+                        "use {}indexed again, the others judged like the rest\n",
+                        plan.unindexed_packs, plan.unindexed_packs == 1 ? "" : "s",
+                        plan.unindexed_kept, dry_run ? "would be " : "");
   text += fmt::format("{}{}, keeping {} blobs ({})\n", verb, describe(plan.repack, "repack"),
                       plan.repack_keep.blobs, format_bytes(plan.repack_keep.bytes));
   if (plan.missing_packs)
@@ -88,9 +90,15 @@ int run_prune(RepositoryContext& context, Terminal& terminal, const PruneOptions
                             {"stored_before", plan.stored_before},
                             {"deleted", counts_json(plan.remove)},
                             {"unindexed_packs", plan.unindexed_packs},
+                            {"unindexed_kept", plan.unindexed_kept},
+                            {"unreadable_packs", plan.unreadable_packs},
                             {"missing_packs", plan.missing_packs},
                             {"repacked", counts_json(plan.repack)},
                             {"repack_kept", counts_json(plan.repack_keep)}};
+  if (!plan.unreadable_packs.empty())
+    terminal.warning(fmt::format(
+        "{} pack{} in no index whose header cannot be read: left alone (offsite check names them)",
+        plan.unreadable_packs.size(), plan.unreadable_packs.size() == 1 ? "" : "s"));
   if (options.dry_run) {
     if (terminal.json()) {
       summary["stored_after"] = plan.stored_after_estimate;

@@ -3,9 +3,12 @@
 //
 // Plan (reads only): walk every snapshot's trees to the set of referenced
 // blobs; read every index file; list data/ once. Each pack is then
-//   - removed when none of its blobs is referenced (or no index names it:
-//     the remains of an interrupted backup or prune; under the exclusive
-//     lock no backup can be running that would still index it),
+//   - removed when none of its blobs is referenced,
+//   - read when no index names it (the remains of an interrupted backup or
+//     prune, or of a lost index file): its header is authenticated and the
+//     pack then goes through the same rules, so a pack holding referenced
+//     blobs is kept and indexed, never deleted; one whose header cannot be
+//     read is left alone (a repair or a later run may still need it),
 //   - repacked when its unreferenced blobs take more than the threshold of
 //     its blob bytes (counting blob bytes, not the header, so a repacked
 //     pack never qualifies again),
@@ -29,12 +32,14 @@
 #include "core/maintenance/prune.hpp"
 
 #include <algorithm>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "core/common/error.hpp"
 #include "core/maintenance/reachability.hpp"
+#include "core/repo/index_sync.hpp"
 #include "core/repo/repo_scan.hpp"
 
 namespace offsite::core {
@@ -70,6 +75,33 @@ PrunePlan plan_prune(Repository& repo, const PruneOptions& options, PruneReporte
   PrunePlan plan;
   const auto snapshots = repo.list_snapshots();
   plan.snapshots = snapshots.size();
+  const auto index_files = repo.read_index_files();
+  plan.index_files_before = index_files.size();
+  for (const auto& f : index_files)
+    plan.old_index_files.push_back(f.name);
+  auto indexed = packs_by_name(index_files);
+  const auto stored = list_packs(repo.store());
+  plan.packs_before = stored.size();
+  for (const auto& [name, size] : stored)
+    plan.stored_before += size;
+
+  // Packs no index names: their headers say what they hold, and from here
+  // on they are judged like indexed ones (see the top of this file).
+  std::vector<std::string> unindexed;
+  for (const auto& [name, size] : stored)
+    if (!indexed.contains(name)) unindexed.push_back(name);
+  const PackHeaders headers = read_pack_headers(
+      repo, unindexed, [&](std::uint64_t, std::uint64_t) { stop_if_cancelled(reporter); });
+  plan.unindexed_packs = unindexed.size();
+  plan.unreadable_packs = headers.damaged;
+  std::set<std::string> recovered;
+  for (const auto& pack : headers.packs) {
+    indexed.emplace(pack.name, &pack);
+    recovered.insert(pack.name);
+  }
+  // The walk below may need trees that only these packs hold.
+  repo.add_packs(headers.packs);
+
   const Reachable used = find_reachable(repo, snapshots, [&](std::uint64_t trees) {
     reporter.progress({PrunePhase::planning, trees, 0, 0, 0});
     stop_if_cancelled(reporter);
@@ -80,16 +112,6 @@ PrunePlan plan_prune(Repository& repo, const PruneOptions& options, PruneReporte
                                  used.problems.front().message,
                                  used.problems.size() > 1 ? ", ..." : ""));
   plan.blobs_referenced = used.trees.size() + used.data.size();
-
-  const auto index_files = repo.read_index_files();
-  plan.index_files_before = index_files.size();
-  for (const auto& f : index_files)
-    plan.old_index_files.push_back(f.name);
-  const auto indexed = packs_by_name(index_files);
-  const auto stored = list_packs(repo.store());
-  plan.packs_before = stored.size();
-  for (const auto& [name, size] : stored)
-    plan.stored_before += size;
 
   // Which referenced blobs some existing pack holds.
   BlobIdSet present;
@@ -120,6 +142,7 @@ PrunePlan plan_prune(Repository& repo, const PruneOptions& options, PruneReporte
              static_cast<double>(unused_bytes) * 100.0 >
                  options.max_repack_unused_percent * static_cast<double>(used_bytes + unused_bytes))
       fate = Fate::repack;
+    if (fate != Fate::remove && recovered.contains(name)) ++plan.unindexed_kept;
     fates.emplace_back(pack, fate);
   }
 
@@ -150,13 +173,6 @@ PrunePlan plan_prune(Repository& repo, const PruneOptions& options, PruneReporte
       }
     if (!source.entries.empty()) plan.repack_sources.push_back(std::move(source));
   }
-  for (const auto& [name, size] : stored)
-    if (!indexed.contains(name)) {
-      ++plan.unindexed_packs;
-      ++plan.remove.packs;
-      plan.remove.bytes += size;
-      plan.packs_to_remove.push_back(name);
-    }
   plan.stored_after_estimate =
       plan.stored_before - plan.remove.bytes - plan.repack.bytes + plan.repack_keep.bytes;
   return plan;

@@ -31,14 +31,16 @@ struct PruneCounts {
 // What prune will do, decided before anything changes.
 struct PrunePlan {
   std::uint64_t snapshots = 0;
-  std::uint64_t packs_before = 0;     // objects under data/
-  std::uint64_t stored_before = 0;    // their bytes
-  std::uint64_t blobs_referenced = 0; // data + tree blobs the snapshots use
-  PruneCounts remove;                 // packs deleted whole (nothing referenced)
-  PruneCounts repack;                 // packs rewritten (whole packs)
-  PruneCounts repack_keep;            // blobs copied out of them
-  std::uint64_t unindexed_packs = 0;  // in data/ but in no index (part of `remove`)
-  std::uint64_t missing_packs = 0;    // indexed but absent, nothing referenced in them
+  std::uint64_t packs_before = 0;            // objects under data/
+  std::uint64_t stored_before = 0;           // their bytes
+  std::uint64_t blobs_referenced = 0;        // data + tree blobs the snapshots use
+  PruneCounts remove;                        // packs deleted whole (nothing referenced)
+  PruneCounts repack;                        // packs rewritten (whole packs)
+  PruneCounts repack_keep;                   // blobs copied out of them
+  std::uint64_t unindexed_packs = 0;         // in data/ but in no index: headers read, then judged
+  std::uint64_t unindexed_kept = 0;          // of those, holding used blobs: kept and indexed
+  std::vector<std::string> unreadable_packs; // unindexed, header unreadable: left alone
+  std::uint64_t missing_packs = 0;           // indexed but absent, nothing referenced in them
   std::uint64_t stored_after_estimate = 0;
   std::uint64_t index_files_before = 0;
 
@@ -48,7 +50,9 @@ struct PrunePlan {
   std::vector<IndexedPack> packs_to_keep;   // all their entries, for the new index
   std::vector<std::string> old_index_files;
 
-  bool nothing_to_do() const { return packs_to_remove.empty() && missing_packs == 0; }
+  bool nothing_to_do() const {
+    return packs_to_remove.empty() && missing_packs == 0 && unindexed_kept == 0;
+  }
 };
 
 struct PruneResult {
