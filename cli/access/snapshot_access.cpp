@@ -105,4 +105,20 @@ void remember_forgotten(RepositoryContext& context, const GlobalOptions& options
     save(m, terminal);
 }
 
+std::vector<std::string> damaged_snapshot_ids(const core::SnapshotListing& listing) {
+  std::vector<std::string> ids;
+  ids.reserve(listing.damaged.size());
+  for (const auto& d : listing.damaged)
+    ids.push_back(d.id);
+  return ids;
+}
+
+core::Snapshot resolve_snapshot_checked(RepositoryContext& context, const GlobalOptions& options,
+                                        Terminal& terminal, const std::string& reference,
+                                        const core::SnapshotFilter& filter) {
+  if (reference != "latest") return core::resolve_snapshot(context.repo, reference, filter);
+  return core::resolve_snapshot(context.repo, reference, filter,
+                                list_snapshots_checked(context, options, terminal).listing);
+}
+
 } // namespace offsite::cli

@@ -15,6 +15,7 @@
 #include "cli/ui/terminal.hpp"
 #include "core/repo/rollback_memory.hpp"
 #include "core/repo/snapshot_listing.hpp"
+#include "core/repo/snapshot_select.hpp"
 
 namespace offsite::cli {
 
@@ -49,6 +50,16 @@ void remember_saved_snapshot(RepositoryContext& context, const GlobalOptions& op
 // among them is replaced by the newest that remains (listing again only then).
 void remember_forgotten(RepositoryContext& context, const GlobalOptions& options,
                         Terminal& terminal, const std::vector<std::string>& removed);
+
+// The IDs of the damaged snapshots a listing left out, for JSON "damaged".
+std::vector<std::string> damaged_snapshot_ids(const core::SnapshotListing& listing);
+
+// Resolves a snapshot reference for a command that reads one snapshot:
+// "latest" lists the snapshots (naming the damaged ones it leaves out), an
+// ID or prefix loads just that one.
+core::Snapshot resolve_snapshot_checked(RepositoryContext& context, const GlobalOptions& options,
+                                        Terminal& terminal, const std::string& reference,
+                                        const core::SnapshotFilter& filter);
 
 // The one sentence describing a finding, for warnings and JSON.
 std::string describe_rollback(const core::RollbackFinding& finding);

@@ -4,11 +4,13 @@
 // skipped without loading it, so comparing two backups of a big, mostly
 // unchanged tree reads only the directories that changed.
 #include <memory>
+#include <optional>
 #include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "cli/access/repository_access.hpp"
+#include "cli/access/snapshot_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/snapshot_filter.hpp"
 #include "cli/ui/terminal.hpp"
@@ -170,8 +172,15 @@ std::string display(const Change& c) {
 
 int run_diff(const DiffOptions& options, const GlobalOptions& global, Terminal& terminal) {
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
-    const auto first = core::resolve_snapshot(ctx.repo, options.first, options.filter);
-    const auto second = core::resolve_snapshot(ctx.repo, options.second, options.filter);
+    // "latest" lists the snapshots (once), naming those it leaves out.
+    std::optional<core::SnapshotListing> listing;
+    const auto resolve = [&](const std::string& reference) {
+      if (reference != "latest") return core::resolve_snapshot(ctx.repo, reference, options.filter);
+      if (!listing) listing = list_snapshots_checked(ctx, global, terminal).listing;
+      return core::resolve_snapshot(ctx.repo, reference, options.filter, *listing);
+    };
+    const auto first = resolve(options.first);
+    const auto second = resolve(options.second);
     Differ differ(ctx.repo);
     differ.compare_trees("/", first.tree, second.tree);
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/access/repository_access.hpp"
+#include "cli/access/snapshot_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/snapshot_filter.hpp"
 #include "cli/ui/terminal.hpp"
@@ -99,7 +100,8 @@ int run_ls(const LsOptions& options, const GlobalOptions& global, Terminal& term
     throw Error(Code::usage, fmt::format("the path \"{}\" must be absolute", options.path),
                 "paths inside a snapshot start with '/', as \"offsite ls SNAPSHOT\" shows them");
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
-    const auto snapshot = core::resolve_snapshot(ctx.repo, options.snapshot, options.filter);
+    const auto snapshot =
+        resolve_snapshot_checked(ctx, global, terminal, options.snapshot, options.filter);
     Lister lister(ctx.repo, terminal, options.long_format);
     // Descend to the requested path one component at a time.
     core::BlobId tree = snapshot.tree;

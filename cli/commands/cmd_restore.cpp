@@ -85,12 +85,8 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
   restore.sub_path = reference.path;
 
   return with_repository(global, terminal, {}, RepoLock::shared, [&](RepositoryContext& ctx) {
-    // "latest" lists the snapshots, and names those it had to leave out.
     const auto snapshot =
-        reference.snapshot == "latest"
-            ? core::resolve_snapshot(ctx.repo, reference.snapshot, options.filter,
-                                     list_snapshots_checked(ctx, global, terminal).listing)
-            : core::resolve_snapshot(ctx.repo, reference.snapshot, options.filter);
+        resolve_snapshot_checked(ctx, global, terminal, reference.snapshot, options.filter);
     RestoreProgressReporter reporter(terminal);
     const auto result = core::restore(ctx.repo, snapshot, restore, reporter);
     terminal.clear_progress();

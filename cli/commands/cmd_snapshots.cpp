@@ -45,9 +45,7 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
       }
       // Damaged snapshots have no readable host or time, so filters cannot
       // choose among them: every one is named, for "forget ID".
-      nlohmann::json damaged = nlohmann::json::array();
-      for (const auto& d : listing.damaged)
-        damaged.push_back(d.id);
+      nlohmann::json damaged = damaged_snapshot_ids(listing);
       nlohmann::json rollback = nlohmann::json::array();
       for (const auto& r : checked.rollbacks)
         rollback.push_back(

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/access/repository_access.hpp"
+#include "cli/access/snapshot_access.hpp"
 #include "cli/commands.hpp"
 #include "cli/ui/terminal.hpp"
 #include "core/maintenance/stats.hpp"
@@ -13,7 +14,8 @@ namespace {
 
 int run_stats(const GlobalOptions& global, Terminal& terminal) {
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
-    const auto s = core::compute_stats(ctx.repo, [&](std::uint64_t trees) {
+    const auto listing = list_snapshots_checked(ctx, global, terminal).listing;
+    const auto s = core::compute_stats(ctx.repo, listing.snapshots, [&](std::uint64_t trees) {
       if (terminal.progress_enabled()) terminal.progress(fmt::format("reading trees: {}", trees));
     });
     terminal.clear_progress();
@@ -31,7 +33,8 @@ int run_stats(const GlobalOptions& global, Terminal& terminal) {
                      {"packs", s.packs},
                      {"stored_size", s.stored_size},
                      {"dedup_ratio", s.dedup_ratio()},
-                     {"compression_ratio", s.compression_ratio()}});
+                     {"compression_ratio", s.compression_ratio()},
+                     {"damaged", damaged_snapshot_ids(listing)}});
       return 0;
     }
     terminal.out(

@@ -41,6 +41,7 @@
 #include "core/maintenance/reachability.hpp"
 #include "core/repo/index_sync.hpp"
 #include "core/repo/repo_scan.hpp"
+#include "core/repo/snapshot_listing.hpp"
 
 namespace offsite::core {
 
@@ -73,7 +74,19 @@ Error incomplete(std::string what) {
 
 PrunePlan plan_prune(Repository& repo, const PruneOptions& options, PruneReporter& reporter) {
   PrunePlan plan;
-  const auto snapshots = repo.list_snapshots();
+  // A damaged snapshot may reference anything: deleting around it could
+  // lose the only copy of what it holds, so it must be removed (or the
+  // object restored) first.
+  const SnapshotListing listing = list_intact_snapshots(repo);
+  if (!listing.damaged.empty())
+    throw Error(Code::integrity,
+                fmt::format("prune stopped before deleting anything: snapshot {} is damaged ({}), "
+                            "so what it references is unknown",
+                            listing.damaged.front().id, listing.damaged.front().reason),
+                fmt::format("remove it with offsite forget {} (offsite repair snapshots removes "
+                            "every damaged one), then prune again",
+                            listing.damaged.front().id));
+  const auto& snapshots = listing.snapshots;
   plan.snapshots = snapshots.size();
   const auto index_files = repo.read_index_files();
   plan.index_files_before = index_files.size();

@@ -73,9 +73,9 @@ private:
 
 } // namespace
 
-StatsResult compute_stats(Repository& repo, const std::function<void(std::uint64_t)>& on_tree) {
+StatsResult compute_stats(Repository& repo, const std::vector<Snapshot>& snapshots,
+                          const std::function<void(std::uint64_t)>& on_tree) {
   StatsResult result;
-  const auto snapshots = repo.list_snapshots();
   result.snapshots = snapshots.size();
   StatsWalker walker(repo, result, on_tree);
   for (const auto& s : snapshots) {

@@ -28,9 +28,10 @@ struct StatsResult {
   double compression_ratio() const;
 };
 
-// Reads every snapshot and each tree once. Throws for blobs that cannot be
-// read (run check to find which). `on_tree` gets the trees loaded so far.
-StatsResult compute_stats(Repository& repo,
+// Reads each tree of `snapshots` once (the caller lists them, and names the
+// damaged ones it leaves out). Throws for blobs that cannot be read (run
+// check to find which). `on_tree` gets the trees loaded so far.
+StatsResult compute_stats(Repository& repo, const std::vector<Snapshot>& snapshots,
                           const std::function<void(std::uint64_t trees)>& on_tree = {});
 
 } // namespace offsite::core

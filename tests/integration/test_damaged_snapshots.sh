@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One damaged snapshot object blocks only itself (issue 16, section 1): with
 # one bit flipped in the newest snapshot, `snapshots` lists the others and
-# names the damaged one (stderr; a "damaged" list in --json), `restore latest`
+# names the damaged one (stderr; a "damaged" list in --json), as do ls, diff
+# and stats; prune stops naming it and `forget ID`; `restore latest`
 # and backup's parent choice use the newest intact one, forget by policy
 # leaves the damaged object alone (and says so), and `forget ID` removes it.
 # A stray non-hash name under snapshots/ is ignored with a warning.
@@ -48,6 +49,22 @@ assert d["damaged"] == [sys.argv[3]], d' "$WORK/list.json" "$old" "$new" ||
 offsite "${repo[@]}" restore latest --target "$WORK/out" 2>"$WORK/restore.err" ||
   fail "restore latest failed: $(cat "$WORK/restore.err")"
 [[ $(cat "$WORK/out$WORK/data/file.txt") == "old state" ]] || fail "restore latest: wrong snapshot"
+
+# ls, diff and stats read the intact snapshots and name the damaged one.
+for cmd in "ls latest" "diff latest latest" "stats"; do
+  # shellcheck disable=SC2086
+  offsite "${repo[@]}" $cmd >"$WORK/cmd.out" 2>"$WORK/cmd.err" || fail "$cmd failed: $(cat "$WORK/cmd.err")"
+  grep -q "damaged snapshot $new is left out" "$WORK/cmd.err" || fail "$cmd: damage not named: $(cat "$WORK/cmd.err")"
+done
+offsite "${repo[@]}" --json stats >"$WORK/stats.json" 2>/dev/null
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["snapshots"] == 1 and d["damaged"] == [sys.argv[2]], d' "$WORK/stats.json" "$new" ||
+  fail "stats JSON: $(cat "$WORK/stats.json")"
+
+# prune: stops before deleting anything, naming the snapshot and the remedy.
+expect_exit 8 offsite "${repo[@]}" prune >/dev/null 2>"$WORK/prune.err"
+grep -q "snapshot $new is damaged" "$WORK/prune.err" || fail "prune: $(cat "$WORK/prune.err")"
+grep -q "offsite forget $new" "$WORK/prune.err" || fail "prune hint: $(cat "$WORK/prune.err")"
 
 # backup: works, with the intact snapshot as its parent.
 printf 'third state\n' >"$WORK/data/file.txt"

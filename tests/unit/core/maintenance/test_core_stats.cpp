@@ -18,7 +18,7 @@ TEST_CASE("given two snapshots sharing files, when computing stats, then logical
   f.backup();
 
   auto repo = f.open();
-  const auto s = compute_stats(*repo);
+  const auto s = compute_stats(*repo, repo->list_snapshots());
   CHECK(s.snapshots == 2);
   CHECK(s.files == 5);
   CHECK(s.logical_size == 5 * test::k_file_size);
@@ -35,7 +35,7 @@ TEST_CASE("given two snapshots sharing files, when computing stats, then logical
 TEST_CASE("given an empty repository, when computing stats, then everything is zero") {
   test::BackupFixture f;
   auto repo = f.open();
-  const auto s = compute_stats(*repo);
+  const auto s = compute_stats(*repo, repo->list_snapshots());
   CHECK(s.snapshots == 0);
   CHECK(s.stored_size == 0);
   CHECK(s.dedup_ratio() == 0);
