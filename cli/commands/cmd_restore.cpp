@@ -1,4 +1,5 @@
 #include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -66,6 +67,25 @@ core::Overwrite parse_overwrite(const std::string& value) {
               "use always, if-changed or never");
 }
 
+nlohmann::json damaged_json(const std::vector<core::DamagedEntry>& damaged) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& d : damaged)
+    list.push_back(
+        {{"path", d.path}, {"node_type", d.directory ? "dir" : "file"}, {"reason", d.reason}});
+  return list;
+}
+
+// After the summary: the run brought back all it could, but not everything.
+Error damage_error(const std::vector<core::DamagedEntry>& damaged) {
+  return Error(Code::integrity,
+               fmt::format("{} {} not be restored because the repository's data for {} is damaged "
+                           "or missing (each is named above); everything else was restored",
+                           damaged.size(), damaged.size() == 1 ? "entry could" : "entries could",
+                           damaged.size() == 1 ? "it" : "them"),
+               "run offsite check --read-data to see the damage and the snapshots it affects; if "
+               "the originals still exist, the next backup stores their data again");
+}
+
 } // namespace
 
 int run_restore(const RestoreOptions& options, const GlobalOptions& global, Terminal& terminal) {
@@ -101,7 +121,8 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
                      {"bytes", result.bytes},
                      {"skipped", result.skipped},
                      {"warnings", result.warnings},
-                     {"verified", result.verified}});
+                     {"verified", result.verified},
+                     {"damaged", damaged_json(result.damaged)}});
     } else {
       terminal.info(fmt::format(
           "restored {}, {} ({}) from snapshot {} to {}{}", count_of(result.files, "file"),
@@ -109,6 +130,7 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
           options.target, options.verify ? fmt::format(", {} verified", result.verified) : ""));
       if (result.skipped) terminal.info(fmt::format("{} existing entries kept", result.skipped));
     }
+    if (!result.damaged.empty()) throw damage_error(result.damaged);
     return 0;
   });
 }

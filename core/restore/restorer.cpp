@@ -28,8 +28,10 @@
 // Sub-path "/home/a/docs" restores as target/docs/... (as restic does); no
 // sub-path restores everything as target/home/a/docs/... .
 // Failures confined to one entry (a permission, a name too long for the
-// target file system) are warnings; a full disk, data that fails to
-// authenticate or a cancel stop the restore with an Error.
+// target file system) are warnings. Damaged or missing data costs only the
+// files (and directory listings) that use it: each is named and left out,
+// as restic's restore does; a full disk, an unreachable store or a cancel
+// stop the restore with an Error.
 
 #include "core/restore/restorer.hpp"
 
@@ -85,8 +87,11 @@ RestoreResult Restorer::run() {
   m_target = open_target(m_options.target);
   std::vector<std::string> rel;
   if (!root.node) {
-    const auto tree = m_trees.load(m_snapshot.tree, "/");
-    restore_children(m_target.get(), *tree, "/", rel, false, 0);
+    std::string reason;
+    if (const auto tree = m_trees.load_readable(m_snapshot.tree, "/", reason))
+      restore_children(m_target.get(), *tree, "/", rel, false, 0);
+    else
+      damaged("/", reason, true);
   } else {
     const Selection sel = m_filter.select(root.path, *root.node, false);
     if (sel != Selection::skip && !m_scan.empty_leading.contains(root.path)) {
@@ -177,10 +182,15 @@ void Restorer::restore_dir(int dirfd, const Node& node, const std::string& path,
   // O_NOFOLLOW|O_DIRECTORY: if anything swapped the new directory for a
   // symlink in between, this fails instead of following it.
   const util::Fd fd = open_dir_at(dirfd, node.name);
-  const auto tree = m_trees.load(*node.subtree, path);
-  rel.push_back(node.name);
-  restore_children(fd.get(), *tree, path, rel, inside_included, depth);
-  rel.pop_back();
+  std::string reason;
+  const auto tree = m_trees.load_readable(*node.subtree, path, reason);
+  if (tree) {
+    rel.push_back(node.name);
+    restore_children(fd.get(), *tree, path, rel, inside_included, depth);
+    rel.pop_back();
+  } else {
+    damaged(path, reason, true);
+  }
   if (created || m_options.overwrite != Overwrite::never) m_meta.apply_fd(fd.get(), node, path);
   ++m_result.dirs;
 }
@@ -266,6 +276,13 @@ bool Restorer::may_replace(int dirfd, const Node& node, const std::string& path)
 void Restorer::warn(const std::string& path, const std::string& message) {
   ++m_result.warnings;
   m_reporter.warning(path, message); // raw: the reporter escapes for its output
+}
+
+void Restorer::damaged(const std::string& path, const std::string& reason, bool directory) {
+  warn(path, directory
+                 ? fmt::format("directory restored empty: its listing cannot be read ({})", reason)
+                 : fmt::format("not restored: its data is damaged or missing ({})", reason));
+  m_result.damaged.push_back({path, reason, directory});
 }
 
 void Restorer::skip(const Node& node) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/backup/exclude.hpp"
 #include "core/format/snapshot.hpp"
@@ -63,23 +64,36 @@ public:
   virtual bool cancelled() { return false; }
 };
 
+// An entry a restore could not bring back because the repository's data for
+// it is damaged or missing.
+struct DamagedEntry {
+  std::string path;       // snapshot path, raw bytes
+  std::string reason;     // the repository's error: names the pack or blob
+  bool directory = false; // its listing could not be read: nothing below it restored
+};
+
 struct RestoreResult {
-  std::uint64_t files = 0;    // regular files, hardlinks included
-  std::uint64_t dirs = 0;     // directories created or reused (not the target)
-  std::uint64_t other = 0;    // symlinks, fifos, devices
-  std::uint64_t bytes = 0;    // content bytes written
-  std::uint64_t skipped = 0;  // kept by the overwrite policy, sockets, devices without root
-  std::uint64_t warnings = 0; // entries or metadata that could not be restored
-  std::uint64_t verified = 0; // files read back and found equal (with verify)
+  std::uint64_t files = 0;           // regular files, hardlinks included
+  std::uint64_t dirs = 0;            // directories created or reused (not the target)
+  std::uint64_t other = 0;           // symlinks, fifos, devices
+  std::uint64_t bytes = 0;           // content bytes written
+  std::uint64_t skipped = 0;         // kept by the overwrite policy, sockets, devices without root
+  std::uint64_t warnings = 0;        // entries or metadata that could not be restored
+  std::uint64_t verified = 0;        // files read back and found equal (with verify)
+  std::vector<DamagedEntry> damaged; // left out: their data is damaged or missing
 };
 
 // Before writing anything, loads every selected tree and throws
 // Error(integrity) if any name is unsafe (empty, ".", "..", '/' or NUL) or
 // appears twice in one directory: a hostile snapshot leaves no trace, not
 // even the target. Error(not_found) for an unknown sub_path.
-// While writing: Error(integrity/not_found) from the repository for damaged
-// or missing data and Error(no_space) stop the restore; a failure confined
-// to one entry (permissions, unsupported xattrs) is a warning. With verify,
+// Damaged or missing data stops only what depends on it: a file whose blobs
+// cannot be loaded is left out (no partial file is left behind), a
+// directory whose listing cannot be read is created empty with its
+// metadata, each is a warning and an entry of `damaged`, and everything
+// else is restored. Error(no_space), a store that cannot be reached and a
+// cancel stop the restore; a failure confined to one entry (permissions,
+// unsupported xattrs) is a warning. With verify,
 // files that read back differently are warnings and, at the end,
 // Error(integrity) with their count. Ownership is restored by name when
 // that user/group exists here, else by number.

@@ -36,10 +36,17 @@ void Restorer::restore_file(int dirfd, const Node& node, const std::string& path
   lengths.reserve(node.content.size());
   for (const auto& id : node.content) {
     poll_cancel();
-    // Errors here (a blob failing to authenticate, a missing pack) are
-    // Error and stop the restore: the repository is damaged, and going on
-    // would only repeat the message for every file sharing the pack.
-    const Bytes data = m_prefetch.take(id);
+    Bytes data;
+    try {
+      data = m_prefetch.take(id);
+    } catch (const Error& e) {
+      // Damage costs this file only: the temporary goes, nothing half
+      // written stays, and the prefetcher drops this file's other blobs
+      // when the next file asks for its first.
+      if (e.code() != Code::integrity && e.code() != Code::not_found) throw;
+      damaged(path, e.what(), false);
+      return;
+    }
     if (node.sparse)
       write_sparse_at(fd.get(), data, offset);
     else

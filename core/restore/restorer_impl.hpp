@@ -52,6 +52,9 @@ private:
   bool unchanged(int dirfd, const Node& node, const struct stat& st) const;
 
   void warn(const std::string& path, const std::string& message);
+  // An entry left out because its data is damaged or missing: warned about
+  // and listed in the result.
+  void damaged(const std::string& path, const std::string& reason, bool directory);
   void skip(const Node& node);
   void poll_cancel();
   void report(const std::string& path);

@@ -59,6 +59,20 @@ std::shared_ptr<const Tree> TreeLoader::load(const BlobId& id, const std::string
   return tree;
 }
 
+std::shared_ptr<const Tree> TreeLoader::load_readable(const BlobId& id, const std::string& dir,
+                                                      std::string& reason) {
+  std::shared_ptr<const Tree> tree;
+  try {
+    tree = load(id, dir, false);
+  } catch (const Error& e) {
+    if (e.code() != Code::integrity && e.code() != Code::not_found) throw;
+    reason = e.what();
+    return nullptr;
+  }
+  check_tree_names(*tree, dir);
+  return tree;
+}
+
 Selection Filter::select(const std::string& path, const Node& node, bool inside_included) const {
   if (!m_excludes.empty() && m_excludes.matches(path)) return Selection::skip;
   if (m_includes.empty() || inside_included || m_includes.matches(path)) return Selection::all;
@@ -134,7 +148,13 @@ public:
                               "restore it",
                               k_max_depth, util::printable(path, {.quoted = true})),
                   "restore a deeper sub-path of the snapshot instead");
-    const auto tree = m_trees.load(tree_id, path);
+    std::string reason;
+    const auto tree = m_trees.load_readable(tree_id, path, reason);
+    if (!tree) {
+      // Unknown contents: the directory itself is restored, and named.
+      m_result.unreadable.insert(path);
+      return true;
+    }
     bool any = false;
     for (const auto& node : tree->nodes) {
       const std::string child = util::join_path(path, node.name);

@@ -33,6 +33,11 @@ public:
   // `check`: judge the names (off only for trees merely passed through on
   // the way to a sub-path, whose other entries are never restored).
   std::shared_ptr<const Tree> load(const BlobId& id, const std::string& dir, bool check = true);
+  // The same, but a tree whose blob is damaged or missing (Error integrity
+  // or not_found from the repository) gives nullptr and its reason; a tree
+  // with unsafe names still throws.
+  std::shared_ptr<const Tree> load_readable(const BlobId& id, const std::string& dir,
+                                            std::string& reason);
 
 private:
   Repository& m_repo;
@@ -75,10 +80,13 @@ struct ScanResult {
   std::uint64_t entries = 0;
   // Leading dirs below which nothing matched: the walk does not create them.
   std::unordered_set<std::string> empty_leading;
+  // Dirs whose listing cannot be read: restored empty, and named.
+  std::unordered_set<std::string> unreadable;
 };
 
 // Checks every tree the restore will enter; throws Error(integrity) before
-// anything is written.
+// anything is written for unsafe names. A tree that cannot be loaded is
+// noted in `unreadable` and not entered.
 ScanResult scan(TreeLoader& trees, const Filter& filter, const BlobId& root_tree,
                 const RestoreRoot& root);
 
