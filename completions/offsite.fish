@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls diff forget version config test-connection firewall-rules check prune repair stats key schedule unlock unregister
+set -l commands register init backup restore snapshots ls diff dump forget version config test-connection firewall-rules check prune repair stats key schedule unlock unregister
 complete -c offsite -f
 
 # Global options
@@ -30,6 +30,7 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a restore -d
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a snapshots -d 'List snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List the files in a snapshot'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Show what changed between two snapshots'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Write a file to stdout, or a directory as a tar or zip archive'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a forget -d 'Remove snapshots by ID or by a retention policy'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a check -d 'Verify the repository'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a prune -d 'Remove data no snapshot references'
@@ -100,6 +101,13 @@ complete -c offsite -n '__fish_seen_subcommand_from ls' -l path -r -d 'Only snap
 complete -c offsite -n '__fish_seen_subcommand_from diff' -l host -r -d 'Only this host, for latest'
 complete -c offsite -n '__fish_seen_subcommand_from diff' -l tag -r -d 'Only these tags, for latest'
 complete -c offsite -n '__fish_seen_subcommand_from diff' -l path -r -d 'Only snapshots including this path, for latest'
+
+# dump
+complete -c offsite -n '__fish_seen_subcommand_from dump' -s a -l archive -x -a 'tar zip' -d 'Archive format'
+complete -c offsite -n '__fish_seen_subcommand_from dump' -s t -l target -r -d 'Write to this file instead of stdout'
+complete -c offsite -n '__fish_seen_subcommand_from dump' -l host -r -d 'Only this host, for latest'
+complete -c offsite -n '__fish_seen_subcommand_from dump' -l tag -r -d 'Only these tags, for latest'
+complete -c offsite -n '__fish_seen_subcommand_from dump' -l path -r -d 'Only snapshots including this path, for latest'
 
 # forget
 complete -c offsite -n '__fish_seen_subcommand_from forget' -l keep-last -r -d 'Keep the N newest snapshots'

@@ -71,31 +71,32 @@ json::binary_t to_binary(const BlobId& id) {
   return json::binary_t(std::vector<std::uint8_t>(id.begin(), id.end()));
 }
 
-[[noreturn]] void malformed(std::string_view what) {
+[[noreturn]] void malformed_tree(std::string_view what) {
   throw Error(Code::integrity, "malformed tree blob: " + std::string(what),
               "the repository holds a damaged tree; run \"offsite check\"");
 }
 
 std::string get_bytes(const json& v, std::string_view field) {
-  if (!v.is_binary()) malformed("field \"" + std::string(field) + "\" is not a byte string");
+  if (!v.is_binary()) malformed_tree("field \"" + std::string(field) + "\" is not a byte string");
   const auto& b = v.get_binary();
   return std::string(b.begin(), b.end());
 }
 
 BlobId get_id(const json& v, std::string_view field) {
-  if (!v.is_binary()) malformed("field \"" + std::string(field) + "\" is not a byte string");
+  if (!v.is_binary()) malformed_tree("field \"" + std::string(field) + "\" is not a byte string");
   const auto& b = v.get_binary();
   BlobId id{};
-  if (b.size() != id.size()) malformed("field \"" + std::string(field) + "\" is not a 32-byte ID");
+  if (b.size() != id.size())
+    malformed_tree("field \"" + std::string(field) + "\" is not a 32-byte ID");
   std::copy(b.begin(), b.end(), id.begin());
   return id;
 }
 
 std::uint64_t get_uint(const json& v, std::string_view field, std::uint64_t max) {
   if (!v.is_number_unsigned())
-    malformed("field \"" + std::string(field) + "\" is not an unsigned integer");
+    malformed_tree("field \"" + std::string(field) + "\" is not an unsigned integer");
   auto x = v.get<std::uint64_t>();
-  if (x > max) malformed("field \"" + std::string(field) + "\" is out of range");
+  if (x > max) malformed_tree("field \"" + std::string(field) + "\" is out of range");
   return x;
 }
 
@@ -105,10 +106,11 @@ std::int64_t get_int(const json& v, std::string_view field) {
   if (v.is_number_unsigned()) {
     auto x = v.get<std::uint64_t>();
     if (x > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      malformed("field \"" + std::string(field) + "\" is out of range");
+      malformed_tree("field \"" + std::string(field) + "\" is out of range");
     return static_cast<std::int64_t>(x);
   }
-  if (!v.is_number_integer()) malformed("field \"" + std::string(field) + "\" is not an integer");
+  if (!v.is_number_integer())
+    malformed_tree("field \"" + std::string(field) + "\" is not an integer");
   return v.get<std::int64_t>();
 }
 
@@ -148,13 +150,13 @@ json encode_node(const Node& node) {
 }
 
 Node decode_node(const json& j) {
-  if (!j.is_object()) malformed("a node is not a map");
+  if (!j.is_object()) malformed_tree("a node is not a map");
   Node node;
   auto name = j.find("n");
-  if (name == j.end()) malformed("a node has no name");
+  if (name == j.end()) malformed_tree("a node has no name");
   node.name = get_bytes(*name, "n");
   auto type = j.find("t");
-  if (type == j.end()) malformed("node has no type");
+  if (type == j.end()) malformed_tree("node has no type");
   node.type = static_cast<NodeType>(get_uint(*type, "t", k_max_node_type));
 
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -189,18 +191,19 @@ Node decode_node(const json& j) {
     else if (key == "r")
       node.rdev = get_uint(v, key, u64);
     else if (key == "sp") {
-      if (!v.is_boolean()) malformed("field \"sp\" is not a boolean");
+      if (!v.is_boolean()) malformed_tree("field \"sp\" is not a boolean");
       node.sparse = v.get<bool>();
     } else if (key == "lt")
       node.link_target = get_bytes(v, key);
     else if (key == "x") {
-      if (!v.is_array()) malformed("field \"x\" is not an array");
+      if (!v.is_array()) malformed_tree("field \"x\" is not an array");
       for (const auto& pair : v) {
-        if (!pair.is_array() || pair.size() != 2) malformed("an xattr is not a [name, value] pair");
+        if (!pair.is_array() || pair.size() != 2)
+          malformed_tree("an xattr is not a [name, value] pair");
         node.xattrs.emplace_back(get_bytes(pair[0], "x"), get_bytes(pair[1], "x"));
       }
     } else if (key == "c") {
-      if (!v.is_array()) malformed("field \"c\" is not an array");
+      if (!v.is_array()) malformed_tree("field \"c\" is not an array");
       node.content.reserve(v.size());
       for (const auto& id : v)
         node.content.push_back(get_id(id, key));
@@ -208,10 +211,12 @@ Node decode_node(const json& j) {
       node.subtree = get_id(v, key);
   }
 
-  if (node.type == NodeType::dir && !node.subtree) malformed("a directory node has no subtree");
-  if (node.type != NodeType::dir && node.subtree) malformed("a non-directory node has a subtree");
+  if (node.type == NodeType::dir && !node.subtree)
+    malformed_tree("a directory node has no subtree");
+  if (node.type != NodeType::dir && node.subtree)
+    malformed_tree("a non-directory node has a subtree");
   if (node.type != NodeType::file && !node.content.empty())
-    malformed("a node that is not a file has content");
+    malformed_tree("a node that is not a file has content");
   return node;
 }
 
@@ -242,21 +247,22 @@ Bytes encode_tree(const Tree& tree) {
 
 Tree decode_tree(ByteView data) {
   if (!util::is_shallow_cbor(data, k_max_tree_depth))
-    malformed("not valid CBOR of definite lengths, or nested deeper than a tree");
+    malformed_tree("not valid CBOR of definite lengths, or nested deeper than a tree");
   json doc;
   try {
     doc = json::from_cbor(data.begin(), data.end(), /*strict=*/true, /*allow_exceptions=*/true,
                           json::cbor_tag_handler_t::error);
   } catch (const json::exception& e) {
-    malformed(std::string("not valid CBOR (") + e.what() + ")");
+    malformed_tree(std::string("not valid CBOR (") + e.what() + ")");
   }
-  if (!doc.is_object()) malformed("the top level is not a map");
+  if (!doc.is_object()) malformed_tree("the top level is not a map");
   auto version = doc.find("v");
   if (version == doc.end() || !version->is_number_unsigned() ||
       version->get<std::uint64_t>() != k_tree_version)
-    malformed("unknown tree version");
+    malformed_tree("unknown tree version");
   auto nodes = doc.find("nodes");
-  if (nodes == doc.end() || !nodes->is_array()) malformed("\"nodes\" is missing or not an array");
+  if (nodes == doc.end() || !nodes->is_array())
+    malformed_tree("\"nodes\" is missing or not an array");
   Tree tree;
   tree.nodes.reserve(nodes->size());
   for (const auto& j : *nodes)

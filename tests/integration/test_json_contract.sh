@@ -138,6 +138,8 @@ jcase ls ok doc -- "${repo[@]}" "${pw[@]}" ls latest
 jcase ls not_found doc -- "${repo[@]}" "${pw[@]}" ls deadbeef
 jcase diff ok doc -- "${repo[@]}" "${pw[@]}" diff "$first" latest
 jcase diff not_found doc -- "${repo[@]}" "${pw[@]}" diff "$first" deadbeef
+jcase dump ok doc -- "${repo[@]}" "${pw[@]}" dump latest:/ --target "$WORK/dumped.tar"
+jcase dump usage doc -- "${repo[@]}" "${pw[@]}" dump latest:/
 jcase restore ok lines -- "${repo[@]}" "${pw[@]}" restore latest --target "$WORK/restored"
 jcase restore not_found lines -- "${repo[@]}" "${pw[@]}" restore deadbeef --target "$WORK/r2"
 jcase stats ok doc -- "${repo[@]}" "${pw[@]}" stats
