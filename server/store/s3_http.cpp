@@ -70,7 +70,8 @@ std::string s3_percent_encode(std::string_view raw) {
   return out;
 }
 
-S3Http::S3Http(std::string endpoint, std::string region, S3Credentials credentials, S3Tuning tuning)
+S3Http::S3Http(std::string endpoint, const std::string& region, S3Credentials credentials,
+               S3Tuning tuning)
     : m_endpoint(std::move(endpoint)), m_sigv4("aws:amz:" + region + ":s3"),
       m_credentials(std::move(credentials)), m_tuning(tuning), m_pool(k_max_idle_handles) {
   while (!m_endpoint.empty() && m_endpoint.back() == '/')

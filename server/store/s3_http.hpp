@@ -47,7 +47,8 @@ std::string s3_percent_encode(std::string_view raw);
 
 class S3Http {
 public:
-  S3Http(std::string endpoint, std::string region, S3Credentials credentials, S3Tuning tuning);
+  S3Http(std::string endpoint, const std::string& region, S3Credentials credentials,
+         S3Tuning tuning);
 
   S3Response perform(const S3Request& request);
 

@@ -26,7 +26,7 @@ constexpr auto k_max_backoff = 5s;
 constexpr int k_max_empty_pages = 1000;
 
 std::string quoted_key(std::string_view key) {
-  return util::printable(key, core::k_key_in_messages);
+  return "\"" + util::printable(key, core::k_key_in_messages) + "\"";
 }
 
 void check_key(std::string_view key) {
@@ -220,8 +220,7 @@ core::ListPage S3ObjectStore::list(std::string_view prefix, std::string_view sta
   const std::string full_prefix = m_location.prefix + std::string(prefix);
   const std::string full_after =
       start_after.empty() ? std::string() : m_location.prefix + std::string(start_after);
-  const std::string what =
-      fmt::format("LIST of {}", util::printable(full_prefix, core::k_key_in_messages));
+  const std::string what = fmt::format("LIST of {}", quoted_key(full_prefix));
   std::string token;
   for (int empty_pages = 0;;) {
     S3Request request;
