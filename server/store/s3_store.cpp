@@ -8,6 +8,7 @@
 
 #include "core/common/error.hpp"
 #include "server/store/s3_failure.hpp"
+#include "server/store/s3_listing.hpp"
 #include "server/store/s3_object_store.hpp"
 #include "server/store/s3_xml.hpp"
 #include "util/printable.hpp"
@@ -18,12 +19,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::size_t k_max_list_page = 1000; // S3's cap on max-keys
 constexpr auto k_first_backoff = 100ms;
 constexpr auto k_max_backoff = 5s;
-// A store that keeps answering empty truncated pages is broken; S3 itself
-// never needs more than a few to skip over deleted keys.
-constexpr int k_max_empty_pages = 1000;
 
 std::string quoted_key(std::string_view key) {
   return "\"" + util::printable(key, core::k_key_in_messages) + "\"";
@@ -215,53 +212,27 @@ std::optional<std::uint64_t> S3ObjectStore::head(std::string_view key) {
 
 core::ListPage S3ObjectStore::list(std::string_view prefix, std::string_view start_after,
                                    std::size_t limit) {
-  core::ListPage page;
-  if (limit == 0) return page;
-  const std::string full_prefix = m_location.prefix + std::string(prefix);
-  const std::string full_after =
-      start_after.empty() ? std::string() : m_location.prefix + std::string(start_after);
-  const std::string what = fmt::format("LIST of {}", quoted_key(full_prefix));
-  std::string token;
-  for (int empty_pages = 0;;) {
+  S3ListQuery query;
+  query.location_prefix = m_location.prefix;
+  query.prefix = m_location.prefix + std::string(prefix);
+  if (!start_after.empty()) query.start_after = m_location.prefix + std::string(start_after);
+  query.limit = limit;
+  const std::string what = fmt::format("LIST of {}", quoted_key(query.prefix));
+  const auto fetch = [&](const std::string& token, std::size_t want) {
     S3Request request;
     request.path = "/" + m_location.bucket;
-    const std::size_t want = std::min(limit - page.objects.size(), k_max_list_page);
     request.query = {
-        {"list-type", "2"}, {"max-keys", std::to_string(want)}, {"prefix", full_prefix}};
+        {"list-type", "2"}, {"max-keys", std::to_string(want)}, {"prefix", query.prefix}};
     if (!token.empty())
       request.query.emplace_back("continuation-token", token);
-    else if (!full_after.empty())
-      request.query.emplace_back("start-after", full_after);
-    const S3Response response = call(request, what, {200});
-    S3ListResult result;
-    try {
-      result = parse_list_objects_v2(as_string(response.body));
-    } catch (const MalformedS3Reply& e) {
-      throw s3_error(S3Failure::protocol, m_location.endpoint, m_location.bucket, what, e.what(),
-                     1);
-    }
-    for (auto& object : result.objects) {
-      if (!object.key.starts_with(full_prefix) || object.key <= full_after ||
-          (!page.objects.empty() && object.key <= m_location.prefix + page.objects.back().key))
-        throw s3_error(
-            S3Failure::protocol, m_location.endpoint, m_location.bucket, what,
-            fmt::format("a key out of order or outside the prefix: {}", quoted_key(object.key)), 1);
-      page.objects.push_back({object.key.substr(m_location.prefix.size()), object.size});
-    }
-    if (page.objects.size() >= limit) {
-      page.truncated = result.truncated || page.objects.size() > limit;
-      page.objects.resize(limit);
-      return page;
-    }
-    if (!result.truncated) return page;
-    // Truncated but short: follow the continuation, even past empty pages.
-    if (result.objects.empty() && ++empty_pages > k_max_empty_pages)
-      throw s3_error(S3Failure::protocol, m_location.endpoint, m_location.bucket, what,
-                     "truncated pages that never hold a key", 1);
-    if (result.next_continuation_token == token)
-      throw s3_error(S3Failure::protocol, m_location.endpoint, m_location.bucket, what,
-                     "a continuation token that does not move on", 1);
-    token = std::move(result.next_continuation_token);
+    else if (!query.start_after.empty())
+      request.query.emplace_back("start-after", query.start_after);
+    return parse_list_objects_v2(as_string(call(request, what, {200}).body));
+  };
+  try {
+    return collect_list_pages(query, fetch);
+  } catch (const MalformedS3Reply& e) {
+    throw s3_error(S3Failure::protocol, m_location.endpoint, m_location.bucket, what, e.what(), 1);
   }
 }
 

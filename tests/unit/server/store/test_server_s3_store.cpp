@@ -7,6 +7,10 @@
 
 #include <string>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
 #include "server/store/s3_failure.hpp"
@@ -118,6 +122,35 @@ TEST_CASE("given an endpoint nobody listens on, then requests are retried a boun
                      "\"k\"") != std::string::npos);
   CHECK(message.find("gave up after 3 attempts") != std::string::npos);
   check_no_secret(e, cluster.credentials);
+}
+
+TEST_CASE("given an endpoint that takes the request and never answers, then the stall limit "
+          "ends each attempt and the store gives up with a clear error") {
+  // A listener nobody accepts from: the kernel completes the handshake, the
+  // request is sent, and no byte ever comes back.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 16) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  S3Location silent{"http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), "bucket", "",
+                    "us-east-1"};
+  S3Tuning tuning;
+  tuning.stall_timeout = std::chrono::milliseconds(1000);
+  tuning.max_attempts = 2;
+  const S3Credentials keys{"AKIDSTALL", "stall-secret"};
+  S3ObjectStore store(silent, keys, tuning);
+  const Error e = thrown([&] { store.head("k"); });
+  ::close(listener);
+  CHECK(e.code() == Code::generic);
+  CAPTURE(std::string(e.what()));
+  CHECK(std::string(e.what()).find("did not answer HEAD of \"k\"") != std::string::npos);
+  CHECK(std::string(e.what()).find("gave up after 2 attempts") != std::string::npos);
+  check_no_secret(e, keys);
 }
 
 TEST_CASE("given a bucket that does not exist, then requests fail as configuration, and "
