@@ -30,12 +30,12 @@ CurlPool::Lease CurlPool::take() {
     if (!m_idle.empty()) {
       CURL* handle = m_idle.back();
       m_idle.pop_back();
-      return Lease(*this, handle);
+      return Lease(*this, handle, true);
     }
   }
   CURL* handle = curl_easy_init();
   if (handle == nullptr) throw std::bad_alloc();
-  return Lease(*this, handle);
+  return Lease(*this, handle, false);
 }
 
 void CurlPool::give_back(CURL* handle) {

@@ -25,22 +25,26 @@ public:
   // the Lease goes out of scope.
   class Lease {
   public:
-    Lease(CurlPool& pool, CURL* handle) : m_pool(pool), m_handle(handle) {}
+    Lease(CurlPool& pool, CURL* handle, bool used) : m_pool(pool), m_handle(handle), m_used(used) {}
     ~Lease() { m_pool.give_back(m_handle); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     CURL* get() const { return m_handle; }
+    // True when the handle has carried a request before, so it may hold a
+    // kept-alive connection (which curl silently retries on if it dies).
+    bool used() const { return m_used; }
 
   private:
     CurlPool& m_pool;
     CURL* m_handle;
+    bool m_used;
   };
   Lease take();
 
 private:
   void give_back(CURL* handle);
   std::mutex m_mutex;
-  std::vector<CURL*> m_idle;
+  std::vector<CURL*> m_idle; // every idle handle has been used
   std::size_t m_max_idle;
 };
 

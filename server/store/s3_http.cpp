@@ -139,6 +139,9 @@ S3Response S3Http::perform(const S3Request& request) {
     return response;
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+  long connects = 0;
+  curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+  response.reconnected = lease.used() && connects > 0;
   curl_off_t length = -1;
   if (curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length >= 0)
     response.content_length = static_cast<std::uint64_t>(length);

@@ -40,6 +40,10 @@ struct S3Response {
   long status = 0;
   Bytes body;
   std::optional<std::uint64_t> content_length; // from the headers (HEAD)
+  // A kept-alive connection was given up and a new one made: curl then
+  // sends the request again by itself if the old one died after taking it,
+  // so a PUT may have landed once already (put decides a 412 by content).
+  bool reconnected = false;
 };
 
 // "a b/c" -> "a%20b%2Fc": everything but A-Z a-z 0-9 - . _ ~ encoded, as SigV4 wants.

@@ -7,6 +7,11 @@
 // request borrows a pooled connection. Every method blocks for at most
 // about S3Tuning::retry_budget plus one request's timeouts.
 //
+// put() meets 412 when the key exists; if an earlier attempt of the same put
+// may have landed (our retry after a lost reply, or curl's own resend on a
+// new connection), it reads the object back: our bytes there count as
+// created, so an identical object a racer stored counts as ours too.
+//
 // remove() cannot be exact on S3 (DELETE answers 204 whether or not the key
 // was there): it asks HEAD first, so two removes racing on one key may both
 // return true. Callers that count removed objects (quota) must allow for it.

@@ -155,8 +155,9 @@ bool S3ObjectStore::put_impl(std::string_view key, ByteView data, bool failed_be
   const S3Response response =
       call(request, fmt::format("PUT of {}", quoted_key(key)), {200, 412}, &failed_before);
   if (response.status == 200) return true;
-  if (!failed_before) return false;
-  // 412 after an attempt that may have landed: ours if it holds our bytes
+  if (!failed_before && !response.reconnected) return false;
+  // 412 after an attempt that may have landed (ours failed, or curl resent
+  // the request on a new connection by itself): ours if it holds our bytes
   // (content decides; an identical object from a racer is as good as ours).
   const auto stored = get(key, 0, std::nullopt);
   return stored && std::equal(stored->begin(), stored->end(), data.begin(), data.end());
