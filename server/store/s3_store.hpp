@@ -17,8 +17,9 @@
 // Failures throw Error with the code the client already knows: a full store
 // is Code::no_space; unreachable, refused credentials and protocol breakage
 // are Code::generic with a message naming the data centre's storage (never
-// a credential). Transient failures (5xx, SlowDown, resets) are retried with
-// bounded back-off first.
+// a credential); a bucket that does not exist is Code::config. Transient
+// failures (5xx, SlowDown, resets) are retried with bounded back-off first
+// (the table: s3_failure.hpp; the class and its caveats: s3_object_store.hpp).
 
 #include <chrono>
 #include <memory>
@@ -56,5 +57,12 @@ struct S3Tuning {
 std::unique_ptr<core::Store> open_s3_store(const S3Location& location,
                                            const S3Credentials& credentials,
                                            const S3Tuning& tuning = {});
+
+// Creates the location's bucket unless the credentials' user owns it already
+// (for `offsited init --store`): true when it was created. Throws Error
+// (Code::config) when the bucket belongs to someone else, and the errors of
+// the store's requests otherwise.
+bool create_bucket_if_missing(const S3Location& location, const S3Credentials& credentials,
+                              const S3Tuning& tuning = {});
 
 } // namespace offsite::server
