@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "core/common/error.hpp"
+#include "core/store/latency_store.hpp"
 #include "core/store/local_store.hpp"
 #include "server/serve/connection_limits.hpp"
 #include "server/state/identity_store.hpp"
@@ -306,7 +307,10 @@ int serve(ServeOptions options) {
   if (server.subnets.empty()) server.subnets = default_subnets(bound);
   server.port = bound.front().port;
 
-  core::LocalStore store(options.data_dir / "store");
+  core::LocalStore local(options.data_dir / "store");
+  std::optional<core::LatencyStore> slowed; // test-only, see latency_store.hpp
+  if (const auto latency = core::LatencyStore::from_environment()) slowed.emplace(local, *latency);
+  core::Store& store = slowed ? static_cast<core::Store&>(*slowed) : local;
   if (!server.log) server.log = log_line;
   ServerContext context(store, server);
   // The limits decide admission; `connections` only tracks what is open.
