@@ -125,7 +125,9 @@ public:
         throw TransportError(FailureKind::other, "pipeline", std::strerror(errno));
       if (ready <= 0) continue;
       if (fds[0].revents & POLLIN) m_wake.clear();
-      if (want_read && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) read_one();
+      // A stop that woke the poll wins over a request that arrived with it.
+      if (want_read && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && !m_hooks.stopping())
+        read_one();
     }
   }
 

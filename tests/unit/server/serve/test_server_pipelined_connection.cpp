@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 
@@ -63,7 +64,9 @@ struct Fixture {
   server::ByteBudget budget;
   server::WakeFd wake;
   server::PipelineSettings settings{16, std::chrono::seconds(60), nullptr};
-  server::ConnectionHooks hooks{[] { return true; }, [] {}, [] { return false; }};
+  std::atomic<bool> stopping{false}; // what SIGTERM sets in serve()
+  server::ConnectionHooks hooks{[this] { return !stopping.load(); }, [] {},
+                                [this] { return stopping.load(); }};
   std::unique_ptr<transport::SocketStream> server_side;
   std::unique_ptr<transport::SocketStream> client;
   std::optional<PipelineEnd> end;
@@ -137,4 +140,28 @@ TEST_CASE("given unregister in a pipeline, when it is answered, then the loop ha
   f.thread.join();
   f.thread = std::thread([] {});
   CHECK(f.end == PipelineEnd::logged_out);
+}
+
+TEST_CASE("given a request in the store, when the server stops, then it is answered and nothing "
+          "sent after the stop is handled") {
+  Fixture f(1u << 30);
+  REQUIRE(call(f.session, Op::put, {{"key", "keys/51"}}).op == Op::reply_ok);
+  REQUIRE(call(f.session, Op::put, {{"key", "keys/fa"}}).op == Op::reply_ok);
+  f.store.hold("51");
+  const auto deadline = Deadline::after(test::k_gate_wait);
+  transport::write_frame(*f.client, Op::get, 1, {{"key", "keys/51"}}, {}, deadline);
+  REQUIRE(f.store.wait_logged("start get 51"));
+  f.stopping = true;
+  f.wake.notify(); // as Connections::stop does
+  transport::write_frame(*f.client, Op::get, 2, {{"key", "keys/fa"}}, {}, deadline);
+  CHECK_FALSE(f.store.logged_within("start get fa", std::chrono::milliseconds(300)));
+  f.store.open("51");
+  const auto reply = transport::read_frame(*f.client, deadline);
+  CHECK(reply.id == 1);
+  CHECK(reply.op == Op::reply_ok);
+  f.thread.join();
+  f.thread = std::thread([] {});
+  CHECK_FALSE(f.failed);
+  CHECK(f.end == PipelineEnd::closed);
+  CHECK_FALSE(f.store.logged("start get fa"));
 }
