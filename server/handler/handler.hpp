@@ -83,6 +83,15 @@ private:
   std::map<std::string, Usage> m_usage;
 };
 
+// Thread-safety: handle() may run on several threads at once for object
+// requests (get, head, list, put, remove): they only read the session's
+// login state (m_account, m_auth, m_repo, m_leases), and the one member
+// they change, m_held (an expired lease dropped by holds_live_lease), is
+// guarded by m_held_mutex. Every other request (hello, register, auth,
+// network_map, the lease ops, unregister) writes the login state or
+// m_held without a lock, so it must run alone, with no other request of
+// the session in progress; server/serve/request_order.hpp keeps it so.
+// ServerContext is shared by all sessions and thread-safe.
 class Session {
 public:
   // `peer_ip` keys the per-source throttle.
@@ -152,6 +161,7 @@ private:
     std::chrono::steady_clock::time_point checked;
   };
   std::map<std::string, HeldLease> m_held;
+  std::mutex m_held_mutex; // see the class comment
 };
 
 // The last path component must equal the SHA-256 (hex) of the payload for

@@ -55,6 +55,8 @@ wire::LeaseRecord to_wire(const core::Lease& lease) {
 } // namespace
 
 bool Session::holds_live_lease(bool exclusive) {
+  // Object requests of one session call this concurrently.
+  std::lock_guard lock(m_held_mutex);
   const auto now = std::chrono::steady_clock::now();
   for (auto it = m_held.begin(); it != m_held.end();) {
     if (exclusive && it->second.kind != core::LeaseKind::exclusive) {

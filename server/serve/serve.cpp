@@ -17,8 +17,12 @@
 #include <fmt/format.h>
 
 #include "core/common/error.hpp"
+#include "core/store/latency_store.hpp"
 #include "core/store/local_store.hpp"
+#include "server/serve/byte_budget.hpp"
 #include "server/serve/connection_limits.hpp"
+#include "server/serve/pipelined_connection.hpp"
+#include "server/serve/worker_pool.hpp"
 #include "server/state/identity_store.hpp"
 #include "transport/net/socket_stream.hpp"
 #include "transport/net/tcp_listener.hpp"
@@ -47,11 +51,15 @@ public:
   }
   // The connection is about to wait for a request on `stream`; false when the
   // server is stopping (then it should close instead).
-  bool wait_for_request(std::uint64_t id, transport::Stream* stream) {
+  bool wait_for_request(std::uint64_t id, transport::Stream* stream, const WakeFd* wake) {
     std::lock_guard lock(m_mutex);
     if (m_stopping) return false;
-    m_live[id] = Entry{stream, true};
+    m_live[id] = Entry{stream, true, wake};
     return true;
+  }
+  bool stopping() {
+    std::lock_guard lock(m_mutex);
+    return m_stopping;
   }
   // The stream is about to be destroyed: no abort may touch it any more.
   void forget_stream(std::uint64_t id) {
@@ -72,8 +80,10 @@ public:
   bool stop(std::chrono::seconds grace) {
     std::unique_lock lock(m_mutex);
     m_stopping = true;
-    for (auto& [id, entry] : m_live)
+    for (auto& [id, entry] : m_live) {
       if (entry.idle && entry.stream) entry.stream->abort();
+      if (entry.wake) entry.wake->notify();
+    }
     return m_changed.wait_for(lock, grace, [&] { return m_live.empty(); });
   }
 
@@ -81,6 +91,7 @@ private:
   struct Entry {
     transport::Stream* stream = nullptr;
     bool idle = false;
+    const WakeFd* wake = nullptr; // rung on stop, so a busy pipeline stops reading
   };
   std::mutex m_mutex;
   std::condition_variable m_changed;
@@ -135,6 +146,8 @@ struct Runtime {
   Connections& connections;
   ConnectionLimits& limits;
   StrangerLog& strangers;
+  ByteBudget& budget;
+  WorkerPool* shared_workers; // nullptr: each connection has its own
 };
 
 std::string peer_ip_of(const transport::SocketStream& socket) {
@@ -156,27 +169,38 @@ void run_connection(Runtime& rt, std::uint64_t slot,
   // Declared out here so that it is destroyed only after forget_stream():
   // Connections::stop may abort it until then.
   std::unique_ptr<transport::TlsStream> stream;
+  std::unique_ptr<WakeFd> wake; // the same: Connections::stop may ring it
   try {
+    wake = std::make_unique<WakeFd>();
     stream = rt.tls.accept(std::move(socket),
                            Deadline::after(options.handshake_timeout).earliest(login_deadline));
     Session session(rt.context, peer_ip);
-    while (rt.connections.wait_for_request(slot, stream.get())) {
-      auto deadline = Deadline::after(options.idle_timeout);
-      if (!logged_in) deadline = deadline.earliest(login_deadline);
-      auto request = transport::read_frame_or_eof(
-          *stream, deadline, logged_in ? transport::k_max_frame_size : k_max_login_frame_size);
-      rt.connections.busy(slot);
-      if (!request) {
-        stream->shutdown_write(Deadline::after(std::chrono::seconds(5)));
-        break;
-      }
-      const auto reply = session.handle(*request);
-      transport::write_frame(*stream, reply, Deadline::after(options.idle_timeout));
-      if (session.account().has_value() != logged_in) {
+    const ConnectionHooks hooks{
+        [&] { return rt.connections.wait_for_request(slot, stream.get(), wake.get()); },
+        [&] { rt.connections.busy(slot); }, [&] { return rt.connections.stopping(); }};
+    const PipelineSettings pipeline{options.max_requests_in_flight, options.idle_timeout,
+                                    rt.shared_workers};
+    for (;;) {
+      // Before login: one request at a time, small frames, the login clock.
+      while (!logged_in && rt.connections.wait_for_request(slot, stream.get(), wake.get())) {
+        const auto deadline = Deadline::after(options.idle_timeout).earliest(login_deadline);
+        auto request = transport::read_frame_or_eof(*stream, deadline, k_max_login_frame_size);
+        rt.connections.busy(slot);
+        if (!request) {
+          stream->shutdown_write(Deadline::after(std::chrono::seconds(5)));
+          break;
+        }
+        const auto reply = session.handle(*request);
+        transport::write_frame(*stream, reply, Deadline::after(options.idle_timeout));
         logged_in = session.account().has_value();
-        // Logged out (unregister): a fresh, short allowance to log in again.
-        if (!logged_in) login_deadline = Deadline::after(options.login_timeout);
       }
+      if (!logged_in) break;
+      if (serve_pipelined(*stream, session, rt.budget, *wake, pipeline, hooks) ==
+          PipelineEnd::closed)
+        break;
+      // Logged out (unregister): a fresh, short allowance to log in again.
+      logged_in = false;
+      login_deadline = Deadline::after(options.login_timeout);
     }
   } catch (const transport::TransportError& e) {
     auto log = [&](std::string line) {
@@ -198,6 +222,7 @@ void run_connection(Runtime& rt, std::uint64_t slot,
   }
   rt.connections.forget_stream(slot);
   stream.reset();
+  wake.reset();
   rt.limits.release(address_group(peer_ip));
   // Last: once the slot is closed, serve() may return and `rt` be gone.
   rt.connections.close(slot);
@@ -306,14 +331,21 @@ int serve(ServeOptions options) {
   if (server.subnets.empty()) server.subnets = default_subnets(bound);
   server.port = bound.front().port;
 
-  core::LocalStore store(options.data_dir / "store");
+  core::LocalStore local(options.data_dir / "store");
+  std::optional<core::LatencyStore> slowed; // test-only, see latency_store.hpp
+  if (const auto latency = core::LatencyStore::from_environment()) slowed.emplace(local, *latency);
+  core::Store& store = slowed ? static_cast<core::Store&>(*slowed) : local;
   if (!server.log) server.log = log_line;
   ServerContext context(store, server);
   // The limits decide admission; `connections` only tracks what is open.
   Connections connections(options.max_connections);
   ConnectionLimits limits(options.max_connections, options.max_connections_per_address);
   StrangerLog strangers;
-  Runtime rt{options, context, tls, connections, limits, strangers};
+  ByteBudget budget(options.request_memory_budget);
+  std::unique_ptr<WorkerPool> shared_workers;
+  if (options.shared_workers != 0)
+    shared_workers = std::make_unique<WorkerPool>(options.shared_workers);
+  Runtime rt{options, context, tls, connections, limits, strangers, budget, shared_workers.get()};
 
   std::vector<std::thread> acceptors;
   acceptors.reserve(listeners.size());
