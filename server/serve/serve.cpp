@@ -17,9 +17,9 @@
 #include <fmt/format.h>
 
 #include "core/common/error.hpp"
-#include "core/store/local_store.hpp"
 #include "server/serve/connection_limits.hpp"
 #include "server/state/identity_store.hpp"
+#include "server/store/open_store.hpp"
 #include "transport/net/socket_stream.hpp"
 #include "transport/net/tcp_listener.hpp"
 #include "transport/tls/tls.hpp"
@@ -306,7 +306,8 @@ int serve(ServeOptions options) {
   if (server.subnets.empty()) server.subnets = default_subnets(bound);
   server.port = bound.front().port;
 
-  core::LocalStore store(options.data_dir / "store");
+  const auto opened_store = open_data_store(options.data_dir);
+  core::Store& store = *opened_store;
   if (!server.log) server.log = log_line;
   ServerContext context(store, server);
   // The limits decide admission; `connections` only tracks what is open.
