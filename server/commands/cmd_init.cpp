@@ -39,8 +39,8 @@ namespace {
 // Refuses to move a data directory in use to another store: its accounts
 // and repositories would silently stay behind.
 StoreLocation chosen_store(const InitOptions& options, const fs::path& data) {
-  const auto wanted = parse_store_location(options.store, options.s3);
-  const auto recorded = read_store_config(data);
+  auto wanted = parse_store_location(options.store, options.s3);
+  auto recorded = read_store_config(data);
   if (!options.store) return recorded;
   // An identity alone binds no store: the operator copies one into a new
   // data directory before its first init.

@@ -33,7 +33,7 @@ transport::CaIdentity require_identity(const fs::path& data) {
 
 std::string check_store_identity(const fs::path& data, const transport::CaIdentity& identity,
                                  core::Store& store, const std::string& store_name, bool record) {
-  const auto ours = transport::fingerprint(identity.cert_pem);
+  auto ours = transport::fingerprint(identity.cert_pem);
   const auto theirs =
       record ? std::optional(record_fingerprint(store, ours)) : recorded_fingerprint(store);
   if (theirs && *theirs != ours) throw identity_mismatch(ours, *theirs, store_name, data.string());

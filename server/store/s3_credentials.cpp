@@ -53,8 +53,8 @@ std::string profile_name() {
   return chosen && *chosen ? chosen : "default";
 }
 
-Error config_error(std::string message, std::string hint) {
-  return Error(Code::config, std::move(message), std::move(hint));
+Error config_error(const std::string& message, std::string hint) {
+  return Error(Code::config, message, std::move(hint));
 }
 
 void check_private_file(const std::filesystem::path& file) {

@@ -23,8 +23,8 @@ std::string shown(std::string_view text) {
   return util::printable(text, {.max_chars = 200, .quoted = true});
 }
 
-Error usage(std::string message, std::string hint) {
-  return Error(Code::usage, std::move(message), std::move(hint));
+Error usage(const std::string& message, std::string hint) {
+  return Error(Code::usage, message, std::move(hint));
 }
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }

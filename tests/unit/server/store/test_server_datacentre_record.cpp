@@ -17,8 +17,10 @@ using offsite::server::recorded_fingerprint;
 using offsite::test::TempDir;
 
 namespace {
-const std::string k_ours = "sha256:" + std::string(64, 'a');
-const std::string k_theirs = "sha256:" + std::string(64, 'b');
+constexpr const char* k_ours =
+    "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+constexpr const char* k_theirs =
+    "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 } // namespace
 
 TEST_SUITE_BEGIN("server::DatacentreRecord");
@@ -33,7 +35,8 @@ TEST_CASE("given an empty store, when a fingerprint is recorded, then the first 
   CHECK(record_fingerprint(store, k_theirs) == k_ours);
   const auto bytes = static_cast<offsite::core::Store&>(store).get(k_fingerprint_key);
   REQUIRE(bytes);
-  CHECK(std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size()) == k_ours + "\n");
+  CHECK(std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size()) ==
+        std::string(k_ours) + "\n");
 }
 
 TEST_CASE("given a record that is no fingerprint, then reading it is an integrity error") {

@@ -36,7 +36,7 @@ template <typename F> std::string config_error(F&& f) {
 }
 
 fs::path write_file(const TempDir& dir, const std::string& text, fs::perms mode) {
-  const auto path = dir / "credentials";
+  auto path = dir / "credentials";
   std::ofstream(path) << text;
   fs::permissions(path, mode);
   return path;
