@@ -63,8 +63,9 @@ StoreLocation read_store_config(const fs::path& data) {
     throw Error(
         Code::config,
         fmt::format("{} is not a store record this offsited wrote", util::printable(path.string())),
-        "run offsited init --data DIR --store ... again with the store's flags (it "
-        "rewrites the record), or restore the file from a backup");
+        fmt::format("copy it from another front-end of the store (it holds no key), or remove "
+                    "it and run offsited init --data {} --store ... with the store's flags",
+                    util::printable(data.string())));
   }
 }
 

@@ -121,6 +121,13 @@ offsited_fails 1 "this front-end's identity $local_fp is not the data centre's" 
 [[ $out != *"listening on"* ]] || fail "the stray front-end listened: $out"
 [[ $(cat "$shared/datacentre/fingerprint") == "$fp" ]] || fail "the record changed"
 
+# A garbled record stops every command, naming the file: no silent fallback
+# to DIR/store.
+mkdir -p "$WORK/garbled"
+echo garbage >"$WORK/garbled/store.json"
+offsited_fails 1 "$WORK/garbled/store.json is not a store record" accounts --data "$WORK/garbled"
+[[ ! -e $WORK/garbled/store ]] || fail "a garbled store.json fell back to DIR/store"
+
 # --- both serve; a client pinned to one fingerprint fails over --------------
 common=(--assign "$a_ip:16384,$b_ip:16384" --registration-pair "$a_ip:16384,$b_ip:16384"
   --subnet 127.239.112.0/24 --subnet 127.239.113.0/24)
