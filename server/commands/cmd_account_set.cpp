@@ -12,10 +12,10 @@
 #include <fmt/format.h>
 
 #include "core/common/error.hpp"
-#include "core/store/local_store.hpp"
 #include "server/commands/commands.hpp"
 #include "server/commands/data_dir.hpp"
 #include "server/state/account_registry.hpp"
+#include "server/store/open_store.hpp"
 
 namespace offsite::server {
 
@@ -31,8 +31,8 @@ struct AccountSetOptions {
 int run_account_set(const AccountSetOptions& options) {
   const std::filesystem::path data(options.data);
   require_data_dir(data);
-  core::LocalStore store(data / "store");
-  AccountRegistry registry(store);
+  const auto store = open_data_store(data);
+  AccountRegistry registry(*store);
   auto record = registry.find(options.id);
   if (!record)
     throw Error(Code::not_found, fmt::format("no account {}", options.id),

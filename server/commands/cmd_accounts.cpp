@@ -9,10 +9,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "core/store/local_store.hpp"
 #include "server/commands/commands.hpp"
 #include "server/commands/data_dir.hpp"
 #include "server/state/account_registry.hpp"
+#include "server/store/open_store.hpp"
 
 namespace offsite::server {
 
@@ -37,8 +37,8 @@ std::string format_time(std::int64_t seconds) {
 int run_accounts(const AccountsOptions& options) {
   const std::filesystem::path data(options.data);
   require_data_dir(data);
-  core::LocalStore store(data / "store");
-  AccountRegistry registry(store);
+  const auto store = open_data_store(data);
+  AccountRegistry registry(*store);
   auto out = nlohmann::json::array();
   for (const auto& record : registry.list()) {
     const auto usage = registry.usage(record.id);

@@ -1,10 +1,15 @@
-// fingerprint: print the identity's fingerprint again, for clients to pin.
+// fingerprint: print the identity's fingerprint again, for clients to pin,
+// once it is known to be the one the store records (a front-end with a
+// stray identity must not hand out a pin the data centre does not serve).
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "server/commands/commands.hpp"
 #include "server/commands/data_dir.hpp"
+#include "server/store/open_store.hpp"
+#include "server/store/store_config.hpp"
 
 namespace offsite::server {
 
@@ -13,7 +18,12 @@ struct FingerprintOptions {
 };
 
 int run_fingerprint(const FingerprintOptions& options) {
-  std::cout << transport::fingerprint(require_identity(options.data).cert_pem) << std::endl;
+  const std::filesystem::path data(options.data);
+  const auto identity = require_identity(data);
+  const auto location = read_store_config(data);
+  std::cout << check_store_identity(data, identity, *open_store(location, data),
+                                    describe(location, data), false)
+            << std::endl;
   return 0;
 }
 

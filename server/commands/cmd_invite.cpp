@@ -4,10 +4,10 @@
 #include <memory>
 #include <string>
 
-#include "core/store/local_store.hpp"
 #include "server/commands/commands.hpp"
 #include "server/commands/data_dir.hpp"
 #include "server/state/account_registry.hpp"
+#include "server/store/open_store.hpp"
 
 namespace offsite::server {
 
@@ -18,8 +18,8 @@ struct InviteOptions {
 int run_invite(const InviteOptions& options) {
   const std::filesystem::path data(options.data);
   require_identity(data);
-  core::LocalStore store(data / "store");
-  std::cout << AccountRegistry(store).create_invite() << std::endl;
+  const auto store = open_data_store(data);
+  std::cout << AccountRegistry(*store).create_invite() << std::endl;
   return 0;
 }
 

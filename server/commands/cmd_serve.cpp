@@ -1,6 +1,8 @@
 // serve: the registration and storage roles on the --listen addresses,
-// until SIGTERM or SIGINT (server/serve/ does the serving).
+// until SIGTERM or SIGINT (server/serve/ does the serving), once the data
+// directory's identity is known to be the one its store records.
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +13,8 @@
 #include "server/commands/commands.hpp"
 #include "server/commands/data_dir.hpp"
 #include "server/serve/serve.hpp"
+#include "server/store/open_store.hpp"
+#include "server/store/store_config.hpp"
 
 namespace offsite::server {
 
@@ -49,6 +53,12 @@ int run_serve(const ServeCommandOptions& command) {
   options.server.default_quota_objects = command.quota_objects;
   options.max_connections = command.max_connections;
   options.max_connections_per_address = command.max_connections_per_address;
+  // Before listening: every client pins the data centre's fingerprint, so a
+  // front-end with another identity would only be refused, one by one.
+  const std::filesystem::path data(command.data);
+  const auto location = read_store_config(data);
+  check_store_identity(data, require_identity(data), *open_store(location, data),
+                       describe(location, data), true);
   return serve(std::move(options));
 }
 

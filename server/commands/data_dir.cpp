@@ -4,6 +4,7 @@
 
 #include "core/common/error.hpp"
 #include "server/state/identity_store.hpp"
+#include "server/store/datacentre_record.hpp"
 #include "transport/wire/frame.hpp"
 
 namespace offsite::server {
@@ -28,6 +29,15 @@ transport::CaIdentity require_identity(const fs::path& data) {
   if (!identity)
     throw not_initialised(fmt::format("{} holds no data-centre identity", data.string()), data);
   return *identity;
+}
+
+std::string check_store_identity(const fs::path& data, const transport::CaIdentity& identity,
+                                 core::Store& store, const std::string& store_name, bool record) {
+  auto ours = transport::fingerprint(identity.cert_pem);
+  const auto theirs =
+      record ? std::optional(record_fingerprint(store, ours)) : recorded_fingerprint(store);
+  if (theirs && *theirs != ours) throw identity_mismatch(ours, *theirs, store_name, data.string());
+  return ours;
 }
 
 void require_data_dir(const fs::path& data) {

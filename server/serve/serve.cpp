@@ -18,12 +18,12 @@
 
 #include "core/common/error.hpp"
 #include "core/store/latency_store.hpp"
-#include "core/store/local_store.hpp"
 #include "server/serve/byte_budget.hpp"
 #include "server/serve/connection_limits.hpp"
 #include "server/serve/pipelined_connection.hpp"
 #include "server/serve/worker_pool.hpp"
 #include "server/state/identity_store.hpp"
+#include "server/store/open_store.hpp"
 #include "transport/net/socket_stream.hpp"
 #include "transport/net/tcp_listener.hpp"
 #include "transport/tls/tls.hpp"
@@ -331,10 +331,8 @@ int serve(ServeOptions options) {
   if (server.subnets.empty()) server.subnets = default_subnets(bound);
   server.port = bound.front().port;
 
-  core::LocalStore local(options.data_dir / "store");
-  std::optional<core::LatencyStore> slowed; // test-only, see latency_store.hpp
-  if (const auto latency = core::LatencyStore::from_environment()) slowed.emplace(local, *latency);
-  core::Store& store = slowed ? static_cast<core::Store&>(*slowed) : local;
+#include "core/store/latency_store.hpp"
+#include "server/serve/byte_budget.hpp"
   if (!server.log) server.log = log_line;
   ServerContext context(store, server);
   // The limits decide admission; `connections` only tracks what is open.

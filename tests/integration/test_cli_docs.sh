@@ -235,6 +235,19 @@ sys.exit(1 if problems else 0)
 PY
 then :; else fail "help, man page and completions disagree (above)"; fi
 
+# offsited: every option of every command is in offsited(8) (an operator's
+# program, typed rarely: it has no completions).
+: "${OFFSITED_BIN:?run through ctest, or set OFFSITED_BIN}"
+for command in init fingerprint invite accounts "account set" serve; do
+  # shellcheck disable=SC2086 # "account set" is two words
+  options=$("$OFFSITED_BIN" $command --help | grep -oE '^  (-h,)?--[a-z0-9-]+' | sed 's/^ *\(-h,\)\?//')
+  for option in $options; do
+    [[ $option == --help ]] && continue
+    grep -qF -- "${option//-/\\-}" "$src/man/offsited.8" ||
+      fail "offsited $command $option is not in man/offsited.8"
+  done
+done
+
 # Completing a prefix gives the one command it names.
 result=$("$WORK/complete-bash" "$src" ba)
 [[ $result == backup ]] || fail "bash completion of 'offsite ba' gave: $result"
