@@ -12,6 +12,10 @@ namespace offsite::server {
 
 namespace {
 
+// Reads of an account record that lost a race with an update, before giving
+// up (each loss means another update landed in between).
+constexpr int k_find_rounds = 8;
+
 std::string record_key(const std::string& id, std::uint64_t version) {
   return fmt::format("accounts/{}/record/{:010}", id, version);
 }
@@ -73,15 +77,24 @@ CreatedAccount AccountRegistry::create(const std::vector<std::string>& storage_p
 
 std::optional<AccountRecord> AccountRegistry::find(const std::string& id) {
   if (!is_valid_id(id)) return std::nullopt;
-  const auto versions = core::list_all(m_store, "accounts/" + id + "/record/");
-  if (versions.empty()) return std::nullopt;
-  const auto data = m_store.get(versions.back().key);
-  if (!data) return std::nullopt; // removed between list and get
-  try {
-    return from_json(nlohmann::json::parse(as_string(*data)));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(Code::integrity, fmt::format("account record {} is damaged: {}", id, e.what()));
+  // An update (on any front-end) writes the next version before it removes
+  // the older ones, so a version that vanished between the listing and the
+  // read has a successor: list again. Only an empty listing means no
+  // account; each round needs another update to land meanwhile, so a few
+  // rounds suffice.
+  for (int round = 0; round < k_find_rounds; ++round) {
+    const auto versions = core::list_all(m_store, "accounts/" + id + "/record/");
+    if (versions.empty()) return std::nullopt;
+    const auto data = m_store.get(versions.back().key);
+    if (!data) continue;
+    try {
+      return from_json(nlohmann::json::parse(as_string(*data)));
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(Code::integrity, fmt::format("account record {} is damaged: {}", id, e.what()));
+    }
   }
+  throw Error(Code::generic, fmt::format("account record {} kept changing while it was read", id),
+              "try again");
 }
 
 std::vector<AccountRecord> AccountRegistry::list() {

@@ -48,6 +48,9 @@ public:
   explicit AccountRegistry(core::Store& store) : m_store(store) {}
 
   CreatedAccount create(const std::vector<std::string>& storage_pair);
+  // The newest record, or nullopt when the account does not exist. An update
+  // racing the lookup (another front-end's `account set`) yields the old or
+  // the new record, never none.
   std::optional<AccountRecord> find(const std::string& id);
   std::vector<AccountRecord> list();
   // Writes the next version; Error(Code::generic) when another writer won the race.

@@ -1,9 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <functional>
+#include <utility>
+
 #include "core/store/local_store.hpp"
 #include "server/state/account_registry.hpp"
 #include "tests/unit/temp_dir.hpp"
 
+using offsite::core::ForwardingStore;
 using offsite::core::LocalStore;
 using offsite::server::AccountRegistry;
 
@@ -72,6 +76,45 @@ TEST_CASE("given an invitation code, when consumed twice, then only the first su
   CHECK_FALSE(registry.consume_invite("not-a-code"));
   CHECK(registry.consume_invite(code));
   CHECK_FALSE(registry.consume_invite(code));
+}
+
+namespace {
+
+// One front-end's view of the shared store: `before_get` runs (once) just
+// before the first read of an object whose key names `id`, as another
+// front-end acting between this one's listing and its read.
+class InterleavingStore final : public ForwardingStore {
+public:
+  InterleavingStore(offsite::core::Store& inner, std::string id, std::function<void()> before_get)
+      : ForwardingStore(inner), m_id(std::move(id)), m_before_get(std::move(before_get)) {}
+  std::optional<offsite::Bytes> get(std::string_view key, std::uint64_t offset,
+                                    std::optional<std::uint64_t> length) override {
+    if (m_before_get && key.find(m_id) != std::string_view::npos) std::exchange(m_before_get, {})();
+    return ForwardingStore::get(key, offset, length);
+  }
+
+private:
+  std::string m_id;
+  std::function<void()> m_before_get;
+};
+
+} // namespace
+
+TEST_CASE("given a lookup on one front-end, when another updates the account between its listing "
+          "and its read, then the lookup sees a record, not none") {
+  offsite::test::TempDir dir;
+  LocalStore shared(dir / "store");
+  AccountRegistry other(shared);
+  auto record = other.create({}).record;
+  InterleavingStore view(shared, record.id, [&] {
+    record.quota_bytes = 42;
+    other.update(record);
+  });
+  AccountRegistry mine(view);
+  const auto found = mine.find(record.id);
+  REQUIRE(found);
+  CHECK(found->quota_bytes == 42);
+  CHECK(found->version == 2);
 }
 
 TEST_SUITE_END();
