@@ -138,9 +138,18 @@ bool AccountRegistry::consume_invite(const std::string& code) {
   // A create-only marker, not a delete, makes the code single-use: exactly one
   // of two servers racing on it wins the put (S3 deletes are idempotent, so a
   // delete could not tell the racers apart).
+  // Each claimant's marker holds its own nonce: a store that retries a put
+  // and decides by content whether the existing object is its own (the S3
+  // store after a lost reply) must not take a racer's marker for ours, and
+  // a create that reports "exists" may still be ours, which the read tells.
   const std::string hash = hash_hex(code);
   if (!m_store.head("invites/" + hash)) return false;
-  return m_store.put("invites-used/" + hash, as_bytes("{}"));
+  const std::string marker = "invites-used/" + hash;
+  const std::string mine =
+      nlohmann::json{{"claimant", to_hex(core::crypto::random_bytes(16))}}.dump();
+  if (m_store.put(marker, as_bytes(mine))) return true;
+  const auto there = m_store.get(marker);
+  return there && as_string(*there) == mine;
 }
 
 std::pair<std::uint64_t, std::uint64_t> AccountRegistry::remove_account(const std::string& id) {

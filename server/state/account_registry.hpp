@@ -8,7 +8,8 @@
 //   accounts/<id>/repo/...                     the account's repository
 //   accounts/<id>/leases/<lease>.<seq>         its locks (core/repo/lease.hpp)
 //   invites/<sha256 of code>                   one-time registration codes
-//   invites-used/<sha256 of code>              marks a code as spent
+//   invites-used/<sha256 of code>              marks a code as spent (JSON with
+//                                              the claimant's random nonce)
 
 #include <cstdint>
 #include <optional>

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <functional>
 #include <utility>
 
@@ -115,6 +116,57 @@ TEST_CASE("given a lookup on one front-end, when another updates the account bet
   REQUIRE(found);
   CHECK(found->quota_bytes == 42);
   CHECK(found->version == 2);
+}
+
+namespace {
+
+// A create-only put as the S3 store retries one after a lost reply: when
+// the key exists holding the very bytes it sent, the put counts as created.
+class ContentRetryStore final : public ForwardingStore {
+public:
+  using ForwardingStore::ForwardingStore;
+  bool put(std::string_view key, offsite::ByteView data) override {
+    if (ForwardingStore::put(key, data)) return true;
+    const auto there = get(key, 0, std::nullopt);
+    return there && std::equal(there->begin(), there->end(), data.begin(), data.end());
+  }
+};
+
+// A put that lands but answers "exists", as a retry after a lost reply can.
+class LostReplyStore final : public ForwardingStore {
+public:
+  using ForwardingStore::ForwardingStore;
+  bool put(std::string_view key, offsite::ByteView data) override {
+    ForwardingStore::put(key, data);
+    return false;
+  }
+};
+
+} // namespace
+
+TEST_CASE("given one invitation claimed through two front-ends on a store that retries puts by "
+          "content, then exactly one claimant wins") {
+  offsite::test::TempDir dir;
+  LocalStore shared(dir / "store");
+  ContentRetryStore view_a(shared);
+  ContentRetryStore view_b(shared);
+  AccountRegistry a(view_a);
+  AccountRegistry b(view_b);
+  const auto code = a.create_invite();
+  CHECK(a.consume_invite(code));
+  CHECK_FALSE(b.consume_invite(code));
+}
+
+TEST_CASE("given an invitation claim whose marker landed but whose reply said it exists, then the "
+          "claimant recognises its own marker") {
+  offsite::test::TempDir dir;
+  LocalStore shared(dir / "store");
+  AccountRegistry operator_side(shared);
+  const auto code = operator_side.create_invite();
+  LostReplyStore view(shared);
+  AccountRegistry claimant(view);
+  CHECK(claimant.consume_invite(code));
+  CHECK_FALSE(AccountRegistry(shared).consume_invite(code));
 }
 
 TEST_SUITE_END();
