@@ -83,45 +83,13 @@ bool is_content_addressed(std::string_view key) {
 // --- ServerContext -----------------------------------------------------------
 
 ServerContext::ServerContext(core::Store& store, ServerOptions options)
-    : m_store(store), m_registry(store), m_options(std::move(options)) {}
+    : m_store(store), m_registry(store), m_options(std::move(options)),
+      m_quotas([this](const std::string& account) { return m_registry.usage(account); }) {}
 
 nlohmann::json ServerContext::network_map() const {
   return wire::NetworkMap{1, m_options.subnets, m_options.port, m_options.registration_pair,
                           m_options.storage_pair}
       .encode();
-}
-
-Usage ServerContext::usage_locked(const std::string& account, std::unique_lock<std::mutex>& lock) {
-  if (const auto it = m_usage.find(account); it != m_usage.end()) return it->second;
-  // Listing may take a while: do not hold the lock meanwhile. Two sessions of
-  // one account may both count; the first to finish wins.
-  lock.unlock();
-  const Usage counted = m_registry.usage(account);
-  lock.lock();
-  return m_usage.try_emplace(account, counted).first->second;
-}
-
-Usage ServerContext::usage(const std::string& account) {
-  std::unique_lock lock(m_usage_mutex);
-  return usage_locked(account, lock);
-}
-
-ServerContext::Reservation ServerContext::reserve(const std::string& account, std::uint64_t size,
-                                                  std::uint64_t quota,
-                                                  std::uint64_t quota_objects) {
-  std::unique_lock lock(m_usage_mutex);
-  const Usage used = usage_locked(account, lock);
-  if (quota != 0 && (size > quota || used.bytes > quota - size)) return Reservation::over_bytes;
-  if (quota_objects != 0 && used.objects >= quota_objects) return Reservation::over_objects;
-  m_usage[account] = {used.bytes + size, used.objects + 1};
-  return Reservation::done;
-}
-
-void ServerContext::release(const std::string& account, std::uint64_t size, std::uint64_t objects) {
-  std::lock_guard lock(m_usage_mutex);
-  auto& used = m_usage[account];
-  used.bytes = used.bytes > size ? used.bytes - size : 0;
-  used.objects = used.objects > objects ? used.objects - objects : 0;
 }
 
 // --- Session -----------------------------------------------------------------
@@ -263,7 +231,6 @@ Frame Session::auth(const Frame& request) {
                                                  AccountRegistry::leases_prefix(record->id));
   m_held.clear();
   m_account = record->id;
-  m_context.usage(record->id); // counted once per process, before the first put
   return make_reply_ok(
       request.id, wire::AuthReply{m_auth.append_only, m_auth.quota, record->storage_pair}.encode());
 }
@@ -283,14 +250,14 @@ Frame Session::put(const Frame& request) {
   if (key.starts_with("index/") || key.starts_with("snapshots/"))
     if (auto refusal = refuse_commit(request)) return std::move(*refusal);
   const std::uint64_t size = request.payload.size();
-  switch (m_context.reserve(m_auth.id, size, m_auth.quota, m_auth.quota_objects)) {
-  case ServerContext::Reservation::done: break;
-  case ServerContext::Reservation::over_bytes:
+  switch (m_context.quotas().reserve(m_auth.id, size, m_auth.quota, m_auth.quota_objects)) {
+  case UsageLedger::Verdict::done: break;
+  case UsageLedger::Verdict::over_bytes:
     return make_reply_error(
         request.id, error_code::quota_exceeded,
         fmt::format("storing {} more bytes would exceed the account's quota of {} bytes", size,
                     m_auth.quota));
-  case ServerContext::Reservation::over_objects:
+  case UsageLedger::Verdict::over_objects:
     return make_reply_error(
         request.id, error_code::quota_exceeded,
         fmt::format("one more object would exceed the account's limit of {} objects",
@@ -300,10 +267,10 @@ Frame Session::put(const Frame& request) {
   try {
     created = repo().put(key, request.payload);
   } catch (...) {
-    m_context.release(m_auth.id, size);
+    m_context.quotas().finish(m_auth.id, size, false);
     throw;
   }
-  if (!created) m_context.release(m_auth.id, size);
+  m_context.quotas().finish(m_auth.id, size, created);
   core::crash_point("server-put-before-ack");
   return make_reply_ok(request.id, wire::PutReply{created}.encode());
 }
@@ -348,7 +315,7 @@ Frame Session::remove(const Frame& request) {
   if (auto refusal = refuse_delete(request)) return std::move(*refusal);
   const auto size = repo().head(key);
   const bool removed = repo().remove(key);
-  if (removed && size) m_context.release(m_auth.id, *size);
+  if (removed && size) m_context.quotas().removed(m_auth.id, *size, 1);
   return make_reply_ok(request.id, wire::RemoveReply{removed}.encode());
 }
 

@@ -7,8 +7,9 @@
 //
 // One Session per connection holds that connection's state (the account it
 // authenticated as, if any). Everything shared by all connections of the
-// process — the store, the accounts, the throttle, the in-memory usage
-// counters — lives in one ServerContext.
+// process — the store, the accounts, the throttle, the cached usage —
+// lives in one ServerContext. Several processes (front-ends) may serve one
+// store at once: whatever must hold across them is kept in the store.
 
 #include <chrono>
 #include <cstdint>
@@ -24,6 +25,7 @@
 
 #include "core/repo/lease.hpp"
 #include "core/store/store.hpp"
+#include "server/handler/usage_ledger.hpp"
 #include "server/serve/throttle.hpp"
 #include "server/state/account_registry.hpp"
 #include "transport/wire/frame.hpp"
@@ -62,25 +64,17 @@ public:
   const ServerOptions& options() const { return m_options; }
   nlohmann::json network_map() const;
 
-  // Per-account usage, read from the store once per process and then kept
-  // up to date by this process's puts and removes.
-  Usage usage(const std::string& account);
-  enum class Reservation { done, over_bytes, over_objects };
-  // Reserves one object of `size` bytes when the account stays within
-  // `quota` bytes and `quota_objects` objects (0 = no limit). release()
-  // gives a reservation (or removed objects) back.
-  Reservation reserve(const std::string& account, std::uint64_t size, std::uint64_t quota,
-                      std::uint64_t quota_objects);
-  void release(const std::string& account, std::uint64_t size, std::uint64_t objects = 1);
+  // Per-account usage against the quotas, recounted from the store when it
+  // matters (usage_ledger.hpp states the bound with several front-ends).
+  UsageLedger& quotas() { return m_quotas; }
+  Usage usage(const std::string& account) { return m_quotas.usage(account); }
 
 private:
-  Usage usage_locked(const std::string& account, std::unique_lock<std::mutex>& lock);
   core::Store& m_store;
   AccountRegistry m_registry;
   Throttle m_throttle;
   ServerOptions m_options;
-  std::mutex m_usage_mutex;
-  std::map<std::string, Usage> m_usage;
+  UsageLedger m_quotas;
 };
 
 class Session {

@@ -174,7 +174,7 @@ Frame Session::unregister(const Frame& request) {
   wire::UnregisterRequest::decode(request.header);
   if (auto refusal = refuse_delete(request)) return std::move(*refusal);
   const auto [objects, bytes] = m_context.registry().remove_account(m_auth.id);
-  m_context.release(m_auth.id, bytes, objects);
+  m_context.quotas().forget(m_auth.id);
   m_account.reset();
   m_repo.reset();
   m_leases.reset();

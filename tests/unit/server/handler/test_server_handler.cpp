@@ -263,6 +263,25 @@ TEST_CASE("given an object quota, when a put would exceed it, then quota_exceede
   CHECK(context.usage(session.account().value()).objects == 2);
 }
 
+TEST_CASE("given two front-ends on one store, when both store for one account, then together "
+          "they stay within its quota, and space freed through one is usable through the other") {
+  Fixture f;
+  ServerContext front_a(f.store, options(RegistrationMode::open, 10));
+  ServerContext front_b(f.store, options(RegistrationMode::open, 10));
+  Session a(front_a, "10.0.0.1");
+  Session b(front_b, "10.0.0.2");
+  const auto account = register_and_auth(a);
+  REQUIRE(code_of(call(b, Op::auth, {{"account_id", account.id}, {"secret", account.secret}})) ==
+          "ok");
+  CHECK(code_of(call(b, Op::put, {{"key", "keys/b0"}}, "12")) == "ok"); // B knows 2 bytes
+  CHECK(code_of(call(a, Op::put, {{"key", "keys/a"}}, "123456")) == "ok");
+  CHECK(code_of(call(b, Op::put, {{"key", "keys/b"}}, "123456")) == "quota_exceeded");
+  CHECK(code_of(call(a, Op::put, {{"key", "keys/a2"}}, "123456")) == "quota_exceeded");
+  CHECK(code_of(call(b, Op::remove, {{"key", "keys/a"}})) == "ok");
+  CHECK(code_of(call(a, Op::put, {{"key", "keys/a2"}}, "123456")) == "ok");
+  CHECK(code_of(call(b, Op::put, {{"key", "keys/b"}}, "123")) == "quota_exceeded");
+}
+
 TEST_CASE("given 64 live leases, when one more is asked, then locked until one goes") {
   Fixture f;
   ServerContext context(f.store, options());
