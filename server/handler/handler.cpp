@@ -84,12 +84,72 @@ bool is_content_addressed(std::string_view key) {
 
 ServerContext::ServerContext(core::Store& store, ServerOptions options)
     : m_store(store), m_registry(store), m_options(std::move(options)),
-      m_quotas([this](const std::string& account) { return m_registry.usage(account); }) {}
+      m_quotas([this](const std::string& account) { return m_registry.usage(account); }),
+      m_settings_store(store) {
+  // Two front-ends may start at once: a lost race means reading the
+  // winner's version and applying our given settings on top of it.
+  for (int attempt = 0;; ++attempt) {
+    const auto stored = m_settings_store.load();
+    const DataCentreSettings& mine = m_options;
+    DataCentreSettings wanted = stored ? stored->settings : mine;
+    if (stored) {
+      const auto& given = m_options.given;
+      if (given.registration) wanted.registration = mine.registration;
+      if (given.storage_pair) wanted.storage_pair = mine.storage_pair;
+      if (given.registration_pair) wanted.registration_pair = mine.registration_pair;
+      if (given.subnets) wanted.subnets = mine.subnets;
+      if (given.default_quota) wanted.default_quota = mine.default_quota;
+      if (given.default_quota_objects) wanted.default_quota_objects = mine.default_quota_objects;
+    }
+    if (stored && wanted == stored->settings) {
+      m_settings = wanted;
+      break;
+    }
+    if (m_settings_store.store_next(wanted, stored ? stored->seq : 0)) {
+      log(stored
+              ? fmt::format("the flags replace the data centre's settings in the store: was {}; "
+                            "now {}",
+                            describe(stored->settings), describe(wanted))
+              : fmt::format("the store holds no data-centre settings: wrote {}", describe(wanted)));
+      m_settings = wanted;
+      break;
+    }
+    if (attempt == 8)
+      throw Error(Code::generic, "the data centre's settings kept changing while they were written",
+                  "try again");
+  }
+  m_settings_read_at = std::chrono::steady_clock::now();
+}
 
-nlohmann::json ServerContext::network_map() const {
-  return wire::NetworkMap{1, m_options.subnets, m_options.port, m_options.registration_pair,
-                          m_options.storage_pair}
-      .encode();
+void ServerContext::log(const std::string& line) const {
+  if (m_options.log) m_options.log(line);
+}
+
+DataCentreSettings ServerContext::settings() {
+  std::unique_lock lock(m_settings_mutex);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - m_settings_read_at < m_options.settings_max_age) return m_settings;
+  m_settings_read_at = now; // one reader at a time; the others use the last
+  lock.unlock();
+  std::optional<SettingsStore::Versioned> stored;
+  try {
+    stored = m_settings_store.load();
+  } catch (const std::exception& e) {
+    log(fmt::format("reading the data centre's settings failed (the last ones stay): {}",
+                    e.what()));
+  }
+  lock.lock();
+  if (stored && stored->settings != m_settings) {
+    log(fmt::format("the data centre's settings changed in the store: now {}",
+                    describe(stored->settings)));
+    m_settings = stored->settings;
+  }
+  return m_settings;
+}
+
+nlohmann::json ServerContext::network_map() {
+  const auto s = settings();
+  return wire::NetworkMap{1, s.subnets, s.port, s.registration_pair, s.storage_pair}.encode();
 }
 
 // --- Session -----------------------------------------------------------------
@@ -185,7 +245,8 @@ Frame Session::hello(const Frame& request) {
 
 Frame Session::register_account(const Frame& request) {
   const auto code = wire::RegisterRequest::decode(request.header).code;
-  if (m_context.options().registration == RegistrationMode::invite) {
+  const auto settings = m_context.settings();
+  if (settings.registration == RegistrationMode::invite) {
     if (!code || code->empty())
       return make_reply_error(request.id, error_code::invite_required,
                               "this data centre registers accounts by invitation only");
@@ -193,7 +254,7 @@ Frame Session::register_account(const Frame& request) {
       return make_reply_error(request.id, error_code::invalid_invite,
                               "the invitation code is unknown or was used already");
   }
-  auto created = m_context.registry().create(m_context.options().storage_pair);
+  auto created = m_context.registry().create(settings.storage_pair);
   return make_reply_ok(request.id,
                        wire::RegisterReply{created.record.id, created.secret,
                                            created.record.storage_pair, m_context.network_map()}
@@ -222,9 +283,10 @@ Frame Session::auth(const Frame& request) {
   }
   m_auth.id = record->id;
   m_auth.append_only = record->append_only;
-  m_auth.quota = record->quota_bytes != 0 ? record->quota_bytes : m_context.options().default_quota;
-  m_auth.quota_objects = record->quota_objects != 0 ? record->quota_objects
-                                                    : m_context.options().default_quota_objects;
+  const auto settings = m_context.settings();
+  m_auth.quota = record->quota_bytes != 0 ? record->quota_bytes : settings.default_quota;
+  m_auth.quota_objects =
+      record->quota_objects != 0 ? record->quota_objects : settings.default_quota_objects;
   m_repo = std::make_unique<core::PrefixStore>(m_context.store(),
                                                AccountRegistry::repo_prefix(record->id));
   m_leases = std::make_unique<core::StoreLeases>(m_context.store(),
