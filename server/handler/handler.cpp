@@ -264,7 +264,10 @@ Frame Session::register_account(const Frame& request) {
 Frame Session::auth(const Frame& request) {
   const auto [id, secret] = wire::AuthRequest::decode(request.header);
   // Failures count per source address only: an account-wide counter would
-  // let anyone lock the owner out with five wrong secrets.
+  // let anyone lock the owner out with five wrong secrets. They count per
+  // front-end too (N front-ends of one store give N times the tries): a
+  // shared count would make each stranger's failure a write to the store,
+  // and the throttle only slows misbehaving clients (offsited(8)).
   const std::string ip_key = "ip:" + m_peer_ip;
   auto& throttle = m_context.throttle();
   // Unknown account and wrong secret must look the same (no enumeration).
