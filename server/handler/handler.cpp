@@ -119,6 +119,11 @@ ServerContext::ServerContext(core::Store& store, ServerOptions options)
                   "try again");
   }
   m_settings_read_at = std::chrono::steady_clock::now();
+  if (m_settings.port != m_options.port)
+    log(fmt::format("this front-end listens on port {}, but the data centre's settings announce "
+                    "port {} (set by the first front-end of this store): serve every front-end on "
+                    "one port",
+                    m_options.port, m_settings.port));
 }
 
 void ServerContext::log(const std::string& line) const {

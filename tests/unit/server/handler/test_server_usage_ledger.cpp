@@ -29,8 +29,8 @@ constexpr std::uint64_t k_gib = 1u << 30;
 
 } // namespace
 
-TEST_CASE("given a figure far from the limit, when it is fresh, then puts need no count; when it "
-          "is older than the bound, then the next put counts and sees the other front-ends") {
+TEST_CASE("given a figure far from the limit, then fresh it needs no count, and older than the "
+          "bound it is counted again and sees what the other front-ends stored") {
   Fixture f;
   CHECK(f.ledger.reserve("a", 100, k_gib, 0) == UsageLedger::Verdict::done);
   f.ledger.finish("a", 100, true);
