@@ -157,9 +157,11 @@ Frame Session::lease_release(const Frame& request) {
 Frame Session::lease_list(const Frame& request) {
   wire::LeaseListRequest::decode(request.header);
   wire::LeaseListReply reply;
+  // Read before the listing: a client that judges expiry from it (unlock)
+  // follows rule b of core/repo/lease.hpp.
+  reply.now_ms = leases().now_ms();
   for (const auto& lease : leases().list())
     reply.leases.push_back(to_wire(lease));
-  reply.now_ms = leases().now_ms();
   return make_reply_ok(request.id, reply.encode());
 }
 
