@@ -32,8 +32,12 @@ std::string_view state_name(LeaseState state) {
   return "live";
 }
 
+// A lease counts as expired only past its grace (core/repo/lease.hpp, rule
+// b): a refresh that completed in time on another front-end is then in the
+// listing, never removed. `now_ms` is the store keeper's clock as of the
+// listing (a remote server reads it before it lists).
 LeaseState state_of(const core::Lease& lease, std::int64_t now_ms) {
-  if (lease.expires_ms < now_ms) return LeaseState::expired;
+  if (core::is_past_grace(lease, now_ms)) return LeaseState::expired;
   if (lease.owner.host == core::local_host_name() && lease.owner.pid > 0 &&
       kill(static_cast<pid_t>(lease.owner.pid), 0) != 0 && errno == ESRCH)
     return LeaseState::process_gone;
@@ -47,7 +51,7 @@ int run_unlock(const UnlockOptions& options, const GlobalOptions& global, Termin
   auto store = open_store(global, terminal, location);
   auto leases = open_leases(*store);
   const auto all = leases->list();
-  const std::int64_t now = leases->now_ms();
+  const std::int64_t now = leases->now_ms(); // RemoteLeases learns the server's clock from list
 
   auto items = nlohmann::json::array();
   std::size_t removed = 0;

@@ -52,6 +52,10 @@ Lease parse_record(const std::string& id, ByteView data) {
 
 } // namespace
 
+bool is_past_grace(const Lease& lease, std::int64_t judged_at_ms) {
+  return lease.expires_ms + k_lease_grace.count() < judged_at_ms;
+}
+
 std::string_view lease_kind_name(LeaseKind kind) {
   return kind == LeaseKind::exclusive ? "exclusive" : "shared";
 }
@@ -186,10 +190,12 @@ Lease StoreLeases::acquire(LeaseKind kind, const LeaseOwner& owner, std::chrono:
 
   std::vector<Lease> holders;
   try {
-    const std::int64_t now = now_ms();
+    // Read before the listing: whatever the listing shows was written
+    // before this instant (rule b in lease.hpp).
+    const std::int64_t listed_at = now_ms();
     for (const auto& other : list()) {
       if (other.id == mine.id) continue;
-      if (other.expires_ms + k_lease_grace.count() < now) {
+      if (is_past_grace(other, listed_at)) {
         remove(other.id); // stale: its holder stopped refreshing
         continue;
       }
@@ -199,9 +205,19 @@ Lease StoreLeases::acquire(LeaseKind kind, const LeaseOwner& owner, std::chrono:
     release(mine.id);
     throw;
   }
-  if (holders.empty()) return mine;
-  release(mine.id);
   const std::int64_t now = now_ms();
+  if (holders.empty()) {
+    // A put or a listing that took longer than the lease lives: others may
+    // already have judged it expired and gone ahead (rule a).
+    if (now < mine.expires_ms) return mine;
+    release(mine.id);
+    throw Error(Code::locked,
+                fmt::format("the lock {} expired while it was being taken: the storage answered "
+                            "too slowly",
+                            mine.id),
+                "try again (or pass --retry-lock 10m)");
+  }
+  release(mine.id);
   std::string text;
   for (const auto& holder : holders)
     text += (text.empty() ? "" : "; ") + describe_lease(holder, now);
@@ -222,6 +238,18 @@ Lease StoreLeases::refresh(const std::string& id, std::chrono::milliseconds ttl)
   next.seq = lease->seq + 1;
   next.expires_ms = now + ttl.count();
   put_lease(next);
+  // Read after the put returned (rule a): the new record was visible by
+  // then, so when this is still before the old expiry, nobody can have
+  // judged the lease expired from a listing without it. Otherwise someone
+  // may have, and the new record must not bring the lease back.
+  if (now_ms() >= lease->expires_ms) {
+    m_store.remove(key_of(next));
+    throw Error(Code::locked,
+                fmt::format("the lock {} was lost (it expired while it was being refreshed: the "
+                            "storage answered too slowly)",
+                            id),
+                "another command may have started meanwhile; run the command again");
+  }
   m_store.remove(key_of(*lease));
   return next;
 }

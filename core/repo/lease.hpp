@@ -56,7 +56,14 @@ bool leases_conflict(LeaseKind a, LeaseKind b);
 
 // A lease is still honoured for this long after its expiry, so that clocks of
 // two servers in front of one store need not agree to the millisecond.
+// ASSUMED BOUND: the clocks of all front-ends of one store differ by less
+// than k_lease_grace (5 s; NTP keeps them within milliseconds). Store latency
+// needs no bound: a slow put makes its own lease lost, never another's.
 constexpr std::chrono::milliseconds k_lease_grace{5000};
+
+// True when a lease may be treated as expired by someone who read the clock
+// at `judged_at_ms` BEFORE the listing the lease came from (rule b below).
+bool is_past_grace(const Lease& lease, std::int64_t judged_at_ms);
 
 class LeaseTable {
 public:
@@ -92,9 +99,23 @@ std::string describe_lease(const Lease& lease, std::int64_t now_ms);
 // lease is there, it deletes its own again and reports locked. Of two
 // clients racing for conflicting leases, the one that lists last always sees
 // the other (both wrote before listing), so at most one goes ahead; both may
-// back off, which --retry-lock then retries. Expired leases are deleted on
-// the way; a refresh of an expired lease fails, so one that was deleted as
-// expired cannot come back to life.
+// back off, which --retry-lock then retries.
+//
+// Several front-ends with their own clocks and a store with latency (issue
+// 17) keep this safe by three rules:
+//  (a) a refresh writes seq+1 and reads the clock AFTER the put returned; if
+//      that is not before the old record's expiry it removes its new record
+//      and reports the lease lost. Acquire likewise: a lease whose clock
+//      reading after its listing is not before its expiry is given up.
+//  (b) whoever judges a lease expired (acquire's sweep, an append-only
+//      check) reads the clock BEFORE the listing it judges from, and only
+//      after expires + k_lease_grace (is_past_grace).
+//  (c) clocks differ by less than k_lease_grace.
+// Then a refresh that completed before the expiry on its own clock completed
+// before any judge's pre-listing reading passed expiry + grace on the judge's
+// clock, so that listing shows the new seq and the lease is not judged
+// expired; and a refresh that completed later reports itself lost, so a lease
+// deleted as expired cannot come back to life.
 class StoreLeases final : public LeaseTable {
 public:
   using Clock = std::function<std::int64_t()>; // milliseconds since the epoch

@@ -29,6 +29,9 @@ struct ServeCommandOptions {
   std::size_t max_connections_per_address = 16;
   std::uint64_t quota = 0;
   std::uint64_t quota_objects = k_default_quota_objects;
+  // The settings flags given on the command line: they replace the data
+  // centre's settings in the store; the others keep what the store holds.
+  GivenSettings given = GivenSettings::none();
 };
 
 int run_serve(const ServeCommandOptions& command) {
@@ -51,6 +54,7 @@ int run_serve(const ServeCommandOptions& command) {
       command.registration == "invite" ? RegistrationMode::invite : RegistrationMode::open;
   options.server.default_quota = command.quota;
   options.server.default_quota_objects = command.quota_objects;
+  options.server.given = command.given;
   options.max_connections = command.max_connections;
   options.max_connections_per_address = command.max_connections_per_address;
   // Before listening: every client pins the data centre's fingerprint, so a
@@ -86,7 +90,16 @@ void register_serve(CLI::App& app, CommandRun& run) {
   sub->add_option("--quota", options->quota, "per-account quota in bytes (0 = none)");
   sub->add_option("--quota-objects", options->quota_objects,
                   "most objects per account (0 = none; default 1000000)");
-  sub->callback([options, &run] { run = [options] { return run_serve(*options); }; });
+  sub->callback([options, sub, &run] {
+    auto& given = options->given;
+    given.registration = sub->count("--registration") > 0;
+    given.storage_pair = sub->count("--assign") > 0;
+    given.registration_pair = sub->count("--registration-pair") > 0;
+    given.subnets = sub->count("--subnet") > 0;
+    given.default_quota = sub->count("--quota") > 0;
+    given.default_quota_objects = sub->count("--quota-objects") > 0;
+    run = [options] { return run_serve(*options); };
+  });
 }
 
 } // namespace offsite::server

@@ -83,45 +83,78 @@ bool is_content_addressed(std::string_view key) {
 // --- ServerContext -----------------------------------------------------------
 
 ServerContext::ServerContext(core::Store& store, ServerOptions options)
-    : m_store(store), m_registry(store), m_options(std::move(options)) {}
-
-nlohmann::json ServerContext::network_map() const {
-  return wire::NetworkMap{1, m_options.subnets, m_options.port, m_options.registration_pair,
-                          m_options.storage_pair}
-      .encode();
+    : m_store(store), m_registry(store), m_options(std::move(options)),
+      m_quotas([this](const std::string& account) { return m_registry.usage(account); }),
+      m_settings_store(store) {
+  // Two front-ends may start at once: a lost race means reading the
+  // winner's version and applying our given settings on top of it.
+  for (int attempt = 0;; ++attempt) {
+    const auto stored = m_settings_store.load();
+    const DataCentreSettings& mine = m_options;
+    DataCentreSettings wanted = stored ? stored->settings : mine;
+    if (stored) {
+      const auto& given = m_options.given;
+      if (given.registration) wanted.registration = mine.registration;
+      if (given.storage_pair) wanted.storage_pair = mine.storage_pair;
+      if (given.registration_pair) wanted.registration_pair = mine.registration_pair;
+      if (given.subnets) wanted.subnets = mine.subnets;
+      if (given.default_quota) wanted.default_quota = mine.default_quota;
+      if (given.default_quota_objects) wanted.default_quota_objects = mine.default_quota_objects;
+    }
+    if (stored && wanted == stored->settings) {
+      m_settings = wanted;
+      break;
+    }
+    if (m_settings_store.store_next(wanted, stored ? stored->seq : 0)) {
+      log(stored
+              ? fmt::format("the flags replace the data centre's settings in the store: was {}; "
+                            "now {}",
+                            describe(stored->settings), describe(wanted))
+              : fmt::format("the store holds no data-centre settings: wrote {}", describe(wanted)));
+      m_settings = wanted;
+      break;
+    }
+    if (attempt == 8)
+      throw Error(Code::generic, "the data centre's settings kept changing while they were written",
+                  "try again");
+  }
+  m_settings_read_at = std::chrono::steady_clock::now();
+  if (m_settings.port != m_options.port)
+    log(fmt::format("this front-end listens on port {}, but the data centre's settings announce "
+                    "port {} (set by the first front-end of this store): serve every front-end on "
+                    "one port",
+                    m_options.port, m_settings.port));
 }
 
-Usage ServerContext::usage_locked(const std::string& account, std::unique_lock<std::mutex>& lock) {
-  if (const auto it = m_usage.find(account); it != m_usage.end()) return it->second;
-  // Listing may take a while: do not hold the lock meanwhile. Two sessions of
-  // one account may both count; the first to finish wins.
+void ServerContext::log(const std::string& line) const {
+  if (m_options.log) m_options.log(line);
+}
+
+DataCentreSettings ServerContext::settings() {
+  std::unique_lock lock(m_settings_mutex);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - m_settings_read_at < m_options.settings_max_age) return m_settings;
+  m_settings_read_at = now; // one reader at a time; the others use the last
   lock.unlock();
-  const Usage counted = m_registry.usage(account);
+  std::optional<SettingsStore::Versioned> stored;
+  try {
+    stored = m_settings_store.load();
+  } catch (const std::exception& e) {
+    log(fmt::format("reading the data centre's settings failed (the last ones stay): {}",
+                    e.what()));
+  }
   lock.lock();
-  return m_usage.try_emplace(account, counted).first->second;
+  if (stored && stored->settings != m_settings) {
+    log(fmt::format("the data centre's settings changed in the store: now {}",
+                    describe(stored->settings)));
+    m_settings = stored->settings;
+  }
+  return m_settings;
 }
 
-Usage ServerContext::usage(const std::string& account) {
-  std::unique_lock lock(m_usage_mutex);
-  return usage_locked(account, lock);
-}
-
-ServerContext::Reservation ServerContext::reserve(const std::string& account, std::uint64_t size,
-                                                  std::uint64_t quota,
-                                                  std::uint64_t quota_objects) {
-  std::unique_lock lock(m_usage_mutex);
-  const Usage used = usage_locked(account, lock);
-  if (quota != 0 && (size > quota || used.bytes > quota - size)) return Reservation::over_bytes;
-  if (quota_objects != 0 && used.objects >= quota_objects) return Reservation::over_objects;
-  m_usage[account] = {used.bytes + size, used.objects + 1};
-  return Reservation::done;
-}
-
-void ServerContext::release(const std::string& account, std::uint64_t size, std::uint64_t objects) {
-  std::lock_guard lock(m_usage_mutex);
-  auto& used = m_usage[account];
-  used.bytes = used.bytes > size ? used.bytes - size : 0;
-  used.objects = used.objects > objects ? used.objects - objects : 0;
+nlohmann::json ServerContext::network_map() {
+  const auto s = settings();
+  return wire::NetworkMap{1, s.subnets, s.port, s.registration_pair, s.storage_pair}.encode();
 }
 
 // --- Session -----------------------------------------------------------------
@@ -217,7 +250,8 @@ Frame Session::hello(const Frame& request) {
 
 Frame Session::register_account(const Frame& request) {
   const auto code = wire::RegisterRequest::decode(request.header).code;
-  if (m_context.options().registration == RegistrationMode::invite) {
+  const auto settings = m_context.settings();
+  if (settings.registration == RegistrationMode::invite) {
     if (!code || code->empty())
       return make_reply_error(request.id, error_code::invite_required,
                               "this data centre registers accounts by invitation only");
@@ -225,7 +259,7 @@ Frame Session::register_account(const Frame& request) {
       return make_reply_error(request.id, error_code::invalid_invite,
                               "the invitation code is unknown or was used already");
   }
-  auto created = m_context.registry().create(m_context.options().storage_pair);
+  auto created = m_context.registry().create(settings.storage_pair);
   return make_reply_ok(request.id,
                        wire::RegisterReply{created.record.id, created.secret,
                                            created.record.storage_pair, m_context.network_map()}
@@ -235,7 +269,10 @@ Frame Session::register_account(const Frame& request) {
 Frame Session::auth(const Frame& request) {
   const auto [id, secret] = wire::AuthRequest::decode(request.header);
   // Failures count per source address only: an account-wide counter would
-  // let anyone lock the owner out with five wrong secrets.
+  // let anyone lock the owner out with five wrong secrets. They count per
+  // front-end too (N front-ends of one store give N times the tries): a
+  // shared count would make each stranger's failure a write to the store,
+  // and the throttle only slows misbehaving clients (offsited(8)).
   const std::string ip_key = "ip:" + m_peer_ip;
   auto& throttle = m_context.throttle();
   // Unknown account and wrong secret must look the same (no enumeration).
@@ -254,16 +291,16 @@ Frame Session::auth(const Frame& request) {
   }
   m_auth.id = record->id;
   m_auth.append_only = record->append_only;
-  m_auth.quota = record->quota_bytes != 0 ? record->quota_bytes : m_context.options().default_quota;
-  m_auth.quota_objects = record->quota_objects != 0 ? record->quota_objects
-                                                    : m_context.options().default_quota_objects;
+  const auto settings = m_context.settings();
+  m_auth.quota = record->quota_bytes != 0 ? record->quota_bytes : settings.default_quota;
+  m_auth.quota_objects =
+      record->quota_objects != 0 ? record->quota_objects : settings.default_quota_objects;
   m_repo = std::make_unique<core::PrefixStore>(m_context.store(),
                                                AccountRegistry::repo_prefix(record->id));
   m_leases = std::make_unique<core::StoreLeases>(m_context.store(),
                                                  AccountRegistry::leases_prefix(record->id));
   m_held.clear();
   m_account = record->id;
-  m_context.usage(record->id); // counted once per process, before the first put
   return make_reply_ok(
       request.id, wire::AuthReply{m_auth.append_only, m_auth.quota, record->storage_pair}.encode());
 }
@@ -283,14 +320,14 @@ Frame Session::put(const Frame& request) {
   if (key.starts_with("index/") || key.starts_with("snapshots/"))
     if (auto refusal = refuse_commit(request)) return std::move(*refusal);
   const std::uint64_t size = request.payload.size();
-  switch (m_context.reserve(m_auth.id, size, m_auth.quota, m_auth.quota_objects)) {
-  case ServerContext::Reservation::done: break;
-  case ServerContext::Reservation::over_bytes:
+  switch (m_context.quotas().reserve(m_auth.id, size, m_auth.quota, m_auth.quota_objects)) {
+  case UsageLedger::Verdict::done: break;
+  case UsageLedger::Verdict::over_bytes:
     return make_reply_error(
         request.id, error_code::quota_exceeded,
         fmt::format("storing {} more bytes would exceed the account's quota of {} bytes", size,
                     m_auth.quota));
-  case ServerContext::Reservation::over_objects:
+  case UsageLedger::Verdict::over_objects:
     return make_reply_error(
         request.id, error_code::quota_exceeded,
         fmt::format("one more object would exceed the account's limit of {} objects",
@@ -300,10 +337,10 @@ Frame Session::put(const Frame& request) {
   try {
     created = repo().put(key, request.payload);
   } catch (...) {
-    m_context.release(m_auth.id, size);
+    m_context.quotas().finish(m_auth.id, size, false);
     throw;
   }
-  if (!created) m_context.release(m_auth.id, size);
+  m_context.quotas().finish(m_auth.id, size, created);
   core::crash_point("server-put-before-ack");
   return make_reply_ok(request.id, wire::PutReply{created}.encode());
 }
@@ -348,7 +385,7 @@ Frame Session::remove(const Frame& request) {
   if (auto refusal = refuse_delete(request)) return std::move(*refusal);
   const auto size = repo().head(key);
   const bool removed = repo().remove(key);
-  if (removed && size) m_context.release(m_auth.id, *size);
+  if (removed && size) m_context.quotas().removed(m_auth.id, *size, 1);
   return make_reply_ok(request.id, wire::RemoveReply{removed}.encode());
 }
 

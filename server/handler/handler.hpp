@@ -7,8 +7,9 @@
 //
 // One Session per connection holds that connection's state (the account it
 // authenticated as, if any). Everything shared by all connections of the
-// process — the store, the accounts, the throttle, the in-memory usage
-// counters — lives in one ServerContext.
+// process — the store, the accounts, the throttle, the cached usage —
+// lives in one ServerContext. Several processes (front-ends) may serve one
+// store at once: whatever must hold across them is kept in the store.
 
 #include <chrono>
 #include <cstdint>
@@ -24,63 +25,72 @@
 
 #include "core/repo/lease.hpp"
 #include "core/store/store.hpp"
+#include "server/handler/usage_ledger.hpp"
 #include "server/serve/throttle.hpp"
 #include "server/state/account_registry.hpp"
+#include "server/state/dc_settings.hpp"
 #include "transport/wire/frame.hpp"
 
 namespace offsite::server {
 
-enum class RegistrationMode { open, invite };
+// Which of the data-centre settings an operator gave explicitly (serve's
+// flags). Those replace what the store holds; the others come from the
+// store, and only a store that holds no settings yet takes them from
+// ServerOptions (serve derives them from --listen).
+struct GivenSettings {
+  bool registration = true;
+  bool storage_pair = true;
+  bool registration_pair = true;
+  bool subnets = true;
+  bool default_quota = true;
+  bool default_quota_objects = true;
+  static GivenSettings none() { return {false, false, false, false, false, false}; }
+};
 
-// A backup writes a 16 MiB pack per ~16 MiB of new data plus an index and a
-// snapshot per run: a million objects is many terabytes or decades of runs,
-// yet a bound on what a stolen secret can do to the file system's inodes.
-inline constexpr std::uint64_t k_default_quota_objects = 1'000'000;
-
-struct ServerOptions {
-  RegistrationMode registration = RegistrationMode::open;
-  std::vector<std::string> storage_pair;      // "IP:PORT" handed to new accounts
-  std::vector<std::string> registration_pair; // this data centre's registration servers
-  std::vector<std::string> subnets;           // CIDR text announced in the network map
-  std::uint16_t port = transport::k_service_port;
-  std::uint64_t default_quota = 0; // for accounts without their own; 0 = none
+struct ServerOptions : DataCentreSettings {
+  // What of the settings above was given explicitly; all of it unless told
+  // (a context built in code imposes its options).
+  GivenSettings given;
+  // How long a front-end announces settings before it reads them from the
+  // store again: another front-end's change reaches it within this bound.
+  std::chrono::milliseconds settings_max_age{10'000};
   // The server's log, one line per call (any thread); empty: not logged.
   std::function<void(const std::string&)> log;
-  // Objects an account may hold (files, hence inodes, on a directory
-  // store), for accounts without their own limit; 0 = none.
-  std::uint64_t default_quota_objects = k_default_quota_objects;
 };
 
 class ServerContext {
 public:
-  // `store` is the root of the data directory's store (accounts/, invites/).
+  // `store` is the root of the data directory's store (accounts/, invites/,
+  // settings/). Reconciles the settings with the store's: writes the given
+  // ones (logging what changed), or all of `options` into a store that
+  // holds none. Throws Error when the store's settings are damaged.
   ServerContext(core::Store& store, ServerOptions options);
 
   core::Store& store() { return m_store; }
   AccountRegistry& registry() { return m_registry; }
   Throttle& throttle() { return m_throttle; }
   const ServerOptions& options() const { return m_options; }
-  nlohmann::json network_map() const;
+  // The data centre's settings as the store holds them, read again when
+  // older than options().settings_max_age (a failed read keeps the last).
+  DataCentreSettings settings();
+  nlohmann::json network_map();
 
-  // Per-account usage, read from the store once per process and then kept
-  // up to date by this process's puts and removes.
-  Usage usage(const std::string& account);
-  enum class Reservation { done, over_bytes, over_objects };
-  // Reserves one object of `size` bytes when the account stays within
-  // `quota` bytes and `quota_objects` objects (0 = no limit). release()
-  // gives a reservation (or removed objects) back.
-  Reservation reserve(const std::string& account, std::uint64_t size, std::uint64_t quota,
-                      std::uint64_t quota_objects);
-  void release(const std::string& account, std::uint64_t size, std::uint64_t objects = 1);
+  // Per-account usage against the quotas, recounted from the store when it
+  // matters (usage_ledger.hpp states the bound with several front-ends).
+  UsageLedger& quotas() { return m_quotas; }
+  Usage usage(const std::string& account) { return m_quotas.usage(account); }
 
 private:
-  Usage usage_locked(const std::string& account, std::unique_lock<std::mutex>& lock);
+  void log(const std::string& line) const;
   core::Store& m_store;
   AccountRegistry m_registry;
   Throttle m_throttle;
   ServerOptions m_options;
-  std::mutex m_usage_mutex;
-  std::map<std::string, Usage> m_usage;
+  UsageLedger m_quotas;
+  SettingsStore m_settings_store;
+  std::mutex m_settings_mutex;
+  DataCentreSettings m_settings;
+  std::chrono::steady_clock::time_point m_settings_read_at;
 };
 
 // Thread-safety: handle() may run on several threads at once for object

@@ -24,7 +24,6 @@ constexpr std::chrono::milliseconds k_min_ttl{5'000};
 constexpr std::chrono::milliseconds k_max_ttl{3'600'000};
 constexpr std::chrono::milliseconds k_default_ttl{120'000};
 constexpr std::chrono::seconds k_recheck_lease{2};
-constexpr std::int64_t k_lease_grace_ms = core::k_lease_grace.count();
 // Live leases one account may hold: a few machines' backups, checks and a
 // prune need a handful. The bound keeps a stolen secret from filling the
 // store with lease objects, or the lease_list reply past what a frame holds.
@@ -107,11 +106,11 @@ Frame Session::lease_acquire(const Frame& request) {
   owner.user = std::move(asked.user);
   owner.command = std::move(asked.command);
   owner.pid = static_cast<std::int64_t>(std::min<std::uint64_t>(asked.pid, 1u << 30));
-  const auto now = leases().now_ms();
+  const auto listed_at = leases().now_ms(); // before the listing (core/repo/lease.hpp, rule b)
   const auto all = leases().list();
   const auto live =
       static_cast<std::size_t>(std::count_if(all.begin(), all.end(), [&](const core::Lease& l) {
-        return l.expires_ms + k_lease_grace_ms >= now;
+        return !core::is_past_grace(l, listed_at);
       }));
   if (live >= k_max_live_leases)
     return make_reply_error(
@@ -141,8 +140,9 @@ Frame Session::lease_refresh(const Frame& request) {
 
 std::optional<Frame> Session::refuse_foreign_lease(const Frame& request, const std::string& id) {
   if (!m_auth.append_only || m_held.contains(id)) return std::nullopt;
+  const auto listed_at = leases().now_ms(); // before the lookup (lease.hpp, rule b)
   const auto lease = leases().find(id);
-  if (!lease || lease->expires_ms + k_lease_grace_ms < leases().now_ms()) return std::nullopt;
+  if (!lease || core::is_past_grace(*lease, listed_at)) return std::nullopt;
   return make_reply_error(request.id, error_code::append_only,
                           "this account is append-only: it cannot remove a live lock that another "
                           "connection holds; wait until it expires, or ask the operator");
@@ -159,9 +159,11 @@ Frame Session::lease_release(const Frame& request) {
 Frame Session::lease_list(const Frame& request) {
   wire::LeaseListRequest::decode(request.header);
   wire::LeaseListReply reply;
+  // Read before the listing: a client that judges expiry from it (unlock)
+  // follows rule b of core/repo/lease.hpp.
+  reply.now_ms = leases().now_ms();
   for (const auto& lease : leases().list())
     reply.leases.push_back(to_wire(lease));
-  reply.now_ms = leases().now_ms();
   return make_reply_ok(request.id, reply.encode());
 }
 
@@ -176,7 +178,7 @@ Frame Session::unregister(const Frame& request) {
   wire::UnregisterRequest::decode(request.header);
   if (auto refusal = refuse_delete(request)) return std::move(*refusal);
   const auto [objects, bytes] = m_context.registry().remove_account(m_auth.id);
-  m_context.release(m_auth.id, bytes, objects);
+  m_context.quotas().forget(m_auth.id);
   m_account.reset();
   m_repo.reset();
   m_leases.reset();

@@ -12,9 +12,22 @@ namespace offsite::server {
 
 namespace {
 
+// Reads of an account record that lost a race with an update, before giving
+// up (each loss means another update landed in between).
+constexpr int k_find_rounds = 8;
+
+// Records live apart from the repositories, so that listing the accounts
+// walks the records only.
+std::string records_prefix(const std::string& id) { return "registry/" + id + "/"; }
 std::string record_key(const std::string& id, std::uint64_t version) {
-  return fmt::format("accounts/{}/record/{:010}", id, version);
+  return fmt::format("registry/{}/{:010}", id, version);
 }
+// Where data directories of earlier versions keep them: read as a fallback,
+// copied to registry/ by the first listing (migrate_legacy_records).
+std::string legacy_records_prefix(const std::string& id) { return "accounts/" + id + "/record/"; }
+// Present once the legacy records were copied: listing needs no walk of
+// accounts/ (every repository's objects) any more.
+constexpr std::string_view k_migrated_marker = "registry-migrated";
 
 std::string hash_hex(std::string_view text) { return to_hex(core::crypto::sha256(as_bytes(text))); }
 
@@ -73,10 +86,28 @@ CreatedAccount AccountRegistry::create(const std::vector<std::string>& storage_p
 
 std::optional<AccountRecord> AccountRegistry::find(const std::string& id) {
   if (!is_valid_id(id)) return std::nullopt;
-  const auto versions = core::list_all(m_store, "accounts/" + id + "/record/");
-  if (versions.empty()) return std::nullopt;
-  const auto data = m_store.get(versions.back().key);
-  if (!data) return std::nullopt; // removed between list and get
+  // An update (on any front-end) writes the next version before it removes
+  // the older ones, so a version that vanished between the listing and the
+  // read has a successor: list again. Only empty listings mean no account;
+  // each round needs another update to land meanwhile, so a few suffice.
+  for (int round = 0; round < k_find_rounds; ++round) {
+    auto versions = core::list_all(m_store, records_prefix(id));
+    if (versions.empty()) versions = core::list_all(m_store, legacy_records_prefix(id));
+    if (versions.empty()) {
+      // An update of a legacy record may have moved it meanwhile.
+      if (core::list_all(m_store, records_prefix(id)).empty()) return std::nullopt;
+      continue;
+    }
+    if (auto record = read_record(id, versions.back().key)) return record;
+  }
+  throw Error(Code::generic, fmt::format("account record {} kept changing while it was read", id),
+              "try again");
+}
+
+std::optional<AccountRecord> AccountRegistry::read_record(const std::string& id,
+                                                          const std::string& key) {
+  const auto data = m_store.get(key);
+  if (!data) return std::nullopt;
   try {
     return from_json(nlohmann::json::parse(as_string(*data)));
   } catch (const nlohmann::json::exception& e) {
@@ -84,16 +115,48 @@ std::optional<AccountRecord> AccountRegistry::find(const std::string& id) {
   }
 }
 
-std::vector<AccountRecord> AccountRegistry::list() {
-  std::vector<AccountRecord> out;
+void AccountRegistry::migrate_legacy_records() {
+  if (m_store.head(k_migrated_marker)) return;
+  // The one walk of accounts/: copy each account's newest legacy record.
+  // Several front-ends may do it at once; create-only puts make that safe.
   std::string last;
+  std::string newest;
+  const auto copy = [&] {
+    if (newest.empty()) return;
+    const std::string id = newest.substr(9, 16);
+    if (auto record = read_record(id, newest))
+      m_store.put(record_key(id, record->version), as_bytes(to_json(*record).dump()));
+  };
   for (const auto& object : core::list_all(m_store, "accounts/")) {
     // accounts/<id>/record/<version>; anything else under accounts/ is skipped
-    if (object.key.size() < 34) continue;
+    if (object.key.size() < 34 || object.key.compare(25, 8, "/record/") != 0) continue;
     const std::string id = object.key.substr(9, 16);
-    if (id == last || object.key.compare(25, 8, "/record/") != 0) continue;
+    if (id != last) copy();
     last = id;
-    if (auto record = find(id)) out.push_back(std::move(*record));
+    newest = object.key;
+  }
+  copy();
+  m_store.put(k_migrated_marker, as_bytes(R"({"records":"registry/"})"));
+}
+
+std::vector<AccountRecord> AccountRegistry::list() {
+  migrate_legacy_records();
+  // registry/<id>/<version>: the newest of each id, read from one listing.
+  std::vector<std::pair<std::string, std::string>> newest; // id, key
+  for (const auto& object : core::list_all(m_store, "registry/")) {
+    if (object.key.size() != 9 + 16 + 1 + 10 || object.key[25] != '/') continue;
+    const std::string id = object.key.substr(9, 16);
+    if (!is_valid_id(id)) continue;
+    if (!newest.empty() && newest.back().first == id)
+      newest.back().second = object.key;
+    else
+      newest.emplace_back(id, object.key);
+  }
+  std::vector<AccountRecord> out;
+  for (const auto& [id, key] : newest) {
+    auto record = read_record(id, key);
+    if (!record) record = find(id); // updated or removed since the listing
+    if (record) out.push_back(std::move(*record));
   }
   return out;
 }
@@ -105,9 +168,12 @@ void AccountRegistry::update(AccountRecord record) {
     throw Error(Code::generic,
                 fmt::format("account {} was changed by someone else meanwhile", record.id),
                 "run the command again");
-  // Older versions are history only; drop them so listing stays short.
-  for (const auto& old : core::list_all(m_store, "accounts/" + record.id + "/record/"))
+  // Older versions are history only; drop them so listing stays short
+  // (legacy ones too: the account now lives in registry/).
+  for (const auto& old : core::list_all(m_store, records_prefix(record.id)))
     if (old.key < record_key(record.id, record.version)) m_store.remove(old.key);
+  for (const auto& old : core::list_all(m_store, legacy_records_prefix(record.id)))
+    m_store.remove(old.key);
 }
 
 bool AccountRegistry::secret_matches(const AccountRecord& record, const std::string& secret) {
@@ -125,9 +191,18 @@ bool AccountRegistry::consume_invite(const std::string& code) {
   // A create-only marker, not a delete, makes the code single-use: exactly one
   // of two servers racing on it wins the put (S3 deletes are idempotent, so a
   // delete could not tell the racers apart).
+  // Each claimant's marker holds its own nonce: a store that retries a put
+  // and decides by content whether the existing object is its own (the S3
+  // store after a lost reply) must not take a racer's marker for ours, and
+  // a create that reports "exists" may still be ours, which the read tells.
   const std::string hash = hash_hex(code);
   if (!m_store.head("invites/" + hash)) return false;
-  return m_store.put("invites-used/" + hash, as_bytes("{}"));
+  const std::string marker = "invites-used/" + hash;
+  const std::string mine =
+      nlohmann::json{{"claimant", to_hex(core::crypto::random_bytes(16))}}.dump();
+  if (m_store.put(marker, as_bytes(mine))) return true;
+  const auto there = m_store.get(marker);
+  return there && as_string(*there) == mine;
 }
 
 std::pair<std::uint64_t, std::uint64_t> AccountRegistry::remove_account(const std::string& id) {
@@ -140,8 +215,9 @@ std::pair<std::uint64_t, std::uint64_t> AccountRegistry::remove_account(const st
         bytes += object.size;
       }
   // list_all is sorted and versions are zero-padded: the newest goes last.
-  for (const auto& object : core::list_all(m_store, "accounts/" + id + "/record/"))
-    m_store.remove(object.key);
+  for (const auto& prefix : {legacy_records_prefix(id), records_prefix(id)})
+    for (const auto& object : core::list_all(m_store, prefix))
+      m_store.remove(object.key);
   return {objects, bytes};
 }
 

@@ -4,11 +4,16 @@
 //
 // Keys (the store allows no in-place update, so a record is a series of
 // create-only versions; the highest wins):
-//   accounts/<id>/record/<10-digit version>   JSON account record
+//   registry/<id>/<10-digit version>           JSON account record
+//   registry-migrated                          records of an older data
+//                                              directory were copied
+//   accounts/<id>/record/<version>             the same, in earlier versions: read as
+//                                              a fallback, copied by list()
 //   accounts/<id>/repo/...                     the account's repository
 //   accounts/<id>/leases/<lease>.<seq>         its locks (core/repo/lease.hpp)
 //   invites/<sha256 of code>                   one-time registration codes
-//   invites-used/<sha256 of code>              marks a code as spent
+//   invites-used/<sha256 of code>              marks a code as spent (JSON with
+//                                              the claimant's random nonce)
 
 #include <cstdint>
 #include <optional>
@@ -48,7 +53,12 @@ public:
   explicit AccountRegistry(core::Store& store) : m_store(store) {}
 
   CreatedAccount create(const std::vector<std::string>& storage_pair);
+  // The newest record, or nullopt when the account does not exist. An update
+  // racing the lookup (another front-end's `account set`) yields the old or
+  // the new record, never none.
   std::optional<AccountRecord> find(const std::string& id);
+  // Every account. Walks registry/ only; the first call on a data directory
+  // of an earlier version also walks accounts/ once to copy its records.
   std::vector<AccountRecord> list();
   // Writes the next version; Error(Code::generic) when another writer won the race.
   void update(AccountRecord record);
@@ -73,6 +83,10 @@ public:
   static std::string leases_prefix(const std::string& id) { return "accounts/" + id + "/leases/"; }
 
 private:
+  // The record under `key`, or nullopt when it vanished; Error(integrity)
+  // when it is damaged.
+  std::optional<AccountRecord> read_record(const std::string& id, const std::string& key);
+  void migrate_legacy_records();
   core::Store& m_store;
 };
 

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -183,6 +184,90 @@ TEST_CASE("given a lease refreshed between the listing and the read, then list s
   const auto listed = leases.list();
   REQUIRE(listed.size() == 1);
   CHECK(listed[0].seq == backup.seq + 1);
+}
+
+namespace {
+
+// A front-end's view of the shared store whose next put of a lock record
+// stalls: `during` runs while the put is in flight (before it lands, or
+// after it landed but before it returns), as a slow store or retries would.
+class StallingStore final : public ForwardingStore {
+public:
+  using ForwardingStore::ForwardingStore;
+  enum class When { before_landing, after_landing };
+  void stall_next_put(When when, std::function<void()> during) {
+    m_when = when;
+    m_during = std::move(during);
+  }
+  bool put(std::string_view key, ByteView data) override {
+    auto during = std::exchange(m_during, {});
+    if (during && m_when == When::before_landing) during();
+    const bool created = ForwardingStore::put(key, data);
+    if (during && m_when == When::after_landing) during();
+    return created;
+  }
+
+private:
+  When m_when = When::before_landing;
+  std::function<void()> m_during;
+};
+
+// Two front-ends over one store; B's clock runs 4 s ahead of A's (less than
+// k_lease_grace, the bound lease.hpp assumes).
+struct TwoFrontEnds {
+  test::TempDir dir;
+  LocalStore shared{dir.path() / "store"};
+  StallingStore view_a{shared};
+  std::int64_t clock_a = 1'000'000;
+  static constexpr std::int64_t k_b_ahead = 4'000;
+  StoreLeases a{view_a, "locks/", [this] { return clock_a; }};
+  StoreLeases b{shared, "locks/", [this] { return clock_a + k_b_ahead; }};
+};
+
+} // namespace
+
+TEST_CASE("given a refresh whose put stalls past expiry + grace while another front-end sweeps the "
+          "lease and takes an exclusive one, then the refresh reports the lease lost and does not "
+          "resurrect it") {
+  TwoFrontEnds f;
+  const auto backup = f.a.acquire(LeaseKind::shared, owner("backup"), 60s);
+  f.clock_a = backup.expires_ms - 1'000; // refreshed in good time, on A's clock
+  std::optional<Lease> prune;
+  f.view_a.stall_next_put(StallingStore::When::before_landing, [&] {
+    f.clock_a += 10'000; // B now reads expiry + 5 s + 4 s skew
+    prune = f.b.acquire(LeaseKind::exclusive, owner("prune"), 60s);
+  });
+  const std::string message = locked_message([&] { f.a.refresh(backup.id, 60s); });
+  CHECK(message.find("lost") != std::string::npos);
+  REQUIRE(prune);
+  const auto all = f.b.list();
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].id == prune->id);
+  locked_message([&] { f.a.acquire(LeaseKind::shared, owner("backup"), 60s); });
+}
+
+TEST_CASE("given a refresh that lands just before expiry, when a front-end whose clock runs 4 s "
+          "ahead lists right after, then the lease is live and a prune is refused") {
+  TwoFrontEnds f;
+  const auto backup = f.a.acquire(LeaseKind::shared, owner("backup"), 60s);
+  f.clock_a = backup.expires_ms - 1;
+  f.view_a.stall_next_put(StallingStore::When::after_landing, [&] {
+    locked_message([&] { f.b.acquire(LeaseKind::exclusive, owner("prune"), 60s); });
+  });
+  const auto refreshed = f.a.refresh(backup.id, 60s);
+  CHECK(refreshed.seq == 2);
+  f.clock_a += 30'000;
+  locked_message([&] { f.b.acquire(LeaseKind::exclusive, owner("prune"), 60s); });
+}
+
+TEST_CASE("given an acquire whose put stalls past the lease's life, then it is refused and leaves "
+          "no lock behind") {
+  TwoFrontEnds f;
+  f.view_a.stall_next_put(StallingStore::When::before_landing, [&] { f.clock_a += 70'000; });
+  const std::string message =
+      locked_message([&] { f.a.acquire(LeaseKind::exclusive, owner("prune"), 60s); });
+  CHECK(message.find("too slowly") != std::string::npos);
+  CHECK(list_all(f.shared, "locks/").empty());
 }
 
 TEST_SUITE_END();

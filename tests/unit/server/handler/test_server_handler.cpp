@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -263,6 +264,62 @@ TEST_CASE("given an object quota, when a put would exceed it, then quota_exceede
   CHECK(context.usage(session.account().value()).objects == 2);
 }
 
+TEST_CASE("given two front-ends on one store, when both store for one account, then together "
+          "they stay within its quota, and space freed through one is usable through the other") {
+  Fixture f;
+  ServerContext front_a(f.store, options(RegistrationMode::open, 10));
+  ServerContext front_b(f.store, options(RegistrationMode::open, 10));
+  Session a(front_a, "10.0.0.1");
+  Session b(front_b, "10.0.0.2");
+  const auto account = register_and_auth(a);
+  REQUIRE(code_of(call(b, Op::auth, {{"account_id", account.id}, {"secret", account.secret}})) ==
+          "ok");
+  CHECK(code_of(call(b, Op::put, {{"key", "keys/b0"}}, "12")) == "ok"); // B knows 2 bytes
+  CHECK(code_of(call(a, Op::put, {{"key", "keys/a"}}, "123456")) == "ok");
+  CHECK(code_of(call(b, Op::put, {{"key", "keys/b"}}, "123456")) == "quota_exceeded");
+  CHECK(code_of(call(a, Op::put, {{"key", "keys/a2"}}, "123456")) == "quota_exceeded");
+  CHECK(code_of(call(b, Op::remove, {{"key", "keys/a"}})) == "ok");
+  CHECK(code_of(call(a, Op::put, {{"key", "keys/a2"}}, "123456")) == "ok");
+  CHECK(code_of(call(b, Op::put, {{"key", "keys/b"}}, "123")) == "quota_exceeded");
+}
+
+TEST_CASE("given two front-ends started with different settings flags, then both announce the "
+          "settings of the one started last") {
+  Fixture f;
+  auto first = options();
+  first.settings_max_age = std::chrono::milliseconds(0); // reads the store at every use
+  ServerContext front_a(f.store, first);
+  auto second = options(RegistrationMode::invite, 77);
+  second.subnets = {"127.239.114.0/24"};
+  ServerContext front_b(f.store, second);
+  Session a(front_a, "10.0.0.1");
+  const auto hello = call(a, Op::hello, {{"client", "test"}});
+  CHECK(hello.header.at("network_map").at("subnets") == json::array({"127.239.114.0/24"}));
+  CHECK(code_of(call(a, Op::register_account)) == "invite_required");
+}
+
+TEST_CASE("given settings in the store, when a front-end starts without settings flags, then it "
+          "announces the stored ones, not the defaults it derived from its own address") {
+  Fixture f;
+  auto operator_given = options(RegistrationMode::open, 77);
+  ServerContext front_a(f.store, operator_given);
+  auto derived = options(RegistrationMode::open, 0);
+  derived.storage_pair = {"127.239.112.99:16384", "127.239.112.99:16384"};
+  derived.subnets = {"127.239.112.0/24"};
+  derived.given = offsite::server::GivenSettings::none();
+  ServerContext front_b(f.store, derived);
+  Session b(front_b, "10.0.0.2");
+  const auto reg = call(b, Op::register_account);
+  REQUIRE(code_of(reg) == "ok");
+  CHECK(reg.header.at("storage_pair") == json(operator_given.storage_pair));
+  CHECK(reg.header.at("network_map").at("subnets") == json(operator_given.subnets));
+  const auto auth =
+      call(b, Op::auth,
+           {{"account_id", reg.header.at("account_id")}, {"secret", reg.header.at("secret")}});
+  REQUIRE(code_of(auth) == "ok");
+  CHECK(auth.header.at("quota_bytes").get<std::uint64_t>() == 77);
+}
+
 TEST_CASE("given 64 live leases, when one more is asked, then locked until one goes") {
   Fixture f;
   ServerContext context(f.store, options());
@@ -461,6 +518,7 @@ TEST_CASE("given a failing disk, when put or get fails, then the reply names no 
   Session session(context, "127.0.0.1");
   const auto account = register_and_auth(session);
   REQUIRE(code_of(call(session, Op::put, {{"key", "keys/00aa"}}, "x")) == "ok");
+  log.clear(); // the settings the context wrote into the empty store
   disk.failing = true;
 
   const auto put = call(session, Op::put, {{"key", "keys/00bb"}}, "hello");
