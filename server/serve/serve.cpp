@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -331,8 +332,11 @@ int serve(ServeOptions options) {
   if (server.subnets.empty()) server.subnets = default_subnets(bound);
   server.port = bound.front().port;
 
-#include "core/store/latency_store.hpp"
-#include "server/serve/byte_budget.hpp"
+  const auto opened_store = open_data_store(options.data_dir);
+  std::optional<core::LatencyStore> slowed; // test-only, see latency_store.hpp
+  if (const auto latency = core::LatencyStore::from_environment())
+    slowed.emplace(*opened_store, *latency);
+  core::Store& store = slowed ? static_cast<core::Store&>(*slowed) : *opened_store;
   if (!server.log) server.log = log_line;
   ServerContext context(store, server);
   // The limits decide admission; `connections` only tracks what is open.

@@ -16,7 +16,7 @@ constexpr int k_load_rounds = 8;
 
 std::string key_of(std::uint64_t seq) { return fmt::format("{}{:010}", k_prefix, seq); }
 
-nlohmann::json to_json(const DataCentreSettings& s) {
+nlohmann::json settings_to_json(const DataCentreSettings& s) {
   return {{"registration", s.registration == RegistrationMode::invite ? "invite" : "open"},
           {"storage_pair", s.storage_pair},
           {"registration_pair", s.registration_pair},
@@ -26,7 +26,7 @@ nlohmann::json to_json(const DataCentreSettings& s) {
           {"default_quota_objects", s.default_quota_objects}};
 }
 
-DataCentreSettings from_json(const nlohmann::json& j) {
+DataCentreSettings settings_from_json(const nlohmann::json& j) {
   DataCentreSettings s;
   const auto mode = j.at("registration").get<std::string>();
   if (mode != "open" && mode != "invite") throw std::invalid_argument("unknown registration mode");
@@ -62,7 +62,7 @@ std::optional<SettingsStore::Versioned> SettingsStore::load() {
     Versioned out;
     try {
       out.seq = std::stoull(key.substr(k_prefix.size()));
-      out.settings = from_json(nlohmann::json::parse(as_string(*data)));
+      out.settings = settings_from_json(nlohmann::json::parse(as_string(*data)));
     } catch (const std::exception& e) {
       throw Error(Code::integrity,
                   fmt::format("the data centre's settings ({}) are damaged: {}", key, e.what()),
@@ -77,7 +77,7 @@ std::optional<SettingsStore::Versioned> SettingsStore::load() {
 
 bool SettingsStore::store_next(const DataCentreSettings& settings, std::uint64_t after_seq) {
   const std::string key = key_of(after_seq + 1);
-  if (!m_store.put(key, as_bytes(to_json(settings).dump()))) return false;
+  if (!m_store.put(key, as_bytes(settings_to_json(settings).dump()))) return false;
   for (const auto& old : core::list_all(m_store, k_prefix))
     if (old.key < key) m_store.remove(old.key);
   return true;
