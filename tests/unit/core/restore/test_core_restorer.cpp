@@ -700,15 +700,25 @@ TEST_CASE("given a cancel request when restoring then it stops with interrupted 
   CHECK(files < 4);
 }
 
-TEST_CASE("given a blob missing from the repository when restoring then the error propagates and "
-          "no half-written file remains") {
+TEST_CASE("given a blob missing from the repository when restoring then that file is left out and "
+          "named, the others are restored and no half-written file remains") {
   Fixture f;
   Node n = file_node(f, "f", "");
   n.content = {f.repo->codec().id_of(as_bytes("never saved"))};
   n.size = 11;
-  const auto snap = f.snapshot(f.tree({file_node(f, "before", "ok"), n}));
-  CHECK(restore_code(f, snap, f.options()) == Code::not_found);
+  const auto snap =
+      f.snapshot(f.tree({file_node(f, "before", "ok"), n, file_node(f, "z", "after")}));
+  Recorder r;
+  const auto result = restore(*f.repo, snap, f.options(), r);
+  REQUIRE(result.damaged.size() == 1);
+  CHECK(result.damaged[0].path == "/f");
+  CHECK_FALSE(result.damaged[0].directory);
+  CHECK(result.damaged[0].reason.find("not in the repository") != std::string::npos);
+  CHECK(result.files == 2);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0].rfind("/f: not restored: its data is damaged or missing", 0) == 0);
   CHECK(read_file(f.target / "before") == "ok");
+  CHECK(read_file(f.target / "z") == "after");
   CHECK_FALSE(fs::exists(f.target / "f"));
   for (const auto& e : fs::directory_iterator(f.target))
     CHECK(e.path().filename().string().find("offsite-tmp") == std::string::npos);
