@@ -203,7 +203,7 @@ CLI::Validator zstd_level() {
             const auto* end = value.data() + value.size();
             const auto [at, ec] = std::from_chars(value.data(), end, level);
             if (ec != std::errc{} || at != end || level < 1 || level > 19)
-              return fmt::format("\"{}\" is not a zstd level: use 1 (fastest) to 19 (smallest)",
+              return fmt::format("\"{}\" is not a zstd level\nuse 1 (fastest) to 19 (smallest)",
                                  util::printable(value));
             return {};
           },
@@ -216,7 +216,7 @@ CLI::Validator readable_pattern_file() {
               core::PathMatcher probe;
               probe.add_file(value);
             } catch (const Error& e) {
-              return e.what();
+              return std::string(e.what()) + "\n" + e.hint(); // cli/usage_errors.hpp
             }
             return {};
           },
