@@ -38,11 +38,12 @@ public:
   void progress(const core::RestoreProgress& p) override {
     const double percent = percent_of(p.bytes_done, p.bytes_total, 100.0);
     m_output.draw([&] {
-      const double rate = byte_rate(p.bytes_done, m_output.seconds());
+      const double rate = m_output.rate(p.bytes_done);
       return fmt::format("{} {:.1f}% {}, {} / {}, {}{}  {}", m_output.elapsed(), percent,
                          count_of(p.files_done, "file"), format_bytes(p.bytes_done),
                          format_bytes(p.bytes_total), rate_text(rate),
-                         eta_text(p.bytes_done, p.bytes_total, rate), printable(p.current_path));
+                         m_output.eta(p.bytes_done, p.bytes_total, rate),
+                         printable(p.current_path));
     });
     m_output.status([&] {
       return nlohmann::json{{"percent_done", percent},
