@@ -336,6 +336,10 @@ int run(int argc, char** argv) {
 
   if (const auto chosen = app.get_subcommands(); !chosen.empty())
     global.command = chosen.front()->get_name();
+  // Not ->excludes(): CLI11 would print "Excludes:" in every help.
+  if (global.quiet && global.verbose > 0)
+    return report_error(Code::usage, "--quiet and --verbose cannot be combined",
+                        "choose one: -q prints only errors, -v prints more detail", json);
 
   // CLI11 holds its own copies now: hide a proxy password from ps.
   scrub_argv_password(argc, argv);

@@ -105,6 +105,12 @@ usage_error 'unknown option "--zzzzzz" for "offsite backup"' 'run "offsite backu
 usage_error '--exclude-file: cannot read the pattern file nope.txt' \
   'check the path given to --exclude-file' "${repo[@]}" backup --exclude-file nope.txt "$WORK/data"
 ! grep -q 'did you mean' "$WORK/err" || fail "--exclude-file suggests a flag: $(cat "$WORK/err")"
+# -q and -v contradict each other.
+usage_error '--quiet and --verbose cannot be combined' - -q -v "${repo[@]}" snapshots
+# --keep-last 0 alone keeps nothing: said so, not "got neither".
+usage_error '--keep-last 0 keeps no snapshot' 'give a count of at least 1' \
+  "${repo[@]}" forget --keep-last 0
+! grep -q 'neither' "$WORK/err" || fail "forget --keep-last 0: $(cat "$WORK/err")"
 
 # No help shows CLI11's type strings: every command and nested command.
 "$OFFSITE_BIN" __cli-spec | python3 -c '
