@@ -132,6 +132,17 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
       if (result.skipped) terminal.info(fmt::format("{} existing entries kept", result.skipped));
     }
     if (!result.damaged.empty()) throw damage_error(result.damaged);
+    // restic restores nothing and exits 0; a disaster-recovery script would
+    // then carry on without its files. Nothing was written, so failing
+    // loses nothing, and a mistyped pattern is the likely cause.
+    if (!options.includes.empty() && result.files + result.dirs + result.other == 0)
+      throw Error(Code::not_found,
+                  fmt::format("nothing in snapshot {} matches --include {}",
+                              snapshot.id.substr(0, 8), join_printable(options.includes, ", ")),
+                  fmt::format("patterns match the paths \"offsite ls {}\" prints (e.g. "
+                              "/home/me/docs, or *.txt for a name at any depth); nothing was "
+                              "restored",
+                              snapshot.id.substr(0, 8)));
     return 0;
   });
 }
