@@ -14,6 +14,7 @@
 #include "cli/network/transport_settings.hpp"
 #include "cli/ui/interrupt.hpp"
 #include "cli/ui/terminal.hpp"
+#include "cli/usage_errors.hpp"
 #include "core/common/error.hpp"
 
 namespace offsite::cli {
@@ -84,14 +85,15 @@ const CLI::Option* find_option(const CLI::App* app, const std::string& arg) {
 // such as --json and -q take none), and each other word names a subcommand
 // of the command before it until one without subcommands is reached.
 struct CommandWords {
-  std::string path;                 // "offsite key": the deepest command named
-  std::string unknown;              // the word that names no subcommand of it
-  std::vector<std::string> choices; // its visible subcommands
-  std::string suggestion;           // the closest of them, "" when none is close
+  std::string path;                  // "offsite key": the deepest command named
+  std::string unknown;               // the word that names no subcommand of it
+  std::vector<std::string> choices;  // its visible subcommands
+  std::string suggestion;            // the closest of them, "" when none is close
+  const CLI::App* command = nullptr; // the app of `path`
 };
 
 CommandWords walk_command_words(const CLI::App& app, int argc, char** argv) {
-  CommandWords words{"offsite", "", {}, ""};
+  CommandWords words{"offsite", "", {}, "", &app};
   const CLI::App* current = &app;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -108,6 +110,7 @@ CommandWords walk_command_words(const CLI::App& app, int argc, char** argv) {
                                     [&](const CLI::App* sub) { return sub->get_name() == arg; });
     if (found != subs.end()) {
       current = *found;
+      words.command = current;
       words.path += " " + arg;
       continue;
     }
@@ -133,7 +136,7 @@ CommandWords walk_command_words(const CLI::App& app, int argc, char** argv) {
 
 // The message and hint of a parse error: an unknown command is named, with
 // "did you mean ...?" (ninja does this for tools); a command that needs a
-// subcommand lists them; other errors keep CLI11's words.
+// subcommand lists them; errors about options are usage_errors' words.
 std::pair<std::string, std::string> explain_parse_error(const CLI::App& app, int argc, char** argv,
                                                         const CLI::ParseError& e) {
   const CommandWords words = walk_command_words(app, argc, argv);
@@ -157,8 +160,10 @@ std::pair<std::string, std::string> explain_parse_error(const CLI::App& app, int
     return {fmt::format("\"{}\" needs a command: {}", words.path, list),
             fmt::format("run \"{} --help\" for examples", words.path)};
   }
-  return {what, command.empty() ? "run \"offsite --help\" or \"offsite COMMAND --help\""
-                                : fmt::format("run \"{} --help\"", words.path)};
+  auto text = describe_option_error(*words.command, words.path, e);
+  if (command.empty() && text.hint == "run \"offsite --help\"")
+    text.hint = "run \"offsite --help\" or \"offsite COMMAND --help\"";
+  return {text.message, text.hint};
 }
 
 // True when `line` is an example of `path` ("offsite key list"), global
@@ -310,6 +315,7 @@ int run(int argc, char** argv) {
   register_schedule(app, global);
   register_cli_spec(app, global);
   one_value_per_flag(app);
+  tidy_help(app);
   // Set after the subcommands: CLI11 copies a parent's footer into each
   // subcommand made later, which showed these examples under "version --help".
   app.footer("Run \"offsite COMMAND --help\" for a command's options. Exit codes and JSON: "
@@ -331,6 +337,10 @@ int run(int argc, char** argv) {
 
   if (const auto chosen = app.get_subcommands(); !chosen.empty())
     global.command = chosen.front()->get_name();
+  // Not ->excludes(): CLI11 would print "Excludes:" in every help.
+  if (global.quiet && global.verbose > 0)
+    return report_error(Code::usage, "--quiet and --verbose cannot be combined",
+                        "choose one: -q prints only errors, -v prints more detail", json);
 
   // CLI11 holds its own copies now: hide a proxy password from ps.
   scrub_argv_password(argc, argv);

@@ -79,6 +79,27 @@ std::string printable(std::string_view text, PrintOptions options) {
   return out;
 }
 
+std::string from_printable(std::string_view text) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] == 'x' && hex(text[i + 2]) >= 0 &&
+        hex(text[i + 3]) >= 0) {
+      out.push_back(static_cast<char>(hex(text[i + 2]) * 16 + hex(text[i + 3])));
+      i += 3;
+      continue;
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
 bool is_printable_ascii(std::string_view text) {
   for (const char c : text)
     if (c < 0x20 || c > 0x7e) return false;

@@ -33,6 +33,14 @@ std::string printable(std::string_view text, PrintOptions options = {});
 // to quote as they are.
 bool is_printable_ascii(std::string_view text);
 
+// The bytes a user means by text copied from printable()'s output: each
+// "\xNN" (backslash, x, two hex digits) is that one byte, everything else is
+// itself. printable() escapes the backslash itself as \x5c, so
+// from_printable(printable(s)) == s for every s. A real name holding a
+// backslash followed by "x" and two hex digits is typed with that backslash
+// as \x5c; any other backslash may be typed as it is.
+std::string from_printable(std::string_view text);
+
 // printable() of each item, joined by `separator`.
 std::string join_printable(const std::vector<std::string>& items, std::string_view separator);
 

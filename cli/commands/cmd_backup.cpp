@@ -50,10 +50,20 @@ public:
 
   void progress(const core::BackupProgress& p) override {
     m_output.draw([&] { return line(p); });
+    // As restic's: the totals grow while the scan still counts; percent_done
+    // (0-100, as restore's) is of the bytes counted so far.
     m_output.status([&] {
-      return nlohmann::json{{"files_done", p.files_done},
-                            {"bytes_done", p.bytes_done},
-                            {"current_file", p.current_path}};
+      nlohmann::json fields = {{"files_done", p.files_done},
+                               {"bytes_done", p.bytes_done},
+                               {"current_file", p.current_path}};
+      if (m_scanner) {
+        const std::uint64_t bytes = std::max(m_scanner->bytes(), p.bytes_done);
+        fields["total_files"] = std::max(m_scanner->files(), p.files_done);
+        fields["total_bytes"] = bytes;
+        fields["scan_done"] = m_scanner->done();
+        fields["percent_done"] = percent_of(p.bytes_done, bytes, m_scanner->done() ? 100.0 : 0.0);
+      }
+      return fields;
     });
   }
 
@@ -62,8 +72,8 @@ public:
 private:
   // "[0:12] 37.5% 3 of 8 files, 60.0 MiB / 160.0 MiB, 5.0 MiB/s ETA 0:20  PATH"
   // once the scan has counted everything; until then only what is done.
-  std::string line(const core::BackupProgress& p) const {
-    const double rate = byte_rate(p.bytes_done, m_output.seconds());
+  std::string line(const core::BackupProgress& p) {
+    const double rate = m_output.rate(p.bytes_done);
     if (!m_scanner || !m_scanner->done())
       return fmt::format("{} {}, {}, {}  {}", m_output.elapsed(), count_of(p.files_done, "file"),
                          format_bytes(p.bytes_done), rate_text(rate), printable(p.current_path));
@@ -72,7 +82,7 @@ private:
     return fmt::format("{} {:.1f}% {} of {}, {} / {}, {}{}  {}", m_output.elapsed(),
                        percent_of(p.bytes_done, bytes, 100.0), p.files_done,
                        count_of(files, "file"), format_bytes(p.bytes_done), format_bytes(bytes),
-                       rate_text(rate), eta_text(p.bytes_done, bytes, rate),
+                       rate_text(rate), m_output.eta(p.bytes_done, bytes, rate),
                        printable(p.current_path));
   }
 
@@ -135,9 +145,11 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
                                {.refuse = !options.dry_run, .accept = options.accept_rollback});
         auto cache = core::FilesCache::load(ctx.files_cache);
         // The scan exists only while the backup runs, and only when a
-        // progress line is drawn: cron and --json pipes pay nothing for it.
+        // progress line is drawn or status events carry its totals: cron
+        // pays nothing for it.
         std::optional<core::BackupScanner> scanner;
-        if (terminal.progress_enabled() && !archive.stdin_name) scanner.emplace(archive);
+        if ((terminal.progress_enabled() || terminal.json()) && !archive.stdin_name)
+          scanner.emplace(archive);
         BackupProgressReporter reporter(terminal, scanner ? &*scanner : nullptr);
         const auto result = core::backup(ctx.repo, &cache, archive, reporter);
         scanner.reset();
@@ -203,7 +215,7 @@ CLI::Validator zstd_level() {
             const auto* end = value.data() + value.size();
             const auto [at, ec] = std::from_chars(value.data(), end, level);
             if (ec != std::errc{} || at != end || level < 1 || level > 19)
-              return fmt::format("\"{}\" is not a zstd level: use 1 (fastest) to 19 (smallest)",
+              return fmt::format("\"{}\" is not a zstd level\nuse 1 (fastest) to 19 (smallest)",
                                  util::printable(value));
             return {};
           },
@@ -216,7 +228,7 @@ CLI::Validator readable_pattern_file() {
               core::PathMatcher probe;
               probe.add_file(value);
             } catch (const Error& e) {
-              return e.what();
+              return std::string(e.what()) + "\n" + e.hint(); // cli/usage_errors.hpp
             }
             return {};
           },

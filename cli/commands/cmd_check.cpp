@@ -42,9 +42,10 @@ public:
       if (p.phase == core::CheckPhase::read_data) {
         const double rate =
             m_reading ? byte_rate(p.bytes_done, m_output.seconds() - m_read_start) : 0;
-        return fmt::format("{} reading packs: {} / {}, {} / {}, {}{}", m_output.elapsed(), p.done,
-                           p.total, format_bytes(p.bytes_done), format_bytes(p.bytes_total),
-                           rate_text(rate), eta_text(p.bytes_done, p.bytes_total, rate));
+        return fmt::format(
+            "{} reading packs: {} / {}, {} / {}, {}{}", m_output.elapsed(), p.done, p.total,
+            format_bytes(p.bytes_done), format_bytes(p.bytes_total), rate_text(rate),
+            eta_text(p.bytes_done, p.bytes_total, rate, m_output.seconds() - m_read_start));
       }
       if (p.total == 0) return fmt::format("{} {}: {}", m_output.elapsed(), phase, p.done);
       return fmt::format("{} {}: {} / {}", m_output.elapsed(), phase, p.done, p.total);

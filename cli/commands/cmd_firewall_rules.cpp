@@ -64,16 +64,20 @@ FirewallInputs inputs_from(const GlobalOptions& global, bool inbound) {
 
 int run_firewall_rules(const GlobalOptions& global, const FirewallOptions& options,
                        Terminal& terminal) {
-  // With --json the document is JSON whatever --format says, but a format
-  // that does not exist is a mistake either way.
-  auto format = parse_rule_format(options.format);
-  if (format && global.json) format = RuleFormat::json;
+  const auto format = parse_rule_format(options.format);
   if (!format)
     throw Error(Code::usage, fmt::format("unknown --format \"{}\"", printable(options.format)),
                 fmt::format("choose one of: {}", fmt::join(rule_format_names(), ", ")));
   const auto in = inputs_from(global, options.inbound);
-  if (*format == RuleFormat::json) {
+  if (*format == RuleFormat::json || global.json) {
     auto document = rules_document(in);
+    // With --json and a dialect, the document carries the rules in it too,
+    // as that dialect writes them: a script wants the iptables lines it
+    // asked for, not to be told --format was ignored.
+    if (*format != RuleFormat::json && *format != RuleFormat::text) {
+      document["format"] = options.format;
+      document["rendered"] = render_rules(in, *format);
+    }
     terminal.emit(std::move(document));
     return 0;
   }

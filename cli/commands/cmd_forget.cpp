@@ -10,6 +10,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/access/repository_access.hpp"
 #include "cli/access/snapshot_access.hpp"
@@ -32,6 +33,7 @@ struct ForgetOptions {
   core::SnapshotFilter filter;
   bool dry_run = false;
   bool prune = false;
+  std::vector<std::string> zero_counts; // "--keep-last 0", ... as given
 };
 
 namespace {
@@ -190,6 +192,13 @@ int run_forget(const ForgetOptions& given, const GlobalOptions& global, Terminal
   if (!options.snapshots.empty() && !options.policy.empty())
     throw Error(Code::usage, "forget takes snapshot IDs or a policy, not both",
                 "run one forget with the IDs and another with the --keep-* options");
+  if (options.snapshots.empty() && options.policy.empty() && !options.zero_counts.empty())
+    throw Error(Code::usage,
+                fmt::format("{} keeps no snapshot, and no other rule keeps any: forget would "
+                            "remove every snapshot",
+                            fmt::join(options.zero_counts, " and ")),
+                "give a count of at least 1 (-1 keeps all), add another --keep-* rule, or name "
+                "the snapshots to forget by ID");
   if (options.snapshots.empty() && options.policy.empty())
     throw Error(Code::usage, "forget needs a policy or snapshot IDs, and got neither",
                 "give --keep-last, --keep-daily, ... (see offsite forget --help); to forget "
@@ -308,7 +317,11 @@ void register_forget(CLI::App& app, GlobalOptions& global) {
               "  offsite forget --keep-daily 7 --keep-weekly 5 --keep-monthly 12 --dry-run\n"
               "  offsite forget --host web1 --keep-last 3 --keep-within 30d\n"
               "  offsite forget 1a2b3c4d 5e6f7a8b");
-  sub->callback([options, &global] {
+  sub->callback([options, &global, sub] {
+    for (const char* name : {"--keep-last", "--keep-hourly", "--keep-daily", "--keep-weekly",
+                             "--keep-monthly", "--keep-yearly"})
+      if (const auto* option = sub->get_option(name); option->count() > 0 && option->as<int>() == 0)
+        options->zero_counts.push_back(std::string(name) + " 0");
     global.run = [options, &global](Terminal& t) { return run_forget(*options, global, t); };
   });
 }

@@ -21,6 +21,7 @@
 #include "cli/commands.hpp"
 #include "cli/config/passphrase.hpp"
 #include "cli/ui/terminal.hpp"
+#include "cli/ui/time_parse.hpp"
 #include "core/common/error.hpp"
 #include "core/crypto/key_export.hpp"
 #include "core/crypto/key_files.hpp"
@@ -116,6 +117,15 @@ int run_key_passwd(const KeyOptions& options, const GlobalOptions& global, Termi
       });
 }
 
+// Local time, as every table shows it; JSON keeps the file's UTC text.
+std::string local_created(const std::string& created) {
+  try {
+    return format_local_time(parse_time(created, "created"));
+  } catch (const Error&) {
+    return printable(created); // not a time we wrote: show it as it is
+  }
+}
+
 int run_key_list(const GlobalOptions& global, Terminal& terminal) {
   return with_repository_passphrase(
       global, terminal, RepoLock::none, read_passphrase(global, "Passphrase: "),
@@ -138,7 +148,7 @@ int run_key_list(const GlobalOptions& global, Terminal& terminal) {
             fmt::format(" {:<16}  {:<20}  {:<16}  {}\n", "ID", "Created", "Host", "User");
         for (const auto& k : keys)
           table += fmt::format("{}{:<16}  {:<20}  {:<16}  {}\n", k.name == current ? '*' : ' ',
-                               printable(k.id), printable(k.created), printable(k.host),
+                               printable(k.id), local_created(k.created), printable(k.host),
                                printable(k.user));
         table += fmt::format("{} key file{}; * = the one your passphrase opens", keys.size(),
                              keys.size() == 1 ? "" : "s");

@@ -10,7 +10,9 @@
 #include "cli/ui/terminal.hpp"
 #include "cli/ui/time_parse.hpp"
 #include "core/common/error.hpp"
+#include "core/format/json_text.hpp"
 #include "core/format/tree.hpp"
+#include "core/repo/snapshot_select.hpp"
 #include "util/path.hpp"
 
 namespace offsite::cli {
@@ -43,16 +45,18 @@ public:
 
   void node(const std::string& path, const core::Node& n) {
     if (m_terminal.json()) {
-      nlohmann::json item = {{"path", path},
-                             {"type", core::node_type_name(n.type)},
+      // Names are bytes: "<field>_hex" twins keep them exact (json_text.hpp).
+      nlohmann::json item = {{"type", core::node_type_name(n.type)},
                              {"mode", n.mode},
                              {"uid", n.uid},
                              {"gid", n.gid},
-                             {"user", n.user},
-                             {"group", n.group},
                              {"size", n.size},
                              {"mtime", format_utc_time(n.mtime_ns)}};
-      if (n.type == core::NodeType::symlink) item["link_target"] = n.link_target;
+      core::put_json_text(item, "path", path);
+      core::put_json_text(item, "user", n.user);
+      core::put_json_text(item, "group", n.group);
+      if (n.type == core::NodeType::symlink)
+        core::put_json_text(item, "link_target", n.link_target);
       m_items.push_back(std::move(item));
       return;
     }
@@ -96,9 +100,7 @@ private:
 } // namespace
 
 int run_ls(const LsOptions& options, const GlobalOptions& global, Terminal& terminal) {
-  if (options.path.empty() || options.path[0] != '/')
-    throw Error(Code::usage, fmt::format("the path \"{}\" must be absolute", options.path),
-                "paths inside a snapshot start with '/', as \"offsite ls SNAPSHOT\" shows them");
+  const std::string wanted_path = core::snapshot_inner_path(options.path, "the path");
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
     const auto snapshot =
         resolve_snapshot_checked(ctx, global, terminal, options.snapshot, options.filter);
@@ -106,7 +108,7 @@ int run_ls(const LsOptions& options, const GlobalOptions& global, Terminal& term
     // Descend to the requested path one component at a time.
     core::BlobId tree = snapshot.tree;
     std::string path = "/";
-    const std::filesystem::path wanted = std::filesystem::path(options.path).lexically_normal();
+    const std::filesystem::path wanted = std::filesystem::path(wanted_path).lexically_normal();
     for (const auto& part : wanted.relative_path()) {
       if (part.empty()) continue;
       const auto nodes = core::decode_tree(ctx.repo.load_blob(core::BlobType::tree, tree)).nodes;
@@ -114,7 +116,8 @@ int run_ls(const LsOptions& options, const GlobalOptions& global, Terminal& term
                              [&](const core::Node& n) { return n.name == part.string(); });
       if (it == nodes.end())
         throw Error(Code::not_found,
-                    fmt::format("{} is not in snapshot {}", options.path, snapshot.id.substr(0, 8)),
+                    fmt::format("{} is not in snapshot {}", printable(wanted_path),
+                                snapshot.id.substr(0, 8)),
                     "list the snapshot with \"offsite ls SNAPSHOT\" to see its paths");
       path = util::join_path(path, it->name);
       if (it->type != core::NodeType::dir || !it->subtree) {

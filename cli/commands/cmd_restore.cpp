@@ -38,11 +38,12 @@ public:
   void progress(const core::RestoreProgress& p) override {
     const double percent = percent_of(p.bytes_done, p.bytes_total, 100.0);
     m_output.draw([&] {
-      const double rate = byte_rate(p.bytes_done, m_output.seconds());
+      const double rate = m_output.rate(p.bytes_done);
       return fmt::format("{} {:.1f}% {}, {} / {}, {}{}  {}", m_output.elapsed(), percent,
                          count_of(p.files_done, "file"), format_bytes(p.bytes_done),
                          format_bytes(p.bytes_total), rate_text(rate),
-                         eta_text(p.bytes_done, p.bytes_total, rate), printable(p.current_path));
+                         m_output.eta(p.bytes_done, p.bytes_total, rate),
+                         printable(p.current_path));
     });
     m_output.status([&] {
       return nlohmann::json{{"percent_done", percent},
@@ -131,6 +132,17 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
       if (result.skipped) terminal.info(fmt::format("{} existing entries kept", result.skipped));
     }
     if (!result.damaged.empty()) throw damage_error(result.damaged);
+    // restic restores nothing and exits 0; a disaster-recovery script would
+    // then carry on without its files. Nothing was written, so failing
+    // loses nothing, and a mistyped pattern is the likely cause.
+    if (!options.includes.empty() && result.files + result.dirs + result.other == 0)
+      throw Error(Code::not_found,
+                  fmt::format("nothing in snapshot {} matches --include {}",
+                              snapshot.id.substr(0, 8), join_printable(options.includes, ", ")),
+                  fmt::format("patterns match the paths \"offsite ls {}\" prints (e.g. "
+                              "/home/me/docs, or *.txt for a name at any depth); nothing was "
+                              "restored",
+                              snapshot.id.substr(0, 8)));
     return 0;
   });
 }

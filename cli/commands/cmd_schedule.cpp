@@ -20,6 +20,7 @@
 #include "cli/schedule/schedule_system.hpp"
 #include "cli/schedule/schedule_text.hpp"
 #include "cli/ui/terminal.hpp"
+#include "cli/usage_errors.hpp"
 #include "core/common/error.hpp"
 
 namespace offsite::cli {
@@ -243,8 +244,8 @@ void register_schedule(CLI::App& app, GlobalOptions& global) {
       ->type_name("HH:MM")
       ->required();
   install->add_option("--method", options->method, "Where to install it (default: auto)")
-      ->check(CLI::IsMember({"auto", "systemd", "cron"}))
-      ->type_name("auto|systemd|cron");
+      ->type_name("auto|systemd|cron")
+      ->check(one_of({"auto", "systemd", "cron"}));
   install
       ->add_option("--password-file", global.password_file,
                    "The passphrase file the job reads (or OFFSITE_PASSWORD_FILE)")

@@ -14,6 +14,7 @@
 #include "cli/network/connection_probe.hpp"
 #include "cli/network/transport_settings.hpp"
 #include "cli/ui/terminal.hpp"
+#include "cli/usage_errors.hpp"
 #include "core/common/error.hpp"
 
 namespace offsite::cli {
@@ -219,6 +220,9 @@ int run_detect(const GlobalOptions& global, const TestConnectionOptions& options
 
 int run_test_connection(const GlobalOptions& global, const TestConnectionOptions& options,
                         Terminal& terminal) {
+  if (options.save && !options.detect)
+    throw Error(Code::usage, "--save works only with --detect",
+                "run \"offsite test-connection --detect --save\"");
   terminal.stream_events();
   const Loaded loaded = load(global);
   if (options.detect) return run_detect(global, options, terminal, loaded);
@@ -253,10 +257,11 @@ void register_test_connection(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<TestConnectionOptions>();
   sub->add_flag("--detect", options->detect,
                 "try direct, then each proxy found: --proxy, the environment, the configuration");
-  sub->add_flag("--save", options->save, "with --detect: keep the path that works")
-      ->needs(sub->get_option("--detect"));
+  // Not ->needs(): CLI11 would print "Needs: --detect" in help.
+  sub->add_flag("--save", options->save, "with --detect: keep the path that works");
   sub->add_option("--timeout", options->timeout_seconds, "seconds allowed per step (default 10)")
-      ->check(CLI::Range(0.1, 600.0));
+      ->type_name("SECONDS")
+      ->check(number_between(0.1, 600.0, "seconds"));
   sub->footer("Examples:\n"
               "  offsite test-connection\n"
               "  offsite --proxy socks5://proxy.lan:1080 test-connection\n"

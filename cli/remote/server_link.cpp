@@ -160,10 +160,17 @@ void throw_reply_error(const Frame& reply, std::string_view what) {
   const auto error = transport::error_of(reply);
   const std::string message = util::printable(error.message, k_server_text);
   const std::string code = util::printable(error.code, k_server_text);
+  // The server answers an unknown account and a wrong secret alike (no
+  // enumeration of accounts), so a cancelled account can only be named as
+  // one of the two causes.
   if (code == error_code::auth_failed)
     throw Error(Code::auth,
-                fmt::format("{}: the data centre refused the account's credentials", what),
-                "check the account ID and the account secret in the credentials file");
+                fmt::format("{}: the data centre refused the account's credentials: the account "
+                            "no longer exists (cancelled with \"offsite unregister\", perhaps "
+                            "on another machine) or its secret is wrong",
+                            what),
+                "if the account was cancelled, register again (\"offsite register\"); "
+                "otherwise check the account ID and secret in the credentials file");
   if (code == error_code::throttled)
     throw Error(Code::auth, fmt::format("{}: too many failed logins from here", what),
                 "wait a minute, then try again with the right credentials");

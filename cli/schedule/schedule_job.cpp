@@ -11,6 +11,7 @@
 #include "cli/config/paths.hpp"
 #include "cli/schedule/schedule_text.hpp"
 #include "cli/ui/terminal.hpp"
+#include "cli/usage_errors.hpp"
 #include "core/common/bytes.hpp"
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
@@ -102,9 +103,11 @@ std::vector<std::string> backup_arguments(const std::vector<std::string>& raw, T
   try {
     probe.parse(reversed);
   } catch (const CLI::ParseError& e) {
-    throw Error(Code::usage, fmt::format("the backup flags of the job: {}", e.what()),
-                "pass flags of \"offsite backup\" and paths after --daily; global options such "
-                "as --config-dir go before \"schedule\"");
+    const auto text = describe_option_error(*probe.get_subcommand("backup"), "offsite backup", e);
+    throw Error(Code::usage, fmt::format("the backup flags of the job: {}", text.message),
+                fmt::format("{}; pass flags of \"offsite backup\" and paths after --daily; "
+                            "global options such as --config-dir go before \"schedule\"",
+                            text.hint));
   }
   const CLI::App* backup = probe.get_subcommand("backup");
   std::vector<std::string> flags;

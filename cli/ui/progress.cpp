@@ -1,5 +1,7 @@
 #include "cli/ui/progress.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 namespace offsite::cli {
@@ -10,9 +12,26 @@ double byte_rate(std::uint64_t bytes, double seconds) {
 
 std::string rate_text(double rate) { return format_bytes(static_cast<std::uint64_t>(rate)) + "/s"; }
 
-std::string eta_text(std::uint64_t done, std::uint64_t total, double rate) {
-  if (rate <= 0 || total <= done) return "";
+std::string eta_text(std::uint64_t done, std::uint64_t total, double rate, double seconds) {
+  if (rate <= 0 || total <= done || seconds < k_eta_min_seconds ||
+      percent_of(done, total, 100.0) < k_eta_min_percent)
+    return "";
   return " ETA " + format_duration(static_cast<double>(total - done) / rate);
+}
+
+double SmoothedRate::update(double seconds, std::uint64_t bytes) {
+  if (seconds <= k_rate_warmup_seconds) {
+    m_rate = byte_rate(bytes, seconds);
+  } else if (seconds > m_seconds) {
+    const double step = seconds - m_seconds;
+    const double recent = bytes >= m_bytes ? static_cast<double>(bytes - m_bytes) / step : 0;
+    m_rate += (1 - std::exp(-step / k_rate_window_seconds)) * (recent - m_rate);
+  } else {
+    return m_rate;
+  }
+  m_seconds = seconds;
+  m_bytes = bytes;
+  return m_rate;
 }
 
 double percent_of(std::uint64_t done, std::uint64_t total, double when_empty) {

@@ -22,8 +22,30 @@ namespace offsite::cli {
 double byte_rate(std::uint64_t bytes, double seconds);
 // "5.0 MiB/s"
 std::string rate_text(double rate);
-// " ETA 0:20" when `rate` allows an estimate of what is left, else "".
-std::string eta_text(std::uint64_t done, std::uint64_t total, double rate);
+// " ETA 0:20" when `rate` allows an estimate of what is left, else "". None
+// in the first k_eta_min_seconds nor before k_eta_min_percent of the work:
+// a start on cached or small files gave "ETA 0s" at 16 % of a 10 s backup.
+inline constexpr double k_eta_min_seconds = 3.0;
+inline constexpr double k_eta_min_percent = 2.0;
+std::string eta_text(std::uint64_t done, std::uint64_t total, double rate, double seconds);
+
+// The byte rate a progress line shows and its ETA divides by: the plain
+// average over the first k_rate_warmup_seconds, then exponentially weighted
+// (time constant k_rate_window_seconds), so it follows the recent speed and
+// forgets a fast start. A pure function of the samples it is given (calls in
+// increasing `seconds`), so tests feed it times.
+class SmoothedRate {
+public:
+  static constexpr double k_rate_warmup_seconds = 2.0;
+  static constexpr double k_rate_window_seconds = 5.0;
+  // The rate once `bytes` are done `seconds` after the start.
+  double update(double seconds, std::uint64_t bytes);
+
+private:
+  double m_rate = 0;
+  double m_seconds = 0;
+  std::uint64_t m_bytes = 0;
+};
 // 100 * done / total; `when_empty` when nothing is to be done.
 double percent_of(std::uint64_t done, std::uint64_t total, double when_empty);
 
@@ -50,6 +72,12 @@ public:
   double seconds() const;
   // "[0:12]": how every line starts.
   std::string elapsed() const;
+  // The smoothed rate (SmoothedRate) now that `bytes` are done.
+  double rate(std::uint64_t bytes) { return m_rate.update(seconds(), bytes); }
+  // eta_text() at this moment.
+  std::string eta(std::uint64_t done, std::uint64_t total, double bytes_per_second) const {
+    return eta_text(done, total, bytes_per_second, seconds());
+  }
 
   // Draws the line `make_line()` returns, calling it only when a line is due
   // (progress is drawn on a terminal, at most 4 times a second).
@@ -71,6 +99,7 @@ private:
 
   Terminal& m_terminal;
   std::chrono::steady_clock::time_point m_start;
+  SmoothedRate m_rate;
 };
 
 } // namespace offsite::cli

@@ -10,13 +10,21 @@ namespace offsite::cli {
 
 std::int64_t parse_time(std::string_view text, std::string_view flag) {
   const std::string value(text);
-  for (const char* format : {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"}) {
-    std::tm tm{};
+  std::tm tm{};
+  if (const char* end = strptime(value.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm); end && *end == '\0')
+    return static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000;
+  // Local time, as every table shows it (snapshots, ls -l, key list).
+  for (const char* format : {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d"}) {
+    tm = std::tm{};
     const char* end = strptime(value.c_str(), format, &tm);
-    if (end && *end == '\0') return static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000;
+    if (end && *end == '\0') {
+      tm.tm_isdst = -1;
+      return static_cast<std::int64_t>(std::mktime(&tm)) * 1'000'000'000;
+    }
   }
   throw Error(Code::usage, fmt::format("{} \"{}\" is not a time", flag, value),
-              "write it as \"YYYY-MM-DD HH:MM:SS\" (UTC)");
+              "write it as \"YYYY-MM-DD HH:MM:SS\" (local time, as \"offsite snapshots\" "
+              "shows it) or \"YYYY-MM-DDTHH:MM:SSZ\" (UTC)");
 }
 
 std::chrono::seconds parse_duration(std::string_view text, std::string_view flag) {

@@ -108,13 +108,18 @@ OpenedKeyFile find_key_file(Store& store, std::string_view passphrase) {
               "--password-command, OFFSITE_PASSWORD or OFFSITE_PASSWORD_FILE");
 }
 
-std::string add_key_file(Store& store, const MasterKey& key, std::string_view passphrase,
-                         const crypto::ScryptParams& params) {
+std::string labelled_key_file(const MasterKey& key, std::string_view passphrase,
+                              const crypto::ScryptParams& params) {
   // Host and user help `key list` tell the files apart, as restic's do.
   auto j = nlohmann::ordered_json::parse(wrap_master_key(key, passphrase, params));
   j["host"] = local_host_name();
   j["user"] = local_user_name();
-  const std::string text = j.dump(2) + "\n";
+  return j.dump(2) + "\n";
+}
+
+std::string add_key_file(Store& store, const MasterKey& key, std::string_view passphrase,
+                         const crypto::ScryptParams& params) {
+  const std::string text = labelled_key_file(key, passphrase, params);
 
   std::string name;
   for (int attempt = 0;; ++attempt) {

@@ -48,9 +48,13 @@ struct OpenedKeyFile {
 // repository (the same outcomes as Repository::unlock).
 OpenedKeyFile find_key_file(Store& store, std::string_view passphrase);
 
-// Wraps `key` with `passphrase` into a new key file (recording host and
-// user), stores it, reads it back and checks that it opens to the same key.
-// Returns its name. Nothing else is touched.
+// The text of a key file: wrap_master_key() plus this machine's host and
+// user, so `key list` tells the files apart, the first (init) as well.
+std::string labelled_key_file(const MasterKey& key, std::string_view passphrase,
+                              const crypto::ScryptParams& params = {});
+
+// Wraps `key` with `passphrase` into a new key file (labelled_key_file), stores it, reads it back
+// and checks that it opens to the same key. Returns its name. Nothing else is touched.
 std::string add_key_file(Store& store, const MasterKey& key, std::string_view passphrase,
                          const crypto::ScryptParams& params = {});
 

@@ -7,20 +7,18 @@
 //    "partial": false, "program_version": "0.1.0",
 //    "summary": {"files_new": 0, ..., "duration_seconds": 1.5}}
 //
-// Text that is not valid UTF-8. Paths on Linux are bytes, and JSON strings
-// must be UTF-8 (nlohmann throws on anything else). Replacing bad bytes would
-// lose the real name, so a text field with invalid UTF-8 is written twice:
-// the usual field holds a display form (each invalid byte as U+FFFD), and
-// "<field>_hex" holds the exact bytes in hex (for a list: the whole list,
-// element by element). Readers prefer "<field>_hex" when present. Scripts
-// reading `snapshots --json` thus always find strings where they expect them.
+// Text that is not valid UTF-8 gets a "<field>_hex" twin (json_text.hpp; for
+// a list: the whole list, element by element). Scripts reading `snapshots
+// --json` thus always find strings where they expect them.
 #include "core/format/snapshot.hpp"
 
 #include <ctime>
 
 #include <fmt/format.h>
 
+#include "core/common/bytes.hpp"
 #include "core/common/error.hpp"
+#include "core/format/json_text.hpp"
 
 namespace offsite::core {
 
@@ -36,67 +34,8 @@ constexpr int k_snapshot_version = 1;
               "run offsite check; if only this snapshot is damaged, offsite forget can remove it");
 }
 
-// Length of the valid UTF-8 sequence at s[i], or 0 if invalid (overlong
-// forms, surrogates and code points above U+10FFFF are invalid).
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  std::size_t n;
-  std::uint32_t cp;
-  if ((c & 0xe0) == 0xc0) {
-    n = 2;
-    cp = c & 0x1fu;
-  } else if ((c & 0xf0) == 0xe0) {
-    n = 3;
-    cp = c & 0x0fu;
-  } else if ((c & 0xf8) == 0xf0) {
-    n = 4;
-    cp = c & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xc0) != 0x80) return 0;
-    cp = cp << 6 | (b(k) & 0x3fu);
-  }
-  static constexpr std::uint32_t k_min[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < k_min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
-}
-
-bool is_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8_sequence(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
-std::string display_form(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8_sequence(s, i);
-    if (n == 0) {
-      out += "\xef\xbf\xbd"; // U+FFFD
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
-
 void put_text(json& doc, const char* field, const std::string& value) {
-  if (is_utf8(value)) {
-    doc[field] = value;
-  } else {
-    doc[field] = display_form(value);
-    doc[std::string(field) + "_hex"] = to_hex(as_bytes(value));
-  }
+  put_json_text(doc, field, value);
 }
 
 void put_list(json& doc, const char* field, const std::vector<std::string>& values) {
@@ -104,7 +43,7 @@ void put_list(json& doc, const char* field, const std::vector<std::string>& valu
   json list = json::array();
   for (const auto& v : values) {
     all_utf8 = all_utf8 && is_utf8(v);
-    list.push_back(display_form(v));
+    list.push_back(utf8_display_form(v));
   }
   doc[field] = std::move(list);
   if (!all_utf8) {

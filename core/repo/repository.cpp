@@ -3,7 +3,7 @@
 // Objects and their protection (see also repository.hpp):
 //   config         seal(enc, JSON, "offsite-config-v1"): {"version":1,
 //                  "id":"<64 hex>", "chunker":{"min","avg","max"}, "zstd_level"}
-//   keys/<16 hex>  wrap_master_key() JSON; unlock tries each one
+//   keys/<16 hex>  labelled_key_file() JSON; unlock tries each one
 //   data/<2>/<64>  packs (pack.cpp); name = SHA-256 of the bytes
 //   index/<64>     seal(enc, encode_index(), "offsite-index-v1"); name = SHA-256
 //                  of the sealed bytes
@@ -84,7 +84,7 @@ void Repository::init(Store& store, const MasterKey& key, std::string_view passp
     store.remove(o.key);
 
   const std::string key_name = "keys/" + to_hex(crypto::random_bytes(8));
-  if (!store.put(key_name, as_bytes(wrap_master_key(key, passphrase, kdf))))
+  if (!store.put(key_name, as_bytes(labelled_key_file(key, passphrase, kdf))))
     throw Error(Code::generic, "a key file name collided; run the command again");
 
   const ChunkerParams chunker{};

@@ -101,17 +101,21 @@ SnapshotReference resolve_snapshot_or_damaged(Repository& repo, std::string_view
   }
 }
 
+std::string snapshot_inner_path(std::string_view typed, std::string_view what) {
+  std::string path = util::from_printable(typed);
+  if (path.empty() || path[0] != '/')
+    throw Error(Code::usage,
+                fmt::format("{} must be absolute, not \"{}\"", what,
+                            util::printable(path, {.quoted = true})),
+                "write it as it appears in \"offsite ls\", e.g. latest:/home/me/docs");
+  return path;
+}
+
 SnapshotPathReference split_snapshot_path(std::string_view reference) {
   const auto colon = reference.find(':');
   if (colon == std::string_view::npos) return {std::string(reference), {}};
-  SnapshotPathReference out{std::string(reference.substr(0, colon)),
-                            std::string(reference.substr(colon + 1))};
-  if (out.path.empty() || out.path[0] != '/')
-    throw Error(Code::usage,
-                fmt::format("the path after ':' must be absolute, not \"{}\"",
-                            util::printable(out.path, {.quoted = true})),
-                "write it as it appears in \"offsite ls\", e.g. latest:/home/me/docs");
-  return out;
+  return {std::string(reference.substr(0, colon)),
+          snapshot_inner_path(reference.substr(colon + 1), "the path after ':'")};
 }
 
 } // namespace offsite::core

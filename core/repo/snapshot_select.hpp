@@ -63,8 +63,14 @@ SnapshotReference resolve_snapshot_or_damaged(Repository& repo, std::string_view
                                               const SnapshotFilter& filter,
                                               const SnapshotListing& listing);
 
-// "SNAPSHOT:/PATH" split at its first ':'; `path` is empty without one.
-// Error(usage) when the path after ':' is not absolute.
+// A path inside a snapshot as a user typed it: in the form `ls` prints it
+// (util::from_printable: "\xNN" is one byte, a real backslash before "xNN"
+// is "\x5c"). Error(usage) when it is not absolute; `what` names it there
+// ("the path after ':'").
+std::string snapshot_inner_path(std::string_view typed, std::string_view what);
+
+// "SNAPSHOT:/PATH" split at its first ':'; `path` is empty without one, else
+// snapshot_inner_path() of it.
 struct SnapshotPathReference {
   std::string snapshot;
   std::string path;

@@ -75,12 +75,12 @@ void Restorer::restore_file(int dirfd, const Node& node, const std::string& path
   entry.commit(node.name);
   ++m_result.files;
 
+  const bool verified = m_options.verify && verify_file(dirfd, node, path, lengths);
   if (node.links > 1) {
-    FirstLink first{rel, node.content};
+    FirstLink first{rel, node.content, verified};
     first.rel.push_back(node.name);
     m_links.emplace(std::make_pair(node.device_id, node.inode), std::move(first));
   }
-  if (m_options.verify) verify_file(dirfd, node, path, lengths);
 }
 
 bool Restorer::link_to_first(int dirfd, const Node& node, const std::string& path) {
@@ -112,6 +112,9 @@ bool Restorer::link_to_first(int dirfd, const Node& node, const std::string& pat
     return false;
   }
   ++m_result.files;
+  // One inode: the first name's read-back checked this name's bytes too
+  // (a restore with hardlinks once reported "89 verified" of 90 files).
+  if (it->second.verified) ++m_result.verified;
   m_progress.bytes_done += node.size;
   return true;
 }
@@ -132,11 +135,12 @@ bool read_exactly(int fd, Bytes& buf, std::uint64_t offset) {
 
 } // namespace
 
-void Restorer::verify_file(int dirfd, const Node& node, const std::string& path,
+bool Restorer::verify_file(int dirfd, const Node& node, const std::string& path,
                            const std::vector<std::uint32_t>& lengths) {
   const auto differs = [&](const std::string& why) {
     if (m_verify_failures++ == 0) m_first_verify_failure = path;
     warn(path, "the restored file differs from the snapshot: " + why);
+    return false;
   };
   const util::Fd fd(::openat(dirfd, node.name.c_str(),
                              O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
@@ -161,6 +165,7 @@ void Restorer::verify_file(int dirfd, const Node& node, const std::string& path,
   if (::pread(fd.get(), &extra, 1, static_cast<off_t>(offset)) != 0)
     return differs(fmt::format("it is longer than {} bytes", offset));
   ++m_result.verified;
+  return true;
 }
 
 } // namespace offsite::core::restore_detail

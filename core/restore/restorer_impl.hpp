@@ -42,7 +42,8 @@ private:
   void restore_file(int dirfd, const Node& node, const std::string& path,
                     const std::vector<std::string>& rel);
   bool link_to_first(int dirfd, const Node& node, const std::string& path);
-  void verify_file(int dirfd, const Node& node, const std::string& path,
+  // True when the file read back equals the snapshot (else a warning).
+  bool verify_file(int dirfd, const Node& node, const std::string& path,
                    const std::vector<std::uint32_t>& lengths);
 
   // Applies the overwrite policy to whatever exists at node.name (never a
@@ -76,6 +77,7 @@ private:
   struct FirstLink {
     std::vector<std::string> rel; // path from the target, last = file name
     std::vector<BlobId> content;
+    bool verified = false; // read back and found equal: so is every other name of it
   };
   std::map<std::pair<std::uint64_t, std::uint64_t>, FirstLink> m_links; // (device, inode)
 

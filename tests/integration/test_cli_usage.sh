@@ -50,10 +50,10 @@ usage_error '"offsite key" needs a command: passwd, list or export' - key
 usage_error 'no command given' - -q
 
 # A known command after flags is never "corrected": the error is its own.
-usage_error 'Could not convert: --latest = x' 'run "offsite snapshots --help"' \
+usage_error '--latest needs a whole number, not "x"' 'run "offsite snapshots --help"' \
   -q "${repo[@]}" snapshots --latest x
 ! grep -q 'did you mean' "$WORK/err" || fail "a hint for a known command: $(cat "$WORK/err")"
-usage_error 'Could not convert: --latest = x' - --json "${repo[@]}" snapshots --latest x
+usage_error '--latest needs a whole number, not "x"' - --json "${repo[@]}" snapshots --latest x
 ! grep -q 'did you mean' "$WORK/err" || fail "a hint for a known command: $(cat "$WORK/err")"
 
 # --latest N: the newest N, and never "all" for a count below 1.
@@ -80,6 +80,55 @@ usage_error '--read-data and --read-data-subset cannot be combined' - \
   "${repo[@]}" check --read-data --read-data-subset 2/3
 offsite "${repo[@]}" check --read-data >/dev/null
 offsite "${repo[@]}" check --read-data-subset 2/3 >/dev/null
+
+# Option errors in the house words, never CLI11's ("Could not convert",
+# "Value 0 not in range", "Needs:"): what is wrong, and what to do.
+usage_error '--compression: "abc" is not a zstd level' 'use 1 (fastest) to 19 (smallest)' \
+  "${repo[@]}" backup --compression abc "$WORK/data"
+usage_error '--timeout: "0" is out of range' 'give a number of seconds from 0.1 to 600' \
+  test-connection --timeout 0
+usage_error '--timeout: "soon" is not a number' - test-connection --timeout soon
+usage_error '--save works only with --detect' 'run "offsite test-connection --detect --save"' \
+  test-connection --save
+usage_error '--method: "bogus" is not one of its choices' 'use auto, systemd or cron' \
+  schedule install --daily 02:30 --method bogus "$WORK/data"
+usage_error '--latest needs a whole number' 'write it as "--latest N"' "${repo[@]}" snapshots --latest
+usage_error '--daily is required' 'add "--daily HH:MM"' schedule install "$WORK/data"
+# A misspelt flag gets "did you mean", as a misspelt command does; a bad
+# --exclude-file value is about the file, and suggests no flag.
+usage_error 'unknown option "--exclud" for "offsite backup"' 'did you mean "--exclude"?' \
+  "${repo[@]}" backup --exclud '*.tmp' "$WORK/data"
+usage_error 'unknown option "--jsno" for "offsite snapshots"' 'did you mean "--json"?' \
+  "${repo[@]}" snapshots --jsno
+usage_error 'unknown option "--zzzzzz" for "offsite backup"' 'run "offsite backup --help"' \
+  "${repo[@]}" backup --zzzzzz "$WORK/data"
+usage_error '--exclude-file: cannot read the pattern file nope.txt' \
+  'check the path given to --exclude-file' "${repo[@]}" backup --exclude-file nope.txt "$WORK/data"
+! grep -q 'did you mean' "$WORK/err" || fail "--exclude-file suggests a flag: $(cat "$WORK/err")"
+# -q and -v contradict each other.
+usage_error '--quiet and --verbose cannot be combined' - -q -v "${repo[@]}" snapshots
+# --keep-last 0 alone keeps nothing: said so, not "got neither".
+usage_error '--keep-last 0 keeps no snapshot' 'give a count of at least 1' \
+  "${repo[@]}" forget --keep-last 0
+! grep -q 'neither' "$WORK/err" || fail "forget --keep-last 0: $(cat "$WORK/err")"
+
+# No help shows CLI11's type strings: every command and nested command.
+"$OFFSITE_BIN" __cli-spec | python3 -c '
+import json, sys
+spec = json.load(sys.stdin)
+for c in spec["commands"]:
+    print(c)
+for c, inner in spec["subcommands"].items():
+    for i in inner:
+        print(c, i)' >"$WORK/commands"
+"$OFFSITE_BIN" --help >"$WORK/help.all"
+while read -r -a words; do
+  "$OFFSITE_BIN" "${words[@]}" --help >>"$WORK/help.all"
+done <"$WORK/commands"
+[[ $(grep -c 'Options:' "$WORK/help.all") -gt 20 ]] || fail "the help sweep read too little"
+if grep -nE '\b(INT|UINT|FLOAT)\b|:\{| in \[|Needs:|Excludes:' "$WORK/help.all"; then
+  fail "a help text shows CLI11 type strings"
+fi
 
 # -v promises no levels it does not have.
 "$OFFSITE_BIN" --help >"$WORK/help"

@@ -39,6 +39,20 @@ for r in d["rules"]:
     assert r["protocol"] == "tcp" and r["where"] == "client" and r["direction"] == "outbound", r
     assert r["remote_port"] == 16384 and r["remote"] in d["subnets"], r
 PY
+# --json with a dialect: the document carries the rules as that dialect
+# writes them, never silently the plain document.
+offsite "${client[@]}" --json firewall-rules --format iptables >"$WORK/rules-iptables.json"
+python3 - "$WORK/rules-iptables.json" "$WORK/rules.iptables" <<'PY' ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["type"] == "firewall_rules" and d["format"] == "iptables", d
+assert d["rendered"] == open(sys.argv[2]).read(), d["rendered"]
+assert d["rules"], d
+PY
+  fail "--json --format iptables: $(cat "$WORK/rules-iptables.json")"
+offsite "${client[@]}" --json firewall-rules >"$WORK/rules-plain.json"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert "rendered" not in d' \
+  "$WORK/rules-plain.json" || fail "plain --json has a rendered text"
 for format in text pf ufw firewalld windows cisco; do
   offsite "${client[@]}" firewall-rules --format "$format" >"$WORK/rules.$format"
   if grep -vi "never uses udp" "$WORK/rules.$format" | grep -qiE "udp|icmp"; then

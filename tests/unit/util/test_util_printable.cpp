@@ -5,6 +5,7 @@
 
 #include "util/printable.hpp"
 
+using offsite::util::from_printable;
 using offsite::util::join_printable;
 using offsite::util::printable;
 
@@ -69,6 +70,22 @@ TEST_CASE("given a character limit when printing then the rest is cut with a mar
 TEST_CASE("given several items when joining them then each is printed by the same rule") {
   CHECK(join_printable({"a", "b\n", "c"}, ", ") == "a, b\\x0a, c");
   CHECK(join_printable({}, ",").empty());
+}
+
+TEST_CASE("given printed text when reading it back then every name comes back byte for byte") {
+  for (const std::string& name :
+       {std::string("lat1\xe9"), std::string("back\\slash"), std::string("a\\x41"),
+        std::string("nul\0in", 6), std::string("caf\xc3\xa9\n"), std::string("\\")})
+    CHECK(from_printable(printable(name)) == name);
+  CHECK(printable("a\\x41") == "a\\x5cx41");
+}
+
+TEST_CASE("given a backslash that is no \\xNN when reading it back then it is kept") {
+  CHECK(from_printable("lat1\\xe9") == "lat1\xe9");
+  CHECK(from_printable("C:\\dir") == "C:\\dir");
+  CHECK(from_printable("end\\x4") == "end\\x4");
+  CHECK(from_printable("\\xZZ") == "\\xZZ");
+  CHECK(from_printable("\\x41\\X41") == "A\\X41");
 }
 
 TEST_SUITE_END();
