@@ -75,7 +75,7 @@ int run_mount(const MountOptions& options, const GlobalOptions& global, Terminal
                        {"mountpoint", options.mountpoint},
                        {"snapshots", count}});
       else
-        terminal.warning(fmt::format(
+        terminal.info(fmt::format(
             "{} snapshots mounted on {}; unmount with fusermount3 -u {} or Ctrl-C", count,
             util::printable(options.mountpoint), util::printable(options.mountpoint)));
     };
