@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -185,7 +186,7 @@ int on_getxattr(const char* path, const char* name, char* value, size_t size) {
       if (key != name) continue;
       if (size == 0) return static_cast<int>(data.size());
       if (size < data.size()) return -ERANGE;
-      std::memcpy(value, data.data(), data.size());
+      std::copy(data.begin(), data.end(), value); // raw bytes, no NUL
       return static_cast<int>(data.size());
     }
     return -ENODATA;
@@ -203,7 +204,7 @@ int on_listxattr(const char* path, char* list, size_t size) {
     }
     if (size == 0) return static_cast<int>(names.size());
     if (size < names.size()) return -ERANGE;
-    std::memcpy(list, names.data(), names.size());
+    std::copy(names.begin(), names.end(), list); // NUL-separated names
     return static_cast<int>(names.size());
   });
 }
@@ -231,6 +232,7 @@ void serve_fuse(core::mount::SnapshotFs& fs, const FuseMountOptions& options) {
   State state{fs, options, {}};
   std::vector<std::string> words{"offsite", "-o", "ro,fsname=offsite,subtype=offsite"};
   std::vector<char*> argv;
+  argv.reserve(words.size());
   for (auto& word : words)
     argv.push_back(word.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
