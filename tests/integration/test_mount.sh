@@ -4,7 +4,7 @@
 # with hostile names, sparse and larger files through the mount; a read in
 # the middle of a large file; a damaged blob fails that file with EIO (named
 # on stderr) while the others still read; SIGTERM unmounts and exits 0, as
-# does fusermount3 -u.
+# does fusermount3 -u; a kill -9 of the primary during a read fails over.
 source "$(dirname "$0")/lib.sh"
 
 command -v fusermount3 >/dev/null || fail "fusermount3 is missing (Debian package fuse3)"
@@ -130,6 +130,19 @@ if cat "$latest/victim.bin" >/dev/null 2>"$WORK/cat.err"; then fail "a damaged f
 grep -q "Input/output error" "$WORK/cat.err" || fail "not EIO: $(cat "$WORK/cat.err")"
 grep -q "victim.bin.*damaged or missing" "$WORK/mount.err" || fail "damage not named: $(cat "$WORK/mount.err")"
 cmp "$latest/sub/random.bin" "$data/sub/random.bin" || fail "an intact file next to the damage"
+
+# A kill -9 of the primary during a read: the read goes on through the
+# alternate, byte-identical.
+sha256sum <"$latest/large.bin" >"$WORK/large.sha" &
+reader=$!
+sleep 0.3
+kill -0 "$reader" 2>/dev/null || fail "the read ended before the primary was killed"
+kill_server primary KILL
+wait "$reader" || fail "the read during the failover failed: $(cat "$WORK/mount.err")"
+grep -q "other server\|alternate\|127.239.113.147" "$WORK/mount.err" ||
+  fail "no failover was reported: $(cat "$WORK/mount.err")"
+[[ $(cat "$WORK/large.sha") == $(sha256sum <"$data/large.bin") ]] ||
+  fail "the file read during the failover differs"
 
 # fusermount3 -u ends the command, exit 0.
 fusermount3 -u "$mnt"
