@@ -312,6 +312,13 @@ std::size_t SnapshotFs::read(const FsEntry& file, std::uint64_t offset,
     std::memcpy(out.data() + copied, data->data() + piece.from, piece.count);
     copied += piece.count;
   }
+  // FUSE fills a short read with zeros: a file whose blobs end before its
+  // recorded size must fail instead.
+  if (copied < wanted)
+    throw Error(Code::integrity,
+                fmt::format("{} holds fewer bytes than its recorded size of {}",
+                            util::printable(file.node.name, {.quoted = true}), file.node.size),
+                "run offsite check --read-data");
   return copied;
 }
 

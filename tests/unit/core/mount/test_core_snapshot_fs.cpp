@@ -236,3 +236,15 @@ TEST_CASE("hardlinks of one snapshot share an inode number, other snapshots do n
   CHECK(a != fs.lookup("/ids/22220000/a")->ino);
   CHECK(fs.lookup("/ids")->ino != fs.lookup("/hosts")->ino);
 }
+
+TEST_CASE("a file whose blobs end before its recorded size fails, never reads as zeros") {
+  Fixture f;
+  SnapshotFs fs(f.source, f.snapshots());
+  auto big = *fs.lookup("/ids/bbbb2222/big");
+  big.node.size = 30; // the blobs hold 23 bytes
+  Bytes out(10);
+  CHECK(fs.read(big, 0, out) == 10);
+  CHECK_THROWS_AS(fs.read(big, 20, out), Error);
+  big.node.size = 5; // more bytes than recorded: only the recorded ones
+  CHECK(fs.read(big, 0, out) == 5);
+}
