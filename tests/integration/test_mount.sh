@@ -4,7 +4,7 @@
 # with hostile names, sparse and larger files through the mount; a read in
 # the middle of a large file; a damaged blob fails that file with EIO (named
 # on stderr) while the others still read; SIGTERM unmounts and exits 0, as
-# does fusermount3 -u; a kill -9 of the primary during a read fails over.
+# do fusermount3 -u and SIGINT; a kill -9 of the primary during a read fails over.
 source "$(dirname "$0")/lib.sh"
 
 command -v fusermount3 >/dev/null || fail "fusermount3 is missing (Debian package fuse3)"
@@ -147,4 +147,11 @@ grep -q "other server\|alternate\|127.239.113.147" "$WORK/mount.err" ||
 # fusermount3 -u ends the command, exit 0.
 fusermount3 -u "$mnt"
 wait_mount_exit || fail "offsite mount exited $? after fusermount3 -u: $(cat "$WORK/mount.err")"
+mountpoint -q "$mnt" && fail "still mounted after fusermount3 -u"
+
+# Ctrl-C (SIGINT) too, with only the alternate left.
+start_mount
+kill -INT "$MOUNT_PID"
+wait_mount_exit || fail "offsite mount exited $? after SIGINT: $(cat "$WORK/mount.err")"
+mountpoint -q "$mnt" && fail "still mounted after SIGINT"
 echo "ok"
