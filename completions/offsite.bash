@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
-    local commands="register init backup restore snapshots ls diff dump forget version test-connection firewall-rules config check prune repair stats key schedule unlock unregister"
+    local commands="register init backup restore snapshots ls diff dump mount forget version test-connection firewall-rules config check prune repair stats key schedule unlock unregister"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -58,6 +58,7 @@ _offsite() {
         ls) opts="-l --long --host --tag --path" ;;
         diff) opts="--host --tag --path" ;;
         dump) opts="-a --archive -t --target --host --tag --path" ;;
+        mount) opts="" ;;
         forget) opts="--keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --keep-tag --group-by --host --tag --path -n --dry-run --prune" ;;
         check) opts="--read-data --read-data-subset" ;;
         prune) opts="-n --dry-run --max-repack-unused" ;;

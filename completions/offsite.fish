@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls diff dump forget version config test-connection firewall-rules check prune repair stats key schedule unlock unregister
+set -l commands register init backup restore snapshots ls diff dump mount forget version config test-connection firewall-rules check prune repair stats key schedule unlock unregister
 complete -c offsite -f
 
 # Global options
@@ -31,6 +31,7 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a snapshots 
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'List the files in a snapshot'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Show what changed between two snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Write a file to stdout, or a directory as a tar or zip archive'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a mount -d 'Show every snapshot as a read-only file system (FUSE)'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a forget -d 'Remove snapshots by ID or by a retention policy'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a check -d 'Verify the repository'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a prune -d 'Remove data no snapshot references'

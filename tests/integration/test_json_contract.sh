@@ -140,6 +140,18 @@ jcase diff ok doc -- "${repo[@]}" "${pw[@]}" diff "$first" latest
 jcase diff not_found doc -- "${repo[@]}" "${pw[@]}" diff "$first" deadbeef
 jcase dump ok doc -- "${repo[@]}" "${pw[@]}" dump latest:/ --target "$WORK/dumped.tar"
 jcase dump usage doc -- "${repo[@]}" "${pw[@]}" dump latest:/
+# mount runs until unmounted: a "mounted" line, then the summary once
+# fusermount3 -u ends it (jcase in the background: its case number is
+# counted here).
+mkdir -p "$WORK/mnt"
+jcase mount ok lines -- "${repo[@]}" "${pw[@]}" mount "$WORK/mnt" &
+mount_pid=$!
+for _ in $(seq 300); do mountpoint -q "$WORK/mnt" && break; sleep 0.1; done
+mountpoint -q "$WORK/mnt" || fail "offsite --json mount did not mount within 30 s"
+fusermount3 -u "$WORK/mnt" || fail "fusermount3 -u failed"
+wait "$mount_pid"
+CASE_N=$((CASE_N + 1))
+jcase mount usage doc -- "${repo[@]}" "${pw[@]}" mount "$WORK/no-such-mountpoint"
 jcase restore ok lines -- "${repo[@]}" "${pw[@]}" restore latest --target "$WORK/restored"
 jcase restore not_found lines -- "${repo[@]}" "${pw[@]}" restore deadbeef --target "$WORK/r2"
 jcase stats ok doc -- "${repo[@]}" "${pw[@]}" stats
