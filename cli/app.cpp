@@ -72,14 +72,6 @@ void one_value_per_flag(CLI::App& app) {
 // A visible subcommand of `app` (the hidden __cli-spec is not offered).
 bool is_visible(const CLI::App& app) { return !app.get_group().empty(); }
 
-// The option `arg` ("--repo", "-r") names in `app` or, since options fall
-// through to the parents, in one of its parents.
-const CLI::Option* find_option(const CLI::App* app, const std::string& arg) {
-  for (; app != nullptr; app = app->get_parent())
-    if (const auto* option = app->get_option_no_throw(arg)) return option;
-  return nullptr;
-}
-
 // What went wrong with the command words of argv, found by walking them as
 // CLI11 does: an option is skipped with its value when it takes one (flags
 // such as --json and -q take none), and each other word names a subcommand
@@ -100,7 +92,7 @@ CommandWords walk_command_words(const CLI::App& app, int argc, char** argv) {
     if (arg == "--") break;
     if (arg.size() > 1 && arg[0] == '-') {
       if (arg.find('=') != std::string::npos) continue; // --repo=DIR
-      const auto* option = find_option(current, arg);
+      const auto* option = option_in_scope(current, arg);
       if (option && option->get_items_expected_min() > 0) ++i;
       continue;
     }

@@ -12,15 +12,13 @@
 
 namespace offsite::cli {
 
-namespace {
-
-// The option `name` ("--latest", "-e") of `command` or, since options fall
-// through to the parents, of one of its parents.
-const CLI::Option* find_option(const CLI::App* command, const std::string& name) {
+const CLI::Option* option_in_scope(const CLI::App* command, const std::string& name) {
   for (; command != nullptr; command = command->get_parent())
     if (const auto* option = command->get_option_no_throw(name)) return option;
   return nullptr;
 }
+
+namespace {
 
 // What a value of an option of type `type` looks like, for "needs ...".
 std::string expectation(const std::string& type) {
@@ -155,7 +153,7 @@ UsageText describe_option_error(const CLI::App& command, const std::string& path
       name = what.substr(at + 29);
     }
     if (!name.empty()) {
-      const auto* option = find_option(&command, name);
+      const auto* option = option_in_scope(&command, name);
       return {
           fmt::format("{} needs {}, not {}", name, expectation(type_of(option)), in_quotes(value)),
           help};
@@ -173,7 +171,7 @@ UsageText describe_option_error(const CLI::App& command, const std::string& path
     std::string name = what.substr(0, what.find(':'));
     if (const auto to = what.find(" arguments to "); to != std::string::npos)
       name = what.substr(to + 14, what.find(',', to) - to - 14);
-    const auto* option = find_option(&command, name);
+    const auto* option = option_in_scope(&command, name);
     if (option != nullptr)
       return {fmt::format("{} needs {}", name, expectation(type_of(option))),
               fmt::format("write it as \"{} {}\"; {}", name, type_of(option), help)};
@@ -197,7 +195,7 @@ UsageText describe_option_error(const CLI::App& command, const std::string& path
     const auto at = what.find(" is required");
     if (at != std::string::npos) {
       const std::string name = what.substr(0, at);
-      const auto* option = find_option(&command, name);
+      const auto* option = option_in_scope(&command, name);
       return {fmt::format("{} is required", name),
               option != nullptr && option->nonpositional()
                   ? fmt::format("add \"{} {}\"; {}", name, type_of(option), help)

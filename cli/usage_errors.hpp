@@ -23,6 +23,10 @@ struct UsageText {
 CLI::Validator number_between(double low, double high, const std::string& unit);
 CLI::Validator one_of(std::vector<std::string> choices);
 
+// The option `name` ("--latest", "-e") of `command` or, since options fall
+// through to the parents, of one of its parents; nullptr when none has it.
+const CLI::Option* option_in_scope(const CLI::App* command, const std::string& name);
+
 // After every option is declared (recursively): CLI11's default type names
 // (INT, UINT, FLOAT) become N and NUMBER, and no validator description is
 // appended to a type name in help.

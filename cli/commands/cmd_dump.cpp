@@ -86,12 +86,7 @@ int run_dump(const DumpOptions& options, const GlobalOptions& global, Terminal& 
     if (!reference.path.empty())
       throw Error(Code::usage, "the path is given twice: after ':' and as a second argument",
                   "write offsite dump latest:/etc/hosts or offsite dump latest /etc/hosts");
-    if (options.path.front() != '/')
-      throw Error(Code::usage,
-                  fmt::format("the path must be absolute, not {}",
-                              util::printable(options.path, {.quoted = true})),
-                  "write it as it appears in \"offsite ls\", e.g. /home/me/docs");
-    reference.path = options.path;
+    reference.path = core::snapshot_inner_path(options.path, "the path");
   }
   if (reference.path.empty())
     throw Error(Code::usage, "no path inside the snapshot given",
