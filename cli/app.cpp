@@ -294,6 +294,7 @@ int run(int argc, char** argv) {
   register_snapshots(app, global);
   register_ls(app, global);
   register_dump(app, global);
+  register_find(app, global);
   register_diff(app, global);
   register_forget(app, global);
   register_check(app, global);

@@ -140,6 +140,8 @@ jcase diff ok doc -- "${repo[@]}" "${pw[@]}" diff "$first" latest
 jcase diff not_found doc -- "${repo[@]}" "${pw[@]}" diff "$first" deadbeef
 jcase dump ok doc -- "${repo[@]}" "${pw[@]}" dump latest:/ --target "$WORK/dumped.tar"
 jcase dump usage doc -- "${repo[@]}" "${pw[@]}" dump latest:/
+jcase find ok doc -- "${repo[@]}" "${pw[@]}" find "*.txt"
+jcase find not_found doc -- "${repo[@]}" "${pw[@]}" find --snapshot deadbeef "*.txt"
 jcase restore ok lines -- "${repo[@]}" "${pw[@]}" restore latest --target "$WORK/restored"
 jcase restore not_found lines -- "${repo[@]}" "${pw[@]}" restore deadbeef --target "$WORK/r2"
 jcase stats ok doc -- "${repo[@]}" "${pw[@]}" stats
