@@ -97,4 +97,16 @@ offsite "${cfg[@]}" find 'no-such-*' | tail -n 1 | grep -qx '0 matches in 0 of 5
 expect_exit 9 offsite "${cfg[@]}" find --snapshot deadbeef '*.pdf'
 expect_exit 2 offsite "${cfg[@]}" find --newest yesterday '*.pdf'
 expect_exit 2 offsite "${cfg[@]}" find
+
+# snapshots ID...: only those (full ID, prefix, latest), each once; unknown fails.
+offsite "${cfg[@]}" --json snapshots "${ids[3]}" "${ids[1]:0:8}" latest "${ids[1]}" \
+  >"$WORK/some.json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [s["id"] for s in d["snapshots"]] == sys.argv[2:], d
+' "$WORK/some.json" "${ids[1]}" "${ids[3]}" "${ids[4]}" || fail "snapshots ID..."
+[[ $(offsite "${cfg[@]}" snapshots "${ids[2]:0:8}" | tail -n 1) == "1 snapshot" ]] ||
+  fail "snapshots PREFIX text"
+expect_exit 9 offsite "${cfg[@]}" snapshots "${ids[0]}" deadbeef
 echo "ok"
