@@ -238,6 +238,6 @@ then :; else fail "help, man page and completions disagree (above)"; fi
 # Completing a prefix gives the one command it names.
 result=$("$WORK/complete-bash" "$src" ba)
 [[ $result == backup ]] || fail "bash completion of 'offsite ba' gave: $result"
-result=$("$WORK/complete-bash" "$src" fi)
-[[ $result == firewall-rules ]] || fail "bash completion of 'offsite fi' gave: $result"
+result=$("$WORK/complete-bash" "$src" fir)
+[[ $result == firewall-rules ]] || fail "bash completion of 'offsite fir' gave: $result"
 echo ok
