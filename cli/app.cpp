@@ -292,6 +292,7 @@ int run(int argc, char** argv) {
   register_ls(app, global);
   register_dump(app, global);
   register_mount(app, global);
+  register_find(app, global);
   register_diff(app, global);
   register_forget(app, global);
   register_check(app, global);

@@ -16,6 +16,7 @@ void register_snapshots(CLI::App& app, GlobalOptions& global);
 void register_ls(CLI::App& app, GlobalOptions& global);
 void register_dump(CLI::App& app, GlobalOptions& global);
 void register_mount(CLI::App& app, GlobalOptions& global);
+void register_find(CLI::App& app, GlobalOptions& global);
 void register_version(CLI::App& app, GlobalOptions& global);
 void register_test_connection(CLI::App& app, GlobalOptions& global);
 void register_firewall_rules(CLI::App& app, GlobalOptions& global);

@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
-    local commands="register init backup restore snapshots ls diff dump mount forget version test-connection firewall-rules config check prune repair stats key schedule unlock unregister"
+    local commands="register init backup restore snapshots ls diff dump mount find forget version test-connection firewall-rules config check prune repair stats key schedule unlock unregister"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -53,12 +53,13 @@ _offsite() {
         register) opts="--registration --subnet --fingerprint --code --existing --secret-file" ;;
         init) opts="" ;;
         backup) opts="-e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --accept-rollback --compression --time" ;;
-        restore) opts="-t --target -i --include -e --exclude --verify --overwrite --host --tag --path" ;;
+        restore) opts="-t --target -i --include -e --exclude --verify --overwrite -n --dry-run --delete --host --tag --path" ;;
         snapshots) opts="--host --tag --path --latest --accept-rollback" ;;
         ls) opts="-l --long --host --tag --path" ;;
         diff) opts="--host --tag --path" ;;
         dump) opts="-a --archive -t --target --host --tag --path" ;;
         mount) opts="" ;;
+        find) opts="-s --snapshot --host --tag --path -N --newest -O --oldest -l --long" ;;
         forget) opts="--keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --keep-tag --group-by --host --tag --path -n --dry-run --prune" ;;
         check) opts="--read-data --read-data-subset" ;;
         prune) opts="-n --dry-run --max-repack-unused" ;;

@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls diff dump mount forget version config test-connection firewall-rules check prune repair stats key schedule unlock unregister
+set -l commands register init backup restore snapshots ls diff dump mount find forget version config test-connection firewall-rules check prune repair stats key schedule unlock unregister
 complete -c offsite -f
 
 # Global options
@@ -32,6 +32,7 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a ls -d 'Lis
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Show what changed between two snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Write a file to stdout, or a directory as a tar or zip archive'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a mount -d 'Show every snapshot as a read-only file system (FUSE)'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a find -d 'Find which snapshots hold files matching a pattern'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a forget -d 'Remove snapshots by ID or by a retention policy'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a check -d 'Verify the repository'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a prune -d 'Remove data no snapshot references'
@@ -68,6 +69,8 @@ complete -c offsite -n '__fish_seen_subcommand_from backup' -l compression -r -d
 complete -c offsite -n '__fish_seen_subcommand_from backup' -l time -r -d 'Record this time'
 
 # restore
+complete -c offsite -n '__fish_seen_subcommand_from restore' -s n -l dry-run -d 'Only show what would be written, overwritten, kept and deleted'
+complete -c offsite -n '__fish_seen_subcommand_from restore' -l delete -d 'Remove what the target holds that the snapshot does not'
 complete -c offsite -n '__fish_seen_subcommand_from restore' -s t -l target -r -a '(__fish_complete_directories)' -d 'Directory to restore into'
 complete -c offsite -n '__fish_seen_subcommand_from restore' -s i -l include -r -d 'Restore only matching paths'
 complete -c offsite -n '__fish_seen_subcommand_from restore' -s e -l exclude -r -d 'Skip matching paths'
@@ -103,6 +106,14 @@ complete -c offsite -n '__fish_seen_subcommand_from diff' -l host -r -d 'Only th
 complete -c offsite -n '__fish_seen_subcommand_from diff' -l tag -r -d 'Only these tags, for latest'
 complete -c offsite -n '__fish_seen_subcommand_from diff' -l path -r -d 'Only snapshots including this path, for latest'
 
+# find
+complete -c offsite -n '__fish_seen_subcommand_from find' -s s -l snapshot -x -d 'Search only this snapshot'
+complete -c offsite -n '__fish_seen_subcommand_from find' -l host -r -d 'Only snapshots of this host'
+complete -c offsite -n '__fish_seen_subcommand_from find' -l tag -r -d 'Only snapshots with these tags'
+complete -c offsite -n '__fish_seen_subcommand_from find' -l path -r -d 'Only snapshots including this path'
+complete -c offsite -n '__fish_seen_subcommand_from find' -s N -l newest -x -d 'Only entries modified at or before TIME'
+complete -c offsite -n '__fish_seen_subcommand_from find' -s O -l oldest -x -d 'Only entries modified at or after TIME'
+complete -c offsite -n '__fish_seen_subcommand_from find' -s l -l long -d 'Show type, mode, owner and group too'
 # dump
 complete -c offsite -n '__fish_seen_subcommand_from dump' -s a -l archive -x -a 'tar zip' -d 'Archive format'
 complete -c offsite -n '__fish_seen_subcommand_from dump' -s t -l target -r -d 'Write to this file instead of stdout'

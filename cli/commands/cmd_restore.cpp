@@ -22,6 +22,8 @@ struct RestoreOptions {
   std::vector<std::string> excludes;
   bool verify = false;
   std::string overwrite = "always";
+  bool dry_run = false;
+  bool delete_extra = false;
   core::SnapshotFilter filter; // chooses what "latest" means
 };
 
@@ -29,7 +31,7 @@ namespace {
 
 class RestoreProgressReporter : public core::RestoreReporter {
 public:
-  explicit RestoreProgressReporter(Terminal& terminal) : m_output(terminal) {}
+  explicit RestoreProgressReporter(Terminal& terminal) : m_terminal(terminal), m_output(terminal) {}
 
   void warning(const std::string& path, const std::string& message) override {
     m_output.warning(path, message);
@@ -54,11 +56,28 @@ public:
     });
   }
 
+  // -v (or a dry run with -v): one line per entry's fate; in JSON, an
+  // "entry" event.
+  void entry(const std::string& path, core::RestoreAction action) override {
+    if (m_terminal.verbosity() < 1) return;
+    if (m_terminal.json()) {
+      m_terminal.emit(
+          {{"type", "entry"}, {"action", core::restore_action_name(action)}, {"path", path}});
+      return;
+    }
+    m_terminal.info(fmt::format("{:<9} {}", core::restore_action_name(action), printable(path)));
+  }
+
   bool cancelled() override { return interrupted(); }
 
 private:
+  Terminal& m_terminal;
   ProgressOutput m_output;
 };
+
+std::string entries_of(std::uint64_t n) {
+  return fmt::format("{} {}", n, n == 1 ? "entry" : "entries");
+}
 
 core::Overwrite parse_overwrite(const std::string& value) {
   if (value == "always") return core::Overwrite::always;
@@ -97,6 +116,8 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
   restore.target = options.target;
   restore.verify = options.verify;
   restore.overwrite = parse_overwrite(options.overwrite);
+  restore.dry_run = options.dry_run;
+  restore.delete_extra = options.delete_extra;
   for (const auto& p : options.includes)
     restore.includes.add_pattern(p);
   for (const auto& p : options.excludes)
@@ -121,10 +142,22 @@ int run_restore(const RestoreOptions& options, const GlobalOptions& global, Term
                      {"other", result.other},
                      {"bytes", result.bytes},
                      {"skipped", result.skipped},
+                     {"overwritten", result.overwritten},
+                     {"deleted", result.deleted},
+                     {"dry_run", options.dry_run},
                      {"warnings", result.warnings},
                      {"verified", result.verified},
                      {"damaged", damaged_json(result.damaged)}});
+    } else if (options.dry_run) {
+      terminal.info(fmt::format(
+          "would restore {}, {} ({}) from snapshot {} to {}: {} new, {} overwritten, {} kept{}",
+          entries_of(result.files + result.other), count_of(result.dirs, "dir"),
+          format_bytes(result.bytes), snapshot.id.substr(0, 8), options.target,
+          result.files + result.other - result.overwritten, result.overwritten, result.skipped,
+          options.delete_extra ? fmt::format(", {} deleted", result.deleted) : ""));
     } else {
+      if (options.delete_extra)
+        terminal.info(fmt::format("{} deleted (not in the snapshot)", entries_of(result.deleted)));
       terminal.info(fmt::format(
           "restored {}, {} ({}) from snapshot {} to {}{}", count_of(result.files, "file"),
           count_of(result.dirs, "dir"), format_bytes(result.bytes), snapshot.id.substr(0, 8),
@@ -161,6 +194,10 @@ void register_restore(CLI::App& app, GlobalOptions& global) {
   sub->add_option("-e,--exclude", options->excludes, "Skip paths matching a pattern")
       ->type_name("PATTERN");
   sub->add_flag("--verify", options->verify, "Read back every restored file and compare");
+  sub->add_flag("-n,--dry-run", options->dry_run,
+                "Only show what would be written, overwritten, kept and deleted (-v: each entry)");
+  sub->add_flag("--delete", options->delete_extra,
+                "Remove what the target holds that the snapshot does not (inside the target only)");
   sub->add_option("--overwrite", options->overwrite,
                   "Existing files: always (default), if-changed or never")
       ->type_name("POLICY");
@@ -168,7 +205,8 @@ void register_restore(CLI::App& app, GlobalOptions& global) {
   sub->footer("Examples:\n"
               "  offsite restore latest --target /tmp/restore\n"
               "  offsite restore latest --host web1 --path /etc --target /tmp/etc\n"
-              "  offsite restore 1a2b3c4d:/home/me/docs --target ~/docs-back --verify");
+              "  offsite restore 1a2b3c4d:/home/me/docs --target ~/docs-back --verify\n"
+              "  offsite restore latest:/etc --target /etc --delete --dry-run -v");
   sub->callback([options, &global] {
     global.run = [options, &global](Terminal& t) { return run_restore(*options, global, t); };
   });

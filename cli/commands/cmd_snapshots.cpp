@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -14,10 +15,34 @@
 namespace offsite::cli {
 
 struct SnapshotsOptions {
+  std::vector<std::string> ids; // only these (IDs, prefixes or "latest")
   core::SnapshotFilter filter;
   std::optional<long long> latest; // --latest N
   bool accept_rollback = false;
 };
+
+namespace {
+
+// The snapshots the IDs name, each once, oldest first like the full list.
+// An unknown ID is Error(not_found), an ambiguous prefix Error(usage): a
+// script asking about one snapshot must not get an empty list instead.
+std::vector<core::Snapshot> chosen_snapshots(core::Repository& repo,
+                                             const SnapshotsOptions& options,
+                                             const core::SnapshotListing& listing) {
+  std::vector<core::Snapshot> chosen;
+  for (const auto& id : options.ids) {
+    auto snapshot = core::resolve_snapshot(repo, id, options.filter, listing);
+    const bool seen = std::any_of(chosen.begin(), chosen.end(),
+                                  [&](const core::Snapshot& s) { return s.id == snapshot.id; });
+    if (!seen) chosen.push_back(std::move(snapshot));
+  }
+  std::stable_sort(
+      chosen.begin(), chosen.end(),
+      [](const core::Snapshot& a, const core::Snapshot& b) { return a.time_ns < b.time_ns; });
+  return chosen;
+}
+
+} // namespace
 
 int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
                   Terminal& terminal) {
@@ -31,7 +56,8 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
     const auto checked =
         list_snapshots_checked(ctx, global, terminal, {.accept = options.accept_rollback});
     const auto& listing = checked.listing;
-    auto list = core::filter_snapshots(listing, options.filter);
+    auto list = options.ids.empty() ? core::filter_snapshots(listing, options.filter)
+                                    : chosen_snapshots(ctx.repo, options, listing);
     if (options.latest && list.size() > static_cast<std::size_t>(*options.latest))
       list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(*options.latest));
 
@@ -79,12 +105,15 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
 void register_snapshots(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<SnapshotsOptions>();
   auto* sub = app.add_subcommand("snapshots", "List snapshots");
+  sub->add_option("id", options->ids, "Only these snapshots (ID, unique prefix or \"latest\")")
+      ->type_name("ID");
   add_snapshot_filter(*sub, options->filter);
   sub->add_option("--latest", options->latest, "Only the newest N snapshots")->type_name("N");
   sub->add_flag("--accept-rollback", options->accept_rollback,
                 "Accept that the repository's newest snapshot of a host is older than this "
                 "client saw (it was forgotten elsewhere)");
-  sub->footer("Example:\n  offsite snapshots --host laptop --latest 5");
+  sub->footer("Examples:\n  offsite snapshots --host laptop --latest 5\n  offsite snapshots "
+              "1a2b3c4d latest");
   sub->callback([options, &global] {
     global.run = [options, &global](Terminal& t) { return run_snapshots(*options, global, t); };
   });

@@ -59,14 +59,17 @@ void close_over_globstars(const std::vector<std::string>& pattern, std::vector<c
 
 enum class Outcome { matched, alive, dead };
 
-Outcome run(const std::vector<std::string>& pattern, const std::vector<std::string>& path) {
+// `whole`: the pattern must consume every component of the path, not only
+// a leading run of them.
+Outcome run(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+            bool whole = false) {
   const std::size_t end = pattern.size();
   std::vector<char> states(end + 1, 0);
   std::vector<char> next(end + 1, 0);
   states[0] = 1;
   close_over_globstars(pattern, states);
   for (const auto& name : path) {
-    if (states[end]) return Outcome::matched;
+    if (states[end] && !whole) return Outcome::matched;
     std::fill(next.begin(), next.end(), 0);
     bool any = false;
     for (std::size_t i = 0; i < end; ++i) {
@@ -148,6 +151,13 @@ bool PathMatcher::matches(std::string_view path) const {
   std::vector<std::string> parts = split_components(path);
   return std::any_of(m_compiled.begin(), m_compiled.end(),
                      [&](const Compiled& p) { return run(p, parts) == Outcome::matched; });
+}
+
+bool PathMatcher::matches_whole(std::string_view path) const {
+  if (m_compiled.empty()) return false;
+  std::vector<std::string> parts = split_components(path);
+  return std::any_of(m_compiled.begin(), m_compiled.end(),
+                     [&](const Compiled& p) { return run(p, parts, true) == Outcome::matched; });
 }
 
 bool PathMatcher::may_match_below(std::string_view dir) const {

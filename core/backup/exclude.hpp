@@ -25,6 +25,9 @@ public:
 
   // `path` is absolute ("/home/a/x.tmp").
   bool matches(std::string_view path) const;
+  // The whole path, not a leading run: "/a/x.tmp" matches "*.tmp", its
+  // child "/a/x.tmp/y" does not (find names the entries themselves).
+  bool matches_whole(std::string_view path) const;
 
   // For includes: true when `dir` could contain a match, so the walker must
   // descend into it even though it does not match itself.

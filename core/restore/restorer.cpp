@@ -73,6 +73,15 @@ static util::Fd open_target(const std::filesystem::path& target) {
   return util::Fd(fd);
 }
 
+// A dry run looks at the target if it exists and never creates it; a
+// missing target is an empty one (fd -1: every entry below is new).
+static util::Fd open_existing_target(const std::filesystem::path& target) {
+  const int fd = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno != ENOENT)
+    throw_errno(fmt::format("cannot open the restore target {}", target.string()), errno);
+  return util::Fd(fd);
+}
+
 RestoreResult Restorer::run() {
   if (m_options.target.empty())
     throw Error(Code::usage, "no restore target given", "name a directory with --target");
@@ -84,13 +93,15 @@ RestoreResult Restorer::run() {
   m_progress.bytes_total = m_scan.bytes_total;
   poll_cancel();
 
-  m_target = open_target(m_options.target);
+  m_target =
+      m_options.dry_run ? open_existing_target(m_options.target) : open_target(m_options.target);
   std::vector<std::string> rel;
   if (!root.node) {
     std::string reason;
-    if (const auto tree = m_trees.load_readable(m_snapshot.tree, "/", reason))
+    if (const auto tree = m_trees.load_readable(m_snapshot.tree, "/", reason)) {
       restore_children(m_target.get(), *tree, "/", rel, false, 0);
-    else
+      delete_extra(m_target.get(), *tree, "/");
+    } else
       damaged("/", reason, true);
   } else {
     const Selection sel = m_filter.select(root.path, *root.node, false);
@@ -136,6 +147,7 @@ void Restorer::restore_children(int dirfd, const Tree& tree, const std::string& 
 
 std::size_t Restorer::announce_files(const Tree& tree, std::size_t from, const std::string& path,
                                      bool inside_included) {
+  if (m_options.dry_run) return tree.nodes.size(); // fetches nothing
   std::vector<BlobId> ids;
   std::size_t i = from;
   for (; i < tree.nodes.size() && tree.nodes[i].type != NodeType::dir; ++i) {
@@ -169,45 +181,55 @@ void Restorer::restore_dir(int dirfd, const Node& node, const std::string& path,
   bool created = false;
   if (existing && !S_ISDIR(existing->st_mode)) {
     if (m_options.overwrite == Overwrite::never) {
-      skip(node);
+      skip(node, path);
       return;
     }
     // Typically a symlink: replaced, never entered.
-    unlink_at(dirfd, node.name);
+    if (!m_options.dry_run) unlink_at(dirfd, node.name);
   }
   if (!existing || !S_ISDIR(existing->st_mode)) {
-    if (::mkdirat(dirfd, node.name.c_str(), 0700) != 0) fail("cannot create the directory", errno);
+    if (!m_options.dry_run && ::mkdirat(dirfd, node.name.c_str(), 0700) != 0)
+      fail("cannot create the directory", errno);
     created = true;
+    m_reporter.entry(path, existing ? RestoreAction::overwrite : RestoreAction::write);
   }
   // O_NOFOLLOW|O_DIRECTORY: if anything swapped the new directory for a
-  // symlink in between, this fails instead of following it.
-  const util::Fd fd = open_dir_at(dirfd, node.name);
+  // symlink in between, this fails instead of following it. A dry run
+  // enters only what exists (-1: a directory it would create, empty).
+  const util::Fd fd = m_options.dry_run && created ? util::Fd() : open_dir_at(dirfd, node.name);
   std::string reason;
   const auto tree = m_trees.load_readable(*node.subtree, path, reason);
   if (tree) {
     rel.push_back(node.name);
     restore_children(fd.get(), *tree, path, rel, inside_included, depth);
     rel.pop_back();
+    delete_extra(fd.get(), *tree, path);
   } else {
     damaged(path, reason, true);
   }
-  if (created || m_options.overwrite != Overwrite::never) m_meta.apply_fd(fd.get(), node, path);
+  if (!m_options.dry_run && (created || m_options.overwrite != Overwrite::never))
+    m_meta.apply_fd(fd.get(), node, path);
   ++m_result.dirs;
 }
 
 void Restorer::restore_special(int dirfd, const Node& node, const std::string& path) {
   if (node.type == NodeType::socket) {
     // A socket is only meaningful to the process that was listening on it.
-    skip(node);
+    skip(node, path);
     return;
   }
   const bool device = node.type == NodeType::chardev || node.type == NodeType::blockdev;
   if (device && ::geteuid() != 0) {
     warn(path, "device node not restored: creating one needs root");
-    skip(node);
+    skip(node, path);
     return;
   }
   if (!may_replace(dirfd, node, path)) return;
+  if (m_options.dry_run) {
+    ++m_result.other;
+    placed(path);
+    return;
+  }
 
   const std::string tmp = m_temps.create(node.name, [&](const std::string& name) {
     int rc = 0;
@@ -226,6 +248,7 @@ void Restorer::restore_special(int dirfd, const Node& node, const std::string& p
   m_meta.apply_at(dirfd, tmp, node, path);
   entry.commit(node.name);
   ++m_result.other;
+  placed(path);
 }
 
 bool Restorer::unchanged(int dirfd, const Node& node, const struct stat& st) const {
@@ -249,6 +272,7 @@ bool Restorer::unchanged(int dirfd, const Node& node, const struct stat& st) con
 
 bool Restorer::may_replace(int dirfd, const Node& node, const std::string& path) {
   const auto existing = stat_at(dirfd, node.name);
+  m_existed = existing.has_value();
   if (!existing) return true;
   if (S_ISDIR(existing->st_mode)) {
     // Deleting a whole directory tree of the user's to put one file there is
@@ -257,14 +281,14 @@ bool Restorer::may_replace(int dirfd, const Node& node, const std::string& path)
       warn(path, fmt::format("a directory is in the way of this {}; it was left alone and the "
                              "entry not restored",
                              node_type_name(node.type)));
-    skip(node);
+    skip(node, path);
     return false;
   }
   switch (m_options.overwrite) {
-  case Overwrite::never: skip(node); return false;
+  case Overwrite::never: skip(node, path); return false;
   case Overwrite::if_changed:
     if (unchanged(dirfd, node, *existing)) {
-      skip(node);
+      skip(node, path);
       return false;
     }
     return true;
@@ -285,9 +309,15 @@ void Restorer::damaged(const std::string& path, const std::string& reason, bool 
   m_result.damaged.push_back({path, reason, directory});
 }
 
-void Restorer::skip(const Node& node) {
+void Restorer::skip(const Node& node, const std::string& path) {
   ++m_result.skipped;
+  m_reporter.entry(path, RestoreAction::skip);
   if (node.type == NodeType::file) m_progress.bytes_done += node.size;
+}
+
+void Restorer::placed(const std::string& path) {
+  if (m_existed) ++m_result.overwritten;
+  m_reporter.entry(path, m_existed ? RestoreAction::overwrite : RestoreAction::write);
 }
 
 void Restorer::poll_cancel() {

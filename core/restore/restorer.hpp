@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/backup/exclude.hpp"
@@ -39,7 +40,24 @@ struct RestoreOptions {
   bool verify = false; // re-read what was written and compare
   Overwrite overwrite = Overwrite::always;
   std::optional<bool> ownership; // default: when running as root
+  // Decide everything a restore would do and report it, changing nothing:
+  // no blob is fetched, the target is not even created.
+  bool dry_run = false;
+  // Remove what the target holds that the snapshot does not, in every
+  // directory the restore enters (not outside the restored part; nothing
+  // below a directory whose listing is damaged). Never follows a symlink:
+  // one pointing out of the target is removed itself, its target untouched.
+  bool delete_extra = false;
 };
+
+// What a restore does (or, with dry_run, would do) with one entry.
+enum class RestoreAction {
+  write,     // new in the target
+  overwrite, // replaces what exists
+  skip,      // kept as it is (overwrite policy, in the way, not restorable here)
+  remove,    // --delete: in the target, not in the snapshot
+};
+std::string_view restore_action_name(RestoreAction action);
 
 struct RestoreProgress {
   std::uint64_t files_done = 0;
@@ -59,6 +77,11 @@ public:
   }
   // Called after every blob and entry; the reporter throttles.
   virtual void progress(const RestoreProgress& progress) { (void)progress; }
+  // Each entry's fate (directories that are entered are not reported).
+  virtual void entry(const std::string& path, RestoreAction action) {
+    (void)path;
+    (void)action;
+  }
   // Polled; when true the restore stops with Error(interrupted). Every entry
   // already in place is complete: files are written under a temporary name.
   virtual bool cancelled() { return false; }
@@ -78,6 +101,8 @@ struct RestoreResult {
   std::uint64_t other = 0;           // symlinks, fifos, devices
   std::uint64_t bytes = 0;           // content bytes written
   std::uint64_t skipped = 0;         // kept by the overwrite policy, sockets, devices without root
+  std::uint64_t overwritten = 0;     // files and other entries that replaced an existing one
+  std::uint64_t deleted = 0;         // entries removed by delete_extra (a directory counts once)
   std::uint64_t warnings = 0;        // entries or metadata that could not be restored
   std::uint64_t verified = 0;        // files read back and found equal (with verify)
   std::vector<DamagedEntry> damaged; // left out: their data is damaged or missing

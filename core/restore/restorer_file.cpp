@@ -17,6 +17,13 @@ namespace offsite::core::restore_detail {
 void Restorer::restore_file(int dirfd, const Node& node, const std::string& path,
                             const std::vector<std::string>& rel) {
   if (!may_replace(dirfd, node, path)) return;
+  if (m_options.dry_run) {
+    ++m_result.files;
+    m_result.bytes += node.size;
+    m_progress.bytes_done += node.size;
+    placed(path);
+    return;
+  }
   if (node.links > 1 && link_to_first(dirfd, node, path)) return;
 
   util::Fd fd;
@@ -74,6 +81,7 @@ void Restorer::restore_file(int dirfd, const Node& node, const std::string& path
   fd = util::Fd();
   entry.commit(node.name);
   ++m_result.files;
+  placed(path);
 
   const bool verified = m_options.verify && verify_file(dirfd, node, path, lengths);
   if (node.links > 1) {
@@ -116,6 +124,7 @@ bool Restorer::link_to_first(int dirfd, const Node& node, const std::string& pat
   // (a restore with hardlinks once reported "89 verified" of 90 files).
   if (it->second.verified) ++m_result.verified;
   m_progress.bytes_done += node.size;
+  placed(path);
   return true;
 }
 

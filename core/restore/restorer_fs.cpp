@@ -24,6 +24,7 @@ void fail(std::string_view what, int err) {
 }
 
 std::optional<struct stat> stat_at(int dirfd, const std::string& name) {
+  if (dirfd < 0) return std::nullopt; // a directory a dry run would create: empty
   struct stat st {};
   if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return st;
   if (errno == ENOENT) return std::nullopt;

@@ -29,7 +29,8 @@ struct EntryFailure {
 // Throws Error(no_space) for ENOSPC/EDQUOT, EntryFailure otherwise.
 [[noreturn]] void fail(std::string_view what, int err);
 
-// lstat of `name` in `dirfd`; nullopt when it does not exist.
+// lstat of `name` in `dirfd`; nullopt when it does not exist or `dirfd` is
+// negative (a directory that a dry run would create).
 std::optional<struct stat> stat_at(int dirfd, const std::string& name);
 
 // Opens an existing directory without following a symlink.
@@ -37,6 +38,11 @@ util::Fd open_dir_at(int dirfd, const std::string& name);
 
 // Removes a non-directory entry (file, symlink, fifo...). Missing is fine.
 void unlink_at(int dirfd, const std::string& name);
+
+// Removes `name` from `dirfd` and, for a directory, everything below it,
+// through directory fds opened O_NOFOLLOW: a symlink is removed, never
+// followed. Throws EntryFailure naming what could not be removed.
+void remove_tree_at(int dirfd, const std::string& name, int depth = 0);
 
 // Writes all of `data` at `offset`, retrying short writes.
 void write_all_at(int fd, ByteView data, std::uint64_t offset);

@@ -56,7 +56,13 @@ private:
   // An entry left out because its data is damaged or missing: warned about
   // and listed in the result.
   void damaged(const std::string& path, const std::string& reason, bool directory);
-  void skip(const Node& node);
+  void skip(const Node& node, const std::string& path);
+  // A file or other entry is (or, in a dry run, would be) in place.
+  void placed(const std::string& path);
+
+  // restorer_delete.cpp: removes (dry run: reports) what `dirfd` holds
+  // that `tree` does not, when delete_extra is set.
+  void delete_extra(int dirfd, const Tree& tree, const std::string& path);
   void poll_cancel();
   void report(const std::string& path);
 
@@ -81,6 +87,7 @@ private:
   };
   std::map<std::pair<std::uint64_t, std::uint64_t>, FirstLink> m_links; // (device, inode)
 
+  bool m_existed = false; // may_replace found an entry in the way (and let it go)
   std::uint64_t m_verify_failures = 0;
   std::string m_first_verify_failure;
 };

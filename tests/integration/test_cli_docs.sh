@@ -251,6 +251,6 @@ done
 # Completing a prefix gives the one command it names.
 result=$("$WORK/complete-bash" "$src" ba)
 [[ $result == backup ]] || fail "bash completion of 'offsite ba' gave: $result"
-result=$("$WORK/complete-bash" "$src" fi)
-[[ $result == firewall-rules ]] || fail "bash completion of 'offsite fi' gave: $result"
+result=$("$WORK/complete-bash" "$src" fir)
+[[ $result == firewall-rules ]] || fail "bash completion of 'offsite fir' gave: $result"
 echo ok

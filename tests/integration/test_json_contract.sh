@@ -152,6 +152,8 @@ fusermount3 -u "$WORK/mnt" || fail "fusermount3 -u failed"
 wait "$mount_pid"
 CASE_N=$((CASE_N + 1))
 jcase mount usage doc -- "${repo[@]}" "${pw[@]}" mount "$WORK/no-such-mountpoint"
+jcase find ok doc -- "${repo[@]}" "${pw[@]}" find "*.txt"
+jcase find not_found doc -- "${repo[@]}" "${pw[@]}" find --snapshot deadbeef "*.txt"
 jcase restore ok lines -- "${repo[@]}" "${pw[@]}" restore latest --target "$WORK/restored"
 jcase restore not_found lines -- "${repo[@]}" "${pw[@]}" restore deadbeef --target "$WORK/r2"
 jcase stats ok doc -- "${repo[@]}" "${pw[@]}" stats
