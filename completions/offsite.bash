@@ -55,7 +55,7 @@ _offsite() {
         backup) opts="-e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --accept-rollback --compression --time" ;;
         restore) opts="-t --target -i --include -e --exclude --verify --overwrite -n --dry-run --delete --host --tag --path" ;;
         snapshots) opts="--host --tag --path --latest --accept-rollback" ;;
-        ls) opts="-l --long --host --tag --path" ;;
+        ls) opts="-l --long -R --recursive --host --tag --path" ;;
         diff) opts="--host --tag --path" ;;
         dump) opts="-a --archive -t --target --host --tag --path" ;;
         mount) opts="" ;;

@@ -97,6 +97,7 @@ complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_se
 
 # ls
 complete -c offsite -n '__fish_seen_subcommand_from ls' -s l -l long -d 'Long format'
+complete -c offsite -n '__fish_seen_subcommand_from ls' -s R -l recursive -d 'With PATH: everything below it'
 complete -c offsite -n '__fish_seen_subcommand_from ls' -l host -r -d 'Only this host, for latest'
 complete -c offsite -n '__fish_seen_subcommand_from ls' -l tag -r -d 'Only these tags, for latest'
 complete -c offsite -n '__fish_seen_subcommand_from ls' -l path -r -d 'Only snapshots including this path, for latest'

@@ -21,6 +21,7 @@ struct LsOptions {
   std::string snapshot;
   std::string path = "/";
   bool long_format = false;
+  bool recursive = false;
   core::SnapshotFilter filter; // chooses what "latest" means
 };
 
@@ -72,12 +73,13 @@ public:
     m_text += line + "\n";
   }
 
-  void walk(const std::string& path, const core::BlobId& tree_id) {
+  // `recursive`: everything below, else the directory's own entries.
+  void walk(const std::string& path, const core::BlobId& tree_id, bool recursive) {
     const auto tree = core::decode_tree(m_repo.load_blob(core::BlobType::tree, tree_id));
     for (const auto& n : tree.nodes) {
       const std::string child = util::join_path(path, n.name);
       node(child, n);
-      if (n.type == core::NodeType::dir && n.subtree) walk(child, *n.subtree);
+      if (recursive && n.type == core::NodeType::dir && n.subtree) walk(child, *n.subtree, true);
     }
   }
 
@@ -127,7 +129,9 @@ int run_ls(const LsOptions& options, const GlobalOptions& global, Terminal& term
       }
       tree = *it->subtree;
     }
-    lister.walk(path, tree);
+    // As restic: the whole snapshot lists everything, a directory named on
+    // the command line its own entries unless --recursive.
+    lister.walk(path, tree, options.recursive || path == "/");
     lister.finish(snapshot.id);
     return 0;
   });
@@ -141,6 +145,8 @@ void register_ls(CLI::App& app, GlobalOptions& global) {
       ->type_name("SNAPSHOT");
   sub->add_option("path", options->path, "Only this path inside the snapshot")->type_name("PATH");
   sub->add_flag("-l,--long", options->long_format, "Long format: mode, owner, size, time");
+  sub->add_flag("-R,--recursive", options->recursive,
+                "With PATH: everything below it, not only its own entries");
   add_snapshot_filter(*sub, options->filter, ", for \"latest\"");
   sub->footer("Examples:\n  offsite ls -l latest /home/me/docs\n"
               "  offsite ls latest --host web1 --tag nightly /etc");

@@ -51,8 +51,8 @@ assert doc["type"] == "snapshots" and len(doc["snapshots"]) == 2, doc'
 offsite "${repo[@]}" ls latest "$WORK/data" | grep -qF 'invalid-utf8-\xff\xfe' || fail "ls escaping"
 
 # ls -l / --long: mode, owner, group, size, modification time, path.
-offsite "${repo[@]}" ls -l latest "$WORK/data" >"$WORK/ls-long"
-offsite "${repo[@]}" ls --long latest "$WORK/data" | cmp -s - "$WORK/ls-long" ||
+offsite "${repo[@]}" ls -l -R latest "$WORK/data" >"$WORK/ls-long"
+offsite "${repo[@]}" ls --long --recursive latest "$WORK/data" | cmp -s - "$WORK/ls-long" ||
   fail "ls --long differs from ls -l"
 # long_line PATH: the fields of PATH's line.
 long_line() {
