@@ -139,12 +139,11 @@ int run_dump(const DumpOptions& options, const GlobalOptions& global, Terminal& 
            {"left_out", result.left_out}});
     if (result.left_out > 0)
       throw Error(Code::integrity,
-                  fmt::format("{} {} left out of the archive because the repository does not "
-                              "have {} data (each is named above); the archive is complete "
-                              "otherwise",
+                  fmt::format("{} {} left out of the archive because {} data is damaged or "
+                              "missing (each is named above); the archive is complete otherwise",
                               result.left_out, result.left_out == 1 ? "file was" : "files were",
                               result.left_out == 1 ? "its" : "their"),
-                  "run offsite check to see what is missing");
+                  "run offsite check --read-data to see the damage");
     return 0;
   });
 }

@@ -18,6 +18,11 @@ namespace {
 
 using restore_detail::TreeLoader;
 
+// Archive entries up to this size are read whole before their header is
+// written, so damage leaves them out instead of cutting the archive short;
+// with the prefetch budget this bounds the memory a dump holds.
+constexpr std::uint64_t k_checked_file_size = 32u << 20;
+
 std::string shown(const std::string& path) { return util::printable(path, {.quoted = true}); }
 
 class Dumper {
@@ -118,12 +123,50 @@ private:
             path, fmt::format("data blob {} is not in the repository's index", blob_id_hex(id)));
         return;
       }
-    m_writer->begin(archived, node);
-    ++m_result.entries;
-    stream(node, path, [&](ByteView bytes) { m_writer->data(bytes); });
+    if (node.size <= k_checked_file_size) {
+      // Small enough to read whole before its entry starts: damage then
+      // costs only this file, named, and the archive stays complete.
+      std::vector<Bytes> blobs;
+      std::string damage;
+      if (!read_whole(node, blobs, damage)) {
+        ++m_result.left_out;
+        m_reporter.left_out(path, damage);
+        return;
+      }
+      m_writer->begin(archived, node);
+      ++m_result.entries;
+      for (const auto& blob : blobs) {
+        m_writer->data(blob);
+        m_result.bytes += blob.size();
+      }
+    } else {
+      m_writer->begin(archived, node);
+      ++m_result.entries;
+      stream(node, path, [&](ByteView bytes) { m_writer->data(bytes); });
+    }
     if (node.links > 1 && m_hardlinks)
       m_links.emplace(std::make_pair(node.device_id, node.inode),
                       std::make_pair(archived, node.content));
+  }
+
+  // Every blob of a file, or false and why when one is damaged or missing
+  // or they do not add up to the recorded size.
+  bool read_whole(const Node& node, std::vector<Bytes>& blobs, std::string& damage) {
+    std::uint64_t total = 0;
+    for (const auto& id : node.content) {
+      poll_cancel();
+      try {
+        blobs.push_back(m_prefetch.take(id));
+      } catch (const Error& e) {
+        if (e.code() != Code::integrity && e.code() != Code::not_found) throw;
+        damage = fmt::format("its data is damaged or missing ({})", e.what());
+        return false;
+      }
+      total += blobs.back().size();
+    }
+    if (total == node.size) return true;
+    damage = fmt::format("it holds {} bytes but its recorded size is {}", total, node.size);
+    return false;
   }
 
   template <class Write> void stream(const Node& node, const std::string& path, Write&& write) {

@@ -3,11 +3,13 @@
 // as a tar or zip stream, written as blobs are decrypted: memory stays
 // bounded by the prefetch budget whatever the file size.
 //
-// Damage: never a wrong byte. A file whose blobs the index does not know is
-// left out of an archive before its entry starts (named through the
-// reporter); data that fails to authenticate, or a pack that is gone, stops
-// the dump with Error(integrity) naming the file, and an archive is then
-// left without its trailer, so every reader reports it as cut short.
+// Damage: never a wrong byte. In an archive, a file whose data is damaged or
+// missing is left out before its entry starts (named through the reporter)
+// when it is small enough to be read whole first (32 MiB) or its blobs are
+// not in the index at all; a larger file whose data fails to authenticate
+// midway stops the dump with Error(integrity) naming it, and the archive is
+// then left without its trailer, so every reader reports it as cut short.
+// A single file dumped as bytes stops the same way.
 
 #include <cstdint>
 #include <functional>

@@ -92,4 +92,30 @@ grep -q "dump stopped at .*victim.bin.*damaged or missing" "$WORK/victim.err" ||
   fail "damage not named: $(cat "$WORK/victim.err")"
 cmp -n "$(stat -c %s "$WORK/victim.out")" "$WORK/victim.out" "$data/victim.bin" ||
   fail "dump wrote bytes that are not the original's"
+
+# An archive goes on past damage: damaged files are left out and named, the
+# archive is complete (tar reads it to the end) and holds only intact bytes.
+expect_exit 8 offsite "${cfg[@]}" dump "latest:$data" >"$WORK/damaged.tar" 2>"$WORK/damaged.err"
+grep -q "left out of the archive: its data is damaged or missing" "$WORK/damaged.err" ||
+  fail "no file named as left out: $(cat "$WORK/damaged.err")"
+grep -q "file.* left out of the archive because" "$WORK/damaged.err" || fail "no closing error: $(cat "$WORK/damaged.err")"
+mkdir -p "$WORK/untar2"
+tar -xf "$WORK/damaged.tar" -C "$WORK/untar2" 2>/dev/null || fail "the archive past damage is not complete"
+python3 - "$data" "$WORK/untar2/data" "$WORK/damaged.err" <<'PY' || fail "the archive past damage holds other bytes"
+import os, sys
+data, out, err = sys.argv[1:]
+left_out = {l.split(": left out of the archive")[0].split("warning: ", 1)[1]
+            for l in open(err, errors="replace") if ": left out of the archive:" in l}
+found = 0
+for d, _, files in os.walk(out):
+    for f in files:
+        p = os.path.join(d, f)
+        if os.path.islink(p) or not os.path.isfile(p):
+            continue
+        orig = os.path.join(data, os.path.relpath(p, out))
+        assert open(p, "rb").read() == open(orig, "rb").read(), p
+        assert orig not in left_out, orig
+        found += 1
+assert found > 0 and left_out, (found, left_out)
+PY
 echo "ok"
