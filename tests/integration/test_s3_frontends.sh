@@ -57,9 +57,10 @@ grep -q "continuing on the alternate" "$WORK/backup1.err" && fail "the first bac
 
 # --- A killed during a larger backup: it completes through B ----------------
 mkdir -p "$src/big"
-for i in 1 2 3 4; do head -c 20000000 /dev/urandom >"$src/big/part-$i.bin"; done
+# Large enough (200 MB) that the backup is still running when A is killed.
+for i in 1 2 3 4 5 6 7 8; do head -c 25000000 /dev/urandom >"$src/big/part-$i.bin"; done
 before=$(usage_bytes)
-offsite "${one[@]}" --json backup "$src" >"$WORK/backup.out" 2>"$WORK/backup.err" &
+(offsite "${one[@]}" --json backup "$src" >"$WORK/backup.out" 2>"$WORK/backup.err" || exit $?) &
 backup_pid=$!
 stored=0
 for _ in $(seq 900); do
@@ -111,8 +112,8 @@ concurrent_round() {
   mkdir -p "$tree"
   head -c 6000000 /dev/urandom >"$tree/round-$round.bin"
   printf 'round %s\n' "$round" >"$tree/note.txt"
-  offsite "${backup_cfg[@]}" --json backup "$tree" >"$WORK/round$round.json" \
-    2>"$WORK/round$round.err" &
+  (offsite "${backup_cfg[@]}" --json backup "$tree" >"$WORK/round$round.json" \
+    2>"$WORK/round$round.err" || exit $?) &
   local backup_pid=$!
   offsite "${prune_cfg[@]}" prune >"$WORK/prune$round.out" 2>"$WORK/prune$round.err" ||
     p_status=$?

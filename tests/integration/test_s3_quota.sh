@@ -63,7 +63,7 @@ backup_round() {
 # same time, so each front-end's count misses what the other is storing.
 refused=
 for round in 1 2 3 4 5 6 7 8; do
-  backup_round one "$round-a" &
+  (backup_round one "$round-a" || exit $?) & # tested below, not by lib.sh's ERR trap
   pid_a=$!
   status_b=0
   backup_round two "$round-b" || status_b=$?

@@ -45,12 +45,14 @@ print(sum(a["usage_bytes"] for a in json.load(sys.stdin)))'
 
 src=$WORK/src
 mkdir -p "$src"
-for i in 1 2 3 4 5; do head -c 16000000 /dev/urandom >"$src/part-$i.bin"; done
+# 200 MB: still uploading, well past the first 20 MB, when radosgw stops.
+for i in 1 2 3 4 5 6 7 8; do head -c 25000000 /dev/urandom >"$src/part-$i.bin"; done
 src_bytes=$(du -sb --apparent-size "$src" | cut -f1)
 before=$(usage_bytes)
 
 # --- radosgw stops while the backup uploads ---------------------------------
-offsite "${cfg[@]}" --json backup "$src" >"$WORK/backup1.json" 2>"$WORK/backup1.err" &
+# In a subshell, its failure tested: a bare failing job would trip lib.sh's ERR trap.
+(offsite "${cfg[@]}" --json backup "$src" >"$WORK/backup1.json" 2>"$WORK/backup1.err" || exit $?) &
 backup_pid=$!
 uploaded=0
 for _ in $(seq 900); do
