@@ -361,6 +361,9 @@ void Repository::upload_pack(FinishedPack pack) {
     std::lock_guard lock(m_mutex);
     for (const auto& e : pack.entries)
       m_in_flight.erase(e.id);
+    // The error is recorded before the count drops: flush() wakes on zero
+    // uploads and would otherwise save a snapshot naming the lost pack.
+    if (!m_upload_error) m_upload_error = std::current_exception();
     --m_uploads_in_flight;
     m_uploads_done.notify_all();
     throw;
@@ -379,6 +382,7 @@ void Repository::upload_pack(FinishedPack pack) {
     try {
       write_index_locked(lock);
     } catch (...) {
+      if (!m_upload_error) m_upload_error = std::current_exception();
       --m_uploads_in_flight;
       m_uploads_done.notify_all();
       throw;

@@ -21,6 +21,8 @@
 #include "server/state/identity_store.hpp"
 #include "server/store/datacentre_record.hpp"
 #include "server/store/open_store.hpp"
+#include "server/store/s3_credentials.hpp"
+#include "server/store/s3_store.hpp"
 #include "server/store/store_config.hpp"
 
 namespace offsite::server {
@@ -63,6 +65,12 @@ int run_init(const InitOptions& options) {
   auto location = chosen_store(options, data);
   const auto store_name = describe(location, data);
   if (location.kind == StoreLocation::Kind::directory) fs::create_directories(location.directory);
+  // The bucket is made here, once, by the operator's init: serve and the
+  // other commands never create one (a typo there must fail, not fork a store).
+  if (location.kind == StoreLocation::Kind::s3 &&
+      create_bucket_if_missing(location.s3, load_s3_credentials(location.credentials_file)))
+    std::cerr << "offsited: created the bucket \"" << location.s3.bucket << "\" in " << store_name
+              << "\n";
   const auto store = open_store(location, data);
 
   auto identity = load_identity(data);

@@ -189,8 +189,8 @@ Frame Session::storage_failure(const Frame& request, const std::exception& error
     return make_reply_error(request.id, error_code::no_space, "the server's storage is full");
   // The error names paths on the server: the client learns only what failed.
   return make_reply_error(request.id, error_code::internal,
-                          fmt::format("the server could not {} (a storage error, logged on "
-                                      "the server){}",
+                          fmt::format("the server could not {}: the data centre's storage "
+                                      "failed (the cause is in the server's log){}",
                                       what, request.op == Op::put ? "; nothing was stored" : ""));
 }
 

@@ -524,6 +524,8 @@ TEST_CASE("given a failing disk, when put or get fails, then the reply names no 
   const auto put = call(session, Op::put, {{"key", "keys/00bb"}}, "hello");
   CHECK(code_of(put) == "internal");
   CHECK(error_of(put).message.find("keys/00bb") != std::string::npos);
+  // The client is told whose failure it is: the data centre's storage.
+  CHECK(error_of(put).message.find("the data centre's storage failed") != std::string::npos);
   CHECK(error_of(put).message.find("/srv/secret-dc") == std::string::npos);
   const auto get = call(session, Op::get, {{"key", "keys/00aa"}});
   CHECK(code_of(get) == "internal");
