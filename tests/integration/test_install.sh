@@ -3,7 +3,7 @@
 # both programs in bin (they run and name their version), the four man pages
 # in share/man (each renders with man -l without a warning), and the bash,
 # zsh and fish completions in the shells' vendor directories; the installed
-# bash completion, sourced as bash-completion does, completes "offsite fi" to
+# bash completion, sourced as bash-completion does, completes "offsite fir" to
 # firewall-rules. DESTDIR stages the same tree under another root.
 source "$(dirname "$0")/lib.sh"
 build=${BUILD_DIR:?run through ctest, or set BUILD_DIR}
@@ -59,10 +59,10 @@ bash_lib=/usr/share/bash-completion/bash_completion
 result=$(bash -c '
   source "$1"
   source "$2"
-  COMP_WORDS=(offsite fi); COMP_CWORD=1; COMP_LINE="offsite fi"; COMP_POINT=${#COMP_LINE}
-  _offsite offsite fi offsite
+  COMP_WORDS=(offsite fir); COMP_CWORD=1; COMP_LINE="offsite fir"; COMP_POINT=${#COMP_LINE}
+  _offsite offsite fir offsite
   printf "%s\n" "${COMPREPLY[@]}"' _ "$bash_lib" "$prefix/share/bash-completion/completions/offsite")
-[[ $result == firewall-rules ]] || fail "installed bash completion of 'offsite fi' gave: $result"
+[[ $result == firewall-rules ]] || fail "installed bash completion of 'offsite fir' gave: $result"
 # bash-completion loads a command's file by the command's name on first use.
 result=$(bash -c '
   source "$1"
