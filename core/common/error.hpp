@@ -38,6 +38,9 @@ public:
 
   Code code() const { return m_code; }
   const std::string& hint() const { return m_hint; }
+  // Stored data that is damaged or missing (integrity, not_found): what
+  // restore, dump and prune go on past, unlike an unreachable store.
+  bool is_data_damage() const { return m_code == Code::integrity || m_code == Code::not_found; }
 
 private:
   Code m_code;

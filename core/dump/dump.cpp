@@ -158,7 +158,7 @@ private:
       try {
         blobs.push_back(m_prefetch.take(id));
       } catch (const Error& e) {
-        if (e.code() != Code::integrity && e.code() != Code::not_found) throw;
+        if (!e.is_data_damage()) throw;
         damage = fmt::format("its data is damaged or missing ({})", e.what());
         return false;
       }
@@ -177,7 +177,7 @@ private:
       try {
         data = m_prefetch.take(id);
       } catch (const Error& e) {
-        if (e.code() != Code::integrity && e.code() != Code::not_found) throw;
+        if (!e.is_data_damage()) throw;
         throw Error(Code::integrity,
                     fmt::format("dump stopped at {}: its data is damaged or missing ({}){}",
                                 shown(path), e.what(),

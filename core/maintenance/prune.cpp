@@ -220,7 +220,7 @@ PruneResult execute_prune(Repository& repo, PrunePlan plan, const PruneOptions& 
     try {
       data = repo.load_pack(source.name);
     } catch (const Error& e) {
-      if (e.code() != Code::integrity && e.code() != Code::not_found) throw;
+      if (!e.is_data_damage()) throw;
       throw incomplete(e.what());
     }
     for (const auto& e : source.entries) {

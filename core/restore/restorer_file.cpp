@@ -50,7 +50,7 @@ void Restorer::restore_file(int dirfd, const Node& node, const std::string& path
       // Damage costs this file only: the temporary goes, nothing half
       // written stays, and the prefetcher drops this file's other blobs
       // when the next file asks for its first.
-      if (e.code() != Code::integrity && e.code() != Code::not_found) throw;
+      if (!e.is_data_damage()) throw;
       damaged(path, e.what(), false);
       return;
     }

@@ -65,7 +65,7 @@ std::shared_ptr<const Tree> TreeLoader::load_readable(const BlobId& id, const st
   try {
     tree = load(id, dir, false);
   } catch (const Error& e) {
-    if (e.code() != Code::integrity && e.code() != Code::not_found) throw;
+    if (!e.is_data_damage()) throw;
     reason = e.what();
     return nullptr;
   }
