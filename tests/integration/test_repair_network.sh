@@ -9,7 +9,7 @@
 # it changes anything; its dry run still runs.
 source "$(dirname "$0")/lib.sh"
 
-start_pair 127.239.112.161 127.239.113.161
+start_pair 127.239.112.171 127.239.113.171
 cfg=(--config-dir "$WORK/cfg")
 offsite "${cfg[@]}" register "${REGISTER_ARGS[@]}" >"$WORK/register.out"
 account=$(sed -n 's/^registered account \([0-9a-f]*\) .*/\1/p' "$WORK/register.out")

@@ -15,8 +15,8 @@
 # - the object quota refuses puts beyond it with quota_exceeded.
 source "$(dirname "$0")/lib.sh"
 
-PRIMARY=127.239.112.161:16384
-ALTERNATE=127.239.113.161:16384
+PRIMARY=127.239.112.172:16384
+ALTERNATE=127.239.113.172:16384
 DC=$WORK/dc
 FINGERPRINT=$("$OFFSITED_BIN" init --data "$DC" 2>/dev/null)
 common=(--assign "$PRIMARY,$ALTERNATE" --registration-pair "$PRIMARY,$ALTERNATE"

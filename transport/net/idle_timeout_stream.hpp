@@ -22,6 +22,9 @@ public:
 
   void write_all(ByteSpan data, Deadline deadline) override;
   std::size_t read_some(MutableSpan buffer, Deadline deadline) override;
+  std::optional<std::size_t> read_available(MutableSpan buffer) override {
+    return m_inner->read_available(buffer);
+  }
   void shutdown_write(Deadline deadline) override;
   void abort() noexcept override { m_inner->abort(); }
   int native_handle() const noexcept override { return m_inner->native_handle(); }

@@ -133,6 +133,16 @@ std::size_t SocketStream::read_some(MutableSpan buffer, Deadline deadline) {
   }
 }
 
+std::optional<std::size_t> SocketStream::read_available(MutableSpan buffer) {
+  for (;;) {
+    ssize_t got = ::recv(m_fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (got >= 0) return static_cast<std::size_t>(got);
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::nullopt;
+    throw TransportError(classify_errno(errno, "receive", m_peer));
+  }
+}
+
 void SocketStream::shutdown_write(Deadline) {
   if (::shutdown(m_fd, SHUT_WR) != 0 && errno != ENOTCONN)
     throw TransportError(classify_errno(errno, "close", m_peer));

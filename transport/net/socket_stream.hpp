@@ -19,6 +19,7 @@ public:
 
   void write_all(ByteSpan data, Deadline deadline) override;
   std::size_t read_some(MutableSpan buffer, Deadline deadline) override;
+  std::optional<std::size_t> read_available(MutableSpan buffer) override;
   void shutdown_write(Deadline deadline) override;
   void abort() noexcept override;
   int native_handle() const noexcept override { return m_fd; }

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "transport/net/deadline.hpp"
@@ -41,6 +42,15 @@ public:
   // or returns 0 at end of stream (the peer closed its side). Throws timeout
   // when nothing arrives before the deadline, reset on a broken connection.
   virtual std::size_t read_some(MutableSpan buffer, Deadline deadline) = 0;
+
+  // Reads only what has already arrived, never waiting: nullopt when nothing
+  // the caller can use is there yet (bytes a lower layer consumed for itself,
+  // such as a TLS session ticket, count as nothing), 0 at end of stream.
+  // For a caller that may not block because nothing is owed to it. The
+  // default suits streams whose every byte is data (in-memory streams).
+  virtual std::optional<std::size_t> read_available(MutableSpan buffer) {
+    return read_some(buffer, Deadline::never());
+  }
 
   // Fills `buffer` completely. End of stream before that throws a Failure of
   // kind `eof_kind` (reset by default: the peer went away) naming `step`.

@@ -35,6 +35,9 @@ public:
   void write_all(ByteSpan data, Deadline deadline) override;
   // Returns 0 when the peer sent close_notify or closed the connection.
   std::size_t read_some(MutableSpan buffer, Deadline deadline) override;
+  // Processes the records that have arrived; nullopt when none carried
+  // application data (a session ticket, a key update).
+  std::optional<std::size_t> read_available(MutableSpan buffer) override;
   // Sends close_notify, then closes the inner stream's sending side.
   void shutdown_write(Deadline deadline) override;
   // Aborts the inner stream (thread-safe); the TLS session is then dead.

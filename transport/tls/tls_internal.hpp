@@ -17,6 +17,8 @@ struct StreamBioState {
   Stream* inner = nullptr;
   Deadline deadline;
   std::exception_ptr error;
+  // Set by read_available: the BIO then asks for a retry instead of waiting.
+  bool never_wait = false;
 };
 
 struct TlsStream::Impl {

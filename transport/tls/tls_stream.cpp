@@ -30,6 +30,17 @@ int bio_read(BIO* bio, char* data, std::size_t length, std::size_t* read) {
   BIO_clear_retry_flags(bio);
   StreamBioState& state = state_of(bio);
   try {
+    if (state.never_wait) {
+      auto got =
+          state.inner->read_available(MutableSpan(reinterpret_cast<std::uint8_t*>(data), length));
+      if (!got) {
+        BIO_set_retry_read(bio);
+        *read = 0;
+        return 0;
+      }
+      *read = *got;
+      return *read > 0 ? 1 : 0;
+    }
     *read = state.inner->read_some(MutableSpan(reinterpret_cast<std::uint8_t*>(data), length),
                                    state.deadline);
     return *read > 0 ? 1 : 0; // 0 without retry flags = end of stream
@@ -179,6 +190,21 @@ std::size_t TlsStream::read_some(MutableSpan buffer, Deadline deadline) {
   if (result == 1) return read;
   if (!m_impl->bio_state.error && SSL_get_error(m_impl->ssl.get(), result) == SSL_ERROR_ZERO_RETURN)
     return 0;
+  m_impl->fail(result, "tls receive", "peer");
+}
+
+std::optional<std::size_t> TlsStream::read_available(MutableSpan buffer) {
+  m_impl->arm(Deadline::never());
+  m_impl->bio_state.never_wait = true;
+  std::size_t read = 0;
+  const int result = SSL_read_ex(m_impl->ssl.get(), buffer.data(), buffer.size(), &read);
+  m_impl->bio_state.never_wait = false;
+  if (result == 1) return read;
+  if (!m_impl->bio_state.error) {
+    const int error = SSL_get_error(m_impl->ssl.get(), result);
+    if (error == SSL_ERROR_WANT_READ) return std::nullopt;
+    if (error == SSL_ERROR_ZERO_RETURN) return 0;
+  }
   m_impl->fail(result, "tls receive", "peer");
 }
 

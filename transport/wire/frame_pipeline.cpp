@@ -167,6 +167,18 @@ void FramePipeline::wait_and_read() {
               std::chrono::duration_cast<std::chrono::seconds>(m_options.idle_timeout).count()));
   }
   if (!readable) return;
+  if (!waiting_for_reply) {
+    // Nothing is owed, so a blocking read could wait for ever while a new
+    // request sits unwritten. What arrived may be TLS housekeeping (a
+    // session ticket): consume it without waiting.
+    std::uint8_t probe[k_frame_head_size];
+    const auto got = m_stream->read_available(probe);
+    if (!got) return;
+    if (*got == 0)
+      throw TransportError(FailureKind::reset, "await reply", "the server closed the connection");
+    throw TransportError(FailureKind::protocol, "await reply",
+                         "the server sent data while no request was unanswered");
+  }
 
   auto frame = read_frame_or_eof(*m_stream, frame_deadline(max_reply), max_reply);
   if (!frame)
