@@ -183,7 +183,12 @@ Frame RemoteStore::call(Lane& lane, Op op, const nlohmann::json& header,
            true);
     } catch (const transport::TransportError& e) {
       last_failure = e.what();
-      drop(lane, pipeline, last_failure, e.failure().kind == transport::FailureKind::timeout);
+      // A reset may be a connection that merely went stale, so the first
+      // one retries the same server; one that resets the same request again
+      // (a server that dies mid-upload, a proxy that cuts large transfers)
+      // gets the other server next, and so on in turn.
+      drop(lane, pipeline, last_failure,
+           e.failure().kind == transport::FailureKind::timeout || attempt > 0);
     }
     resent = true;
   }

@@ -8,6 +8,8 @@ misbehaves on the requests its mode names:
                  without reaching the real server
   endless-list   every list request is answered with a full page of new,
                  valid, sorted keys and truncated=true, forever
+  close-mid-put  while the client is still sending a put of a data/ object,
+                 the relay hangs up (a server that dies or restarts mid-upload)
 
 usage: hostile_relay.py MODE LISTEN_IP:PORT BACKEND_IP:PORT IDENTITY_DIR WORK_DIR
 Prints "listening on LISTEN_IP:PORT" once it accepts connections.
@@ -54,12 +56,20 @@ def recv_exact(s, n):
     return bytes(out)
 
 
-def read_frame(s):
+def read_head(s):
+    """The length prefix, fixed fields and header of a frame: what comes
+    before its payload. Returns (op, rid, header, bytes read, payload length)."""
     (length,) = struct.unpack(">I", recv_exact(s, 4))
-    body = recv_exact(s, length)
-    version, op, rid, hlen = struct.unpack(">BBII", body[:10])
-    header, _ = cbor_decode(body, 10)
-    return op, rid, header, struct.pack(">I", length) + body
+    fixed = recv_exact(s, 10)
+    version, op, rid, hlen = struct.unpack(">BBII", fixed)
+    raw_header = recv_exact(s, hlen)
+    header, _ = cbor_decode(raw_header, 0)
+    return op, rid, header, struct.pack(">I", length) + fixed + raw_header, length - 10 - hlen
+
+
+def read_frame(s):
+    op, rid, header, head, payload_length = read_head(s)
+    return op, rid, header, head + recv_exact(s, payload_length)
 
 
 def frame(op, rid, header, payload=b""):
@@ -77,12 +87,21 @@ def endless_page(rid, header):
 
 
 def serve(client, server_ctx, backend_ctx):
+    tls = backend = None
     try:
         tls = server_ctx.wrap_socket(client, server_side=True)
         raw = socket.create_connection((BACKEND_IP, int(BACKEND_PORT)), timeout=30)
         backend = backend_ctx.wrap_socket(raw, server_hostname=BACKEND_IP)
         while True:
-            op, rid, header, raw_frame = read_frame(tls)
+            op, rid, header, head, payload_length = read_head(tls)
+            if MODE == "close-mid-put" and op == OPS["put"] and \
+                    str(header.get("key", "")).startswith("data/") and payload_length > 65536:
+                recv_exact(tls, payload_length // 2)
+                print(f"hung up halfway through a put of {payload_length} bytes",
+                      file=sys.stderr, flush=True)
+                tls.shutdown(socket.SHUT_RDWR)  # no close_notify: a hang-up
+                break
+            raw_frame = head + recv_exact(tls, payload_length)
             if MODE == "put-internal" and op == OPS["put"] and \
                     str(header.get("key", "")).startswith("data/"):
                 tls.sendall(frame(REPLY_ERROR, rid, {
@@ -99,7 +118,9 @@ def serve(client, server_ctx, backend_ctx):
     except (OSError, ssl.SSLError) as e:
         print(f"connection ended: {e!r}", file=sys.stderr, flush=True)
     finally:
-        client.close()
+        for s in (tls, backend, client):
+            if s is not None:
+                s.close()
 
 
 def main():

@@ -166,6 +166,19 @@ start_background() {
   wait_port "$host" "$port"
 }
 
+# start_hostile_relay NAME MODE LISTEN BACKEND: hostile_relay.py in MODE on
+# LISTEN, in front of the offsited at BACKEND (of the data centre in $DC);
+# it has answered a hello through itself when this returns (bounded: 20 s).
+start_hostile_relay() {
+  mkdir -p "$WORK/$1"
+  start_background "$1" "${3%:*}" "${3#*:}" python3 "$TESTS_DIR/integration/hostile_relay.py" \
+    "$2" "$3" "$4" "$DC/identity" "$WORK/$1"
+  PYTHONPATH=$TESTS_DIR/integration python3 -c '
+import sys, offsite_wire
+offsite_wire.configure(sys.argv[2])
+offsite_wire.Conn(sys.argv[1])' "$3" "$DC/identity/ca.pem" || fail "the relay $1 does not answer hello"
+}
+
 # start_microsocks PORT [USER PASSWORD]: SOCKS5, with username/password when given.
 start_microsocks() {
   local auth=()

@@ -18,17 +18,7 @@ backend_common=(--assign "$PRIMARY,$ALTERNATE" --subnet 127.239.112.0/24 --subne
 BACKEND=127.239.112.163:16384
 start_offsited backend "$DC" "$BACKEND" "${backend_common[@]}"
 
-# start_relay NAME MODE LISTEN: a hostile relay in front of the backend,
-# answering hello through it before it is used (bounded: 20 s).
-start_relay() {
-  mkdir -p "$WORK/$1"
-  start_background "$1" "${3%:*}" "${3#*:}" python3 "$TESTS_DIR/integration/hostile_relay.py" \
-    "$2" "$3" "$BACKEND" "$DC/identity" "$WORK/$1"
-  PYTHONPATH=$TESTS_DIR/integration python3 -c '
-import sys, offsite_wire
-offsite_wire.configure(sys.argv[2])
-offsite_wire.Conn(sys.argv[1])' "$3" "$DC/identity/ca.pem" || fail "the relay $1 does not answer hello"
-}
+start_relay() { start_hostile_relay "$1" "$2" "$3" "$BACKEND"; }
 
 src=$WORK/src
 make_tree "$src"
