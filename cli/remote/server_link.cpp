@@ -15,6 +15,13 @@ namespace error_code = transport::wire::error_code;
 
 namespace {
 
+// "42 s", "about 17 minutes": how long a throttled client should wait.
+std::string describe_wait(std::uint64_t milliseconds) {
+  const std::uint64_t seconds = (milliseconds + 999) / 1000;
+  if (seconds < 120) return fmt::format("{} s", seconds);
+  return fmt::format("about {} minutes", (seconds + 59) / 60);
+}
+
 bool inside_subnets(const transport::Endpoint& server,
                     const std::vector<transport::Cidr>& subnets) {
   return std::any_of(subnets.begin(), subnets.end(),
@@ -171,9 +178,13 @@ void throw_reply_error(const Frame& reply, std::string_view what) {
                             what),
                 "if the account was cancelled, register again (\"offsite register\"); "
                 "otherwise check the account ID and secret in the credentials file");
-  if (code == error_code::throttled)
-    throw Error(Code::auth, fmt::format("{}: too many failed logins from here", what),
-                "wait a minute, then try again with the right credentials");
+  if (code == error_code::throttled) {
+    // The server says what it limits (failed logins, registrations) and how
+    // long to wait.
+    const auto wait_ms = reply.header.value("retry_after_ms", std::uint64_t{60'000});
+    throw Error(Code::auth, fmt::format("{}: the data centre refused: {}", what, message),
+                fmt::format("try again in {}", describe_wait(wait_ms)));
+  }
   if (code == error_code::invite_required || code == error_code::invalid_invite)
     throw Error(Code::auth, fmt::format("{}: {}", what, message),
                 "ask the data centre's operator for an invitation code and pass --code CODE");

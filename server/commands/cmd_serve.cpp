@@ -27,6 +27,7 @@ struct ServeCommandOptions {
   std::string registration = "open";
   std::size_t max_connections = 64;
   std::size_t max_connections_per_address = 16;
+  std::size_t max_registrations_per_hour = 20;
   std::uint64_t quota = 0;
   std::uint64_t quota_objects = k_default_quota_objects;
   // The settings flags given on the command line: they replace the data
@@ -57,6 +58,7 @@ int run_serve(const ServeCommandOptions& command) {
   options.server.given = command.given;
   options.max_connections = command.max_connections;
   options.max_connections_per_address = command.max_connections_per_address;
+  options.server.registrations_per_hour = command.max_registrations_per_hour;
   // Before listening: every client pins the data centre's fingerprint, so a
   // front-end with another identity would only be refused, one by one.
   const std::filesystem::path data(command.data);
@@ -87,6 +89,9 @@ void register_serve(CLI::App& app, CommandRun& run) {
   sub->add_option("--max-connections-per-address", options->max_connections_per_address,
                   "concurrent connections from one IPv4 address or IPv6 /64")
       ->check(CLI::PositiveNumber);
+  sub->add_option("--max-registrations-per-hour", options->max_registrations_per_hour,
+                  "accounts registered in open mode from one IPv4 address or IPv6 /64 within "
+                  "an hour (0 = no limit)");
   sub->add_option("--quota", options->quota, "per-account quota in bytes (0 = none)");
   sub->add_option("--quota-objects", options->quota_objects,
                   "most objects per account (0 = none; default 1000000)");

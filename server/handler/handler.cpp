@@ -9,6 +9,7 @@
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
 #include "server/handler/object_policy.hpp"
+#include "server/serve/connection_limits.hpp"
 #include "transport/wire/messages.hpp"
 #include "util/printable.hpp"
 
@@ -259,7 +260,29 @@ Frame Session::register_account(const Frame& request) {
       return make_reply_error(request.id, error_code::invalid_invite,
                               "the invitation code is unknown or was used already");
   }
+  // Open registration is limited per source (an invitation is its own
+  // limit), so that one address cannot create accounts without end.
+  const std::string source = "ip:" + address_group(m_peer_ip);
+  const bool open = settings.registration == RegistrationMode::open;
+  if (open) {
+    if (const auto wait = m_context.registrations().retry_after(source))
+      return wire::ThrottledReply{static_cast<std::uint64_t>(wait->count()),
+                                  "too many accounts were registered from this address within "
+                                  "the hour: wait and try again, or ask the data centre's "
+                                  "operator"}
+          .to_frame(request.id);
+  }
   auto created = m_context.registry().create(settings.storage_pair);
+  if (open) {
+    // Logged once as the limit is reached, not for every refusal after it.
+    auto& registrations = m_context.registrations();
+    registrations.record(source);
+    if (registrations.retry_after(source) && m_context.options().log)
+      m_context.options().log(
+          fmt::format("{} registered {} accounts within the hour: further registrations from "
+                      "it are refused for now (--max-registrations-per-hour)",
+                      address_group(m_peer_ip), m_context.options().registrations_per_hour));
+  }
   return make_reply_ok(request.id,
                        wire::RegisterReply{created.record.id, created.secret,
                                            created.record.storage_pair, m_context.network_map()}
@@ -273,7 +296,7 @@ Frame Session::auth(const Frame& request) {
   // front-end too (N front-ends of one store give N times the tries): a
   // shared count would make each stranger's failure a write to the store,
   // and the throttle only slows misbehaving clients (offsited(8)).
-  const std::string ip_key = "ip:" + m_peer_ip;
+  const std::string ip_key = "ip:" + address_group(m_peer_ip);
   auto& throttle = m_context.throttle();
   // Unknown account and wrong secret must look the same (no enumeration).
   // The secret is checked even from a throttled address, so that a correct
@@ -286,7 +309,7 @@ Frame Session::auth(const Frame& request) {
                                   "try again"}
           .to_frame(request.id);
     }
-    throttle.record_failure(ip_key);
+    throttle.record(ip_key);
     return make_reply_error(request.id, error_code::auth_failed, "unknown account or wrong secret");
   }
   m_auth.id = record->id;

@@ -54,6 +54,9 @@ struct ServerOptions : DataCentreSettings {
   // How long a front-end announces settings before it reads them from the
   // store again: another front-end's change reaches it within this bound.
   std::chrono::milliseconds settings_max_age{10'000};
+  // Accounts registered in open mode from one source (an IPv4 address or
+  // an IPv6 /64) within an hour, per front-end; 0: no limit.
+  std::size_t registrations_per_hour = 20;
   // The server's log, one line per call (any thread); empty: not logged.
   std::function<void(const std::string&)> log;
 };
@@ -68,7 +71,10 @@ public:
 
   core::Store& store() { return m_store; }
   AccountRegistry& registry() { return m_registry; }
+  // Failed authentications per source: 5 a minute.
   Throttle& throttle() { return m_throttle; }
+  // Open registrations per source (ServerOptions::registrations_per_hour).
+  Throttle& registrations() { return m_registrations; }
   const ServerOptions& options() const { return m_options; }
   // The data centre's settings as the store holds them, read again when
   // older than options().settings_max_age (a failed read keeps the last).
@@ -84,8 +90,9 @@ private:
   void log(const std::string& line) const;
   core::Store& m_store;
   AccountRegistry m_registry;
-  Throttle m_throttle;
+  Throttle m_throttle{5, std::chrono::seconds(60)};
   ServerOptions m_options;
+  Throttle m_registrations{m_options.registrations_per_hour, std::chrono::hours(1)};
   UsageLedger m_quotas;
   SettingsStore m_settings_store;
   std::mutex m_settings_mutex;

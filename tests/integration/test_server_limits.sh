@@ -12,7 +12,8 @@
 # - an account holds only the repository's names and sizes: a planted
 #   index/junk is refused, so the real client keeps working;
 # - an append-only account cannot release or break another machine's live lock;
-# - the object quota refuses puts beyond it with quota_exceeded.
+# - the object quota refuses puts beyond it with quota_exceeded;
+# - open registration is limited per source address (exit 5 beyond it).
 source "$(dirname "$0")/lib.sh"
 
 PRIMARY=127.239.112.172:16384
@@ -251,7 +252,30 @@ a = [x for x in json.load(sys.stdin) if x["id"] == sys.argv[1]][0]
 assert a["quota_objects"] == 3 and a["usage_objects"] == 3, a' "$account_a" ||
   fail "accounts does not show the object quota"
 
-for name in primary alternate; do
+# --- registrations per address: a front-end with --max-registrations-per-hour 2
+# creates two accounts from one address, then refuses (exit 5) and says when.
+LIMITED=127.239.112.175:16384
+start_offsited limited "$DC" "$LIMITED" --assign "$PRIMARY,$ALTERNATE" \
+  --registration-pair "$LIMITED,$ALTERNATE" --subnet 127.239.112.0/24 \
+  --subnet 127.239.113.0/24 --max-registrations-per-hour 2
+limited_register=(register --registration "$LIMITED,$ALTERNATE" --subnet 127.239.112.0/24
+  --subnet 127.239.113.0/24 --fingerprint "$FINGERPRINT")
+for i in 1 2; do
+  offsite --config-dir "$WORK/reg-$i" "${limited_register[@]}" >"$WORK/reg-$i.out" 2>&1 ||
+    fail "registration $i of 2 was refused: $(cat "$WORK/reg-$i.out")"
+done
+status=0
+offsite --config-dir "$WORK/reg-3" "${limited_register[@]}" >"$WORK/reg-3.out" 2>&1 || status=$?
+[[ $status == 5 ]] || fail "expected exit 5 beyond the limit, got $status: $(cat "$WORK/reg-3.out")"
+grep -q "too many accounts were registered from this address within the hour" "$WORK/reg-3.out" ||
+  fail "the refusal does not say why: $(cat "$WORK/reg-3.out")"
+grep -q "hint: try again in about 60 minutes" "$WORK/reg-3.out" ||
+  fail "the refusal does not say when to try again: $(cat "$WORK/reg-3.out")"
+[[ ! -e $WORK/reg-3/credentials.json ]] || fail "a refused registration saved credentials"
+grep -q "registered 2 accounts within the hour" "$WORK/limited.err" ||
+  fail "the server did not log the limit: $(cat "$WORK/limited.err")"
+
+for name in primary alternate limited; do
   kill -0 "$(cat "$WORK/$name.pid")" || fail "offsited $name died: $(tail -5 "$WORK/$name.err")"
 done
 echo ok

@@ -166,6 +166,55 @@ TEST_CASE("given five failures from one address, when it fails again, then throt
                      {{"account_id", account.id}, {"secret", account.secret}})) == "ok");
 }
 
+TEST_CASE("given the registration limit of an address reached, when it registers again, then "
+          "throttled and logged once, while other addresses still register") {
+  Fixture f;
+  ServerOptions o = options();
+  o.registrations_per_hour = 3;
+  std::vector<std::string> logged;
+  o.log = [&logged](const std::string& line) {
+    if (line.find("--max-registrations-per-hour") != std::string::npos) logged.push_back(line);
+  };
+  ServerContext context(f.store, o);
+  // One IPv6 /64 is one source, whatever its last 64 bits.
+  for (int i = 0; i < 3; ++i) {
+    Session session(context, "2001:db8:1:2::" + std::to_string(i + 1));
+    CHECK(code_of(call(session, Op::register_account)) == "ok");
+  }
+  CHECK(logged.size() == 1); // once, as the limit is reached
+  Session again(context, "2001:db8:1:2::99");
+  const auto refused = call(again, Op::register_account);
+  CHECK(code_of(refused) == "throttled");
+  CHECK(refused.header.at("retry_after_ms").get<std::int64_t>() > 0);
+  CHECK(error_of(refused).message.find("registered from this address") != std::string::npos);
+  CHECK(logged.size() == 1);
+  Session other(context, "2001:db8:1:3::1");
+  CHECK(code_of(call(other, Op::register_account)) == "ok");
+}
+
+TEST_CASE("given invitation mode, when one address registers beyond the open-mode limit, then "
+          "every invitation is honoured (an invitation is its own limit)") {
+  Fixture f;
+  ServerOptions o = options(RegistrationMode::invite);
+  o.registrations_per_hour = 1;
+  ServerContext context(f.store, o);
+  Session session(context, "10.0.0.1");
+  for (int i = 0; i < 3; ++i)
+    CHECK(code_of(call(session, Op::register_account,
+                       {{"code", context.registry().create_invite()}})) == "ok");
+}
+
+TEST_CASE("given no registration limit, when one address registers many accounts, then all are "
+          "created") {
+  Fixture f;
+  ServerOptions o = options();
+  o.registrations_per_hour = 0;
+  ServerContext context(f.store, o);
+  Session session(context, "10.0.0.1");
+  for (int i = 0; i < 25; ++i)
+    CHECK(code_of(call(session, Op::register_account)) == "ok");
+}
+
 TEST_CASE("given five failures against one account, when the owner logs in, then it is let in") {
   Fixture f;
   ServerContext context(f.store, options());
