@@ -289,11 +289,11 @@ void RemoteStore::count_listed(std::string_view prefix, std::string_view start_a
     count += objects;
     listed = count;
   }
-  if (listed > k_max_listed_objects)
+  if (listed > m_options.max_listed_objects)
     throw Error(Code::generic,
                 fmt::format("the server listed more than {} objects under \"{}\"; stopped "
                             "listing (a protocol error: no repository holds that many)",
-                            k_max_listed_objects, util::printable(prefix, core::k_key_in_messages)),
+                            m_options.max_listed_objects, util::printable(prefix, core::k_key_in_messages)),
                 "the server may be broken or not an offsite data centre; run \"offsite "
                 "test-connection\" and tell the data centre's operator");
 }
@@ -301,7 +301,7 @@ void RemoteStore::count_listed(std::string_view prefix, std::string_view start_a
 core::ListPage RemoteStore::list(std::string_view prefix, std::string_view start_after,
                                  std::size_t limit) {
   // A listing is a loop the server drives (page after page): it stops here
-  // on Ctrl-C/SIGTERM, and after k_max_listed_objects.
+  // on Ctrl-C/SIGTERM, and after options.max_listed_objects.
   stop_reading_if_interrupted();
   const std::string what = fmt::format("list {}", util::printable(prefix, core::k_key_in_messages));
   bool resent = false;

@@ -47,6 +47,10 @@
 
 namespace offsite::cli {
 
+// 4 million data packs are 64 TiB at the usual 16 MiB: no repository lists
+// more under one prefix.
+inline constexpr std::size_t k_max_listed_objects = 4'000'000;
+
 struct RemoteStoreOptions {
   LinkOptions link;
   std::string account_id;
@@ -59,6 +63,9 @@ struct RemoteStoreOptions {
   std::function<void(const transport::wire::HelloReply& hello,
                      const transport::wire::AuthReply& auth)>
       on_login;
+  // At most this many objects in one listing (one prefix, pages chained by
+  // start_after); more is a broken or hostile server.
+  std::size_t max_listed_objects = k_max_listed_objects;
 };
 
 class RemoteStore final : public core::Store {
@@ -107,10 +114,6 @@ public:
   void hold_lease(const std::string& id);
   void drop_lease(const std::string& id);
 
-  // At most this many objects in one listing (one prefix, pages chained by
-  // start_after): 4 million data packs are 64 TiB at the usual 16 MiB.
-  static constexpr std::size_t k_max_listed_objects = 4'000'000;
-
 private:
   // One connection and the server it goes to. The data lane carries every
   // object request; the lease lane only lease refreshes.
@@ -139,7 +142,7 @@ private:
   static void stop_reading_if_interrupted();
   std::optional<Bytes> get_in_pieces(std::string_view key, std::uint64_t offset,
                                      std::optional<std::uint64_t> length);
-  // Counts a listing's objects against k_max_listed_objects.
+  // Counts a listing's objects against options.max_listed_objects.
   void count_listed(std::string_view prefix, std::string_view start_after, std::size_t objects);
 
   RemoteStoreOptions m_options;

@@ -20,7 +20,8 @@ using restore_detail::TreeLoader;
 
 // Archive entries up to this size are read whole before their header is
 // written, so damage leaves them out instead of cutting the archive short;
-// with the prefetch budget this bounds the memory a dump holds.
+// with the prefetch budget this bounds the memory a dump holds. Larger ones
+// are read twice: once to authenticate every blob, then to write them.
 constexpr std::uint64_t k_checked_file_size = 32u << 20;
 
 std::string shown(const std::string& path) { return util::printable(path, {.quoted = true}); }
@@ -63,7 +64,17 @@ public:
 private:
   // `archived`: the entry's path inside the archive ("" for the root).
   void walk(const BlobId& tree_id, const std::string& path, const std::string& archived) {
-    const auto tree = m_trees.load(tree_id, path);
+    std::shared_ptr<const Tree> tree;
+    try {
+      tree = m_trees.load(tree_id, path);
+    } catch (const Error& e) {
+      if (!e.is_data_damage()) throw;
+      // As restore does: the directory's entry stays, empty, and is named.
+      leave_out(path, fmt::format("its contents, because its listing cannot be read ({}); the "
+                                  "directory itself is archived empty",
+                                  e.what()));
+      return;
+    }
     std::size_t announced = 0;
     for (std::size_t i = 0; i < tree->nodes.size(); ++i) {
       if (i >= announced) announced = announce(*tree, i);
@@ -73,14 +84,19 @@ private:
     }
   }
 
-  // The files from `from` up to the next directory, in the order they are
-  // dumped, so the prefetcher loads ahead across small files.
+  // The files from `from` up to the next directory or large file, in the
+  // order they are dumped, so the prefetcher loads ahead across small files.
+  // Returns where to announce next.
   std::size_t announce(const Tree& tree, std::size_t from) {
     std::vector<BlobId> ids;
     std::size_t i = from;
-    for (; i < tree.nodes.size() && tree.nodes[i].type != NodeType::dir; ++i)
-      if (tree.nodes[i].type == NodeType::file)
-        ids.insert(ids.end(), tree.nodes[i].content.begin(), tree.nodes[i].content.end());
+    for (; i < tree.nodes.size(); ++i) {
+      const Node& node = tree.nodes[i];
+      if (node.type == NodeType::dir) break;
+      if (node.type != NodeType::file) continue;
+      if (node.size > k_checked_file_size) break; // read twice: announced by entry()
+      ids.insert(ids.end(), node.content.begin(), node.content.end());
+    }
     m_prefetch.expect(ids);
     return i + 1;
   }
@@ -118,19 +134,17 @@ private:
     }
     for (const auto& id : node.content)
       if (!m_repo.index().find(id)) {
-        ++m_result.left_out;
-        m_reporter.left_out(
-            path, fmt::format("data blob {} is not in the repository's index", blob_id_hex(id)));
+        leave_out(path,
+                  fmt::format("data blob {} is not in the repository's index", blob_id_hex(id)));
         return;
       }
+    // Every blob is read and authenticated before the entry starts, so
+    // damage costs only this file, named, and the archive stays complete.
+    std::string damage;
     if (node.size <= k_checked_file_size) {
-      // Small enough to read whole before its entry starts: damage then
-      // costs only this file, named, and the archive stays complete.
       std::vector<Bytes> blobs;
-      std::string damage;
-      if (!read_whole(node, blobs, damage)) {
-        ++m_result.left_out;
-        m_reporter.left_out(path, damage);
+      if (!take_all(node, damage, [&](Bytes blob) { blobs.push_back(std::move(blob)); })) {
+        leave_out(path, damage);
         return;
       }
       m_writer->begin(archived, node);
@@ -140,6 +154,13 @@ private:
         m_result.bytes += blob.size();
       }
     } else {
+      // Too large to hold: a first pass authenticates, a second writes.
+      m_prefetch.expect(node.content);
+      if (!take_all(node, damage, [](const Bytes&) {})) {
+        leave_out(path, damage);
+        return;
+      }
+      m_prefetch.expect(node.content);
       m_writer->begin(archived, node);
       ++m_result.entries;
       stream(node, path, [&](ByteView bytes) { m_writer->data(bytes); });
@@ -149,20 +170,27 @@ private:
                       std::make_pair(archived, node.content));
   }
 
-  // Every blob of a file, or false and why when one is damaged or missing
-  // or they do not add up to the recorded size.
-  bool read_whole(const Node& node, std::vector<Bytes>& blobs, std::string& damage) {
+  void leave_out(const std::string& path, const std::string& why) {
+    ++m_result.left_out;
+    m_reporter.left_out(path, why);
+  }
+
+  // Hands every blob of a file to `use`; false and why when one is damaged
+  // or missing or they do not add up to the recorded size.
+  template <class Use> bool take_all(const Node& node, std::string& damage, Use&& use) {
     std::uint64_t total = 0;
     for (const auto& id : node.content) {
       poll_cancel();
+      Bytes blob;
       try {
-        blobs.push_back(m_prefetch.take(id));
+        blob = m_prefetch.take(id);
       } catch (const Error& e) {
         if (!e.is_data_damage()) throw;
         damage = fmt::format("its data is damaged or missing ({})", e.what());
         return false;
       }
-      total += blobs.back().size();
+      total += blob.size();
+      use(std::move(blob));
     }
     if (total == node.size) return true;
     damage = fmt::format("it holds {} bytes but its recorded size is {}", total, node.size);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -348,6 +349,11 @@ TEST_CASE("given an interrupted backup, when the repository is reopened, then bl
     // ~4.5 KB per blob, 64 KiB packs: ~14 blobs per pack, 150 blobs ~ 10 packs.
     for (std::uint64_t n = 0; n < 150; ++n)
       ids.push_back(repo->save_blob(BlobType::data, content(n, size_of(n))));
+    // Uploads run in the background: on a busy machine few may be done yet.
+    // Give them time (bounded), so that what is tested is the reopening.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (f.count("data/") < 8 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     // Dropped without flush(), as a killed process would: the upload in
     // progress finishes, packs still queued behind it are dropped.
   }
