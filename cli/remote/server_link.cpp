@@ -210,6 +210,13 @@ void throw_reply_error(const Frame& reply, std::string_view what) {
   if (code == error_code::lease_required || code == error_code::lease_lost)
     throw Error(Code::locked, fmt::format("{}: {}", what, message),
                 "another command may have taken the repository meanwhile; run this one again");
+  // Both servers of the pair answered, but neither could use the data
+  // centre's storage (the client tries the other one first): for a script,
+  // the data centre cannot serve now, as when no server answers at all.
+  if (code == error_code::internal)
+    throw Error(Code::no_server, fmt::format("{}: the server answered {}: {}", what, code, message),
+                "the data centre's storage failed on its servers; try again later, and tell the "
+                "data centre's operator if it lasts (the cause is in the server's log)");
   throw Error(Code::generic, fmt::format("{}: the server answered {}: {}", what, code, message));
 }
 

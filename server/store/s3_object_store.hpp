@@ -4,8 +4,8 @@
 // raw requests through the same HTTP helper.
 //
 // Thread-safe: every method may be called from many threads at once; each
-// request borrows a pooled connection. Every method blocks for at most
-// about S3Tuning::retry_budget plus one request's timeouts.
+// request borrows a pooled connection. Every request to S3 ends within about
+// S3Tuning::retry_budget (put's read-back and get_in_pieces make several).
 //
 // put() meets 412 when the key exists; if an earlier attempt of the same put
 // may have landed (our retry after a lost reply, or curl's own resend on a

@@ -130,7 +130,7 @@ S3Response S3ObjectStore::call(const S3Request& request, std::string_view what,
     const S3Failure failure = classify_s3_failure(response.curl_code, response.status, code);
     const auto spent = std::chrono::steady_clock::now() - start;
     if (!is_retried(failure) || attempt >= m_tuning.max_attempts ||
-        spent + delay > m_tuning.retry_budget)
+        spent + delay + m_tuning.stall_timeout > m_tuning.retry_budget)
       fail(response, what, attempt);
     // The request may have been carried out before its reply was lost.
     if (failed_before != nullptr) *failed_before = true;

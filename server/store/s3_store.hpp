@@ -43,13 +43,19 @@ struct S3Credentials {
   std::string secret_access_key;
 };
 
+// Every request is answered within retry_budget, even by a store that hangs
+// (radosgw stopped, a network that drops packets): the client waits 30 s
+// for a reply on its data connection and 15 s on its lease connection, and
+// a reply that names the storage is worth more than a client timeout that
+// blames the front-end.
 struct S3Tuning {
   std::chrono::milliseconds connect_timeout{5000};
   // A transfer that moves no byte for this long is abandoned (and retried).
-  std::chrono::milliseconds stall_timeout{30000};
+  std::chrono::milliseconds stall_timeout{6000};
   int max_attempts = 5; // per request, back-off between attempts
-  // Give up retrying after this long in total, whatever max_attempts says.
-  std::chrono::milliseconds retry_budget{60000};
+  // No attempt starts that could end later than this after the first one
+  // (counting a whole stall_timeout for it), whatever max_attempts says.
+  std::chrono::milliseconds retry_budget{14000};
 };
 
 // Opens the store (no request is sent yet). Throws Error(Code::config) for a

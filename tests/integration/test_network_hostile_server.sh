@@ -44,7 +44,7 @@ status=0
 started=$SECONDS
 offsite "${cfg[@]}" backup "$src" >"$WORK/backup2.out" 2>"$WORK/backup2.err" || status=$?
 echo "the backup against two failing servers took $((SECONDS - started)) s"
-[[ $status == 1 ]] || fail "expected exit 1 when both servers fail, got $status: $(cat "$WORK/backup2.err")"
+[[ $status == 4 ]] || fail "expected exit 4 when both servers fail, got $status: $(cat "$WORK/backup2.err")"
 grep -q "offsite: error: upload data/.*the server answered internal: fsync of the object's directory failed" \
   "$WORK/backup2.err" || fail "the error does not name the failure: $(cat "$WORK/backup2.err")"
 kill_server relay-primary TERM

@@ -4,7 +4,9 @@
 # middle of a backup through a pair of front-ends. The backup ends within a
 # bounded time with a clear error naming the data centre's storage and a
 # documented exit status, not a hang; with radosgw back, the next backup
-# completes and reuses what the first attempt uploaded.
+# completes and reuses what the first attempt uploaded. Then radosgw hangs
+# (SIGSTOP) during a backup: the same clear error within a bounded time,
+# and with radosgw resumed the next backup completes.
 source "$(dirname "$0")/lib.sh"
 : "${OFFSITED_BIN:?run through ctest, or set OFFSITED_BIN}"
 
@@ -78,15 +80,15 @@ echo "the backup ended $took s after radosgw stopped, exit $status"
 # Generous: the store's retries (60 s at most) on the primary, then the
 # alternate, on this loaded machine.
 ((took <= 120)) || fail "the backup took $took s to give up on a stopped store (bound 120 s)"
-[[ $status == 1 ]] ||
-  fail "a backup on a stopped store exited $status, not 1: $(cat "$WORK/backup1.err")"
+[[ $status == 4 ]] ||
+  fail "a backup on a stopped store exited $status, not 4: $(cat "$WORK/backup1.err")"
 grep -q "the data centre's storage failed" "$WORK/backup1.err" ||
   fail "the error does not name the data centre's storage: $(cat "$WORK/backup1.err")"
 python3 - "$WORK/backup1.json" <<'PY' || fail "no JSON error object: $(cat "$WORK/backup1.json")"
 import json, sys
 docs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 errors = [d for d in docs if d.get("type") == "error"]
-assert errors and errors[-1]["exit_code"] == 1, docs
+assert errors and errors[-1]["exit_code"] == 4, docs
 PY
 
 # --- radosgw back: the next backup completes and reuses the uploads ---------
@@ -102,5 +104,44 @@ echo "the first attempt uploaded $uploaded bytes; the next backup added $added o
 offsite "${cfg[@]}" restore latest --target "$WORK/restore" >/dev/null 2>"$WORK/restore.err" ||
   fail "restore: $(cat "$WORK/restore.err")"
 compare_trees "$src" "$WORK/restore$src"
-cat "$WORK/backup1.err" >&2
+
+# --- radosgw hangs (SIGSTOP: it accepts, nothing answers) ---------------------
+# Each front-end gives up on the store within its budget (14 s a request),
+# before the client's own timeouts: the client hears that the storage failed,
+# not that the servers stopped answering, and leaves within a bounded time.
+for i in 1 2 3; do head -c 25000000 /dev/urandom >"$src/more-$i.bin"; done
+before=$(usage_bytes)
+(offsite "${cfg[@]}" backup "$src" >"$WORK/backup3.out" 2>"$WORK/backup3.err" || exit $?) &
+backup_pid=$!
+for _ in $(seq 900); do
+  (($(usage_bytes) - before > 10000000)) && break
+  kill -0 "$backup_pid" 2>/dev/null || break
+  sleep 0.2
+done
+kill -0 "$backup_pid" 2>/dev/null || fail "the backup ended before radosgw could be paused"
+cluster pause-rgw "$ceph" || fail "radosgw could not be paused"
+paused_at=$SECONDS
+for _ in $(seq 1800); do
+  kill -0 "$backup_pid" 2>/dev/null || break
+  sleep 0.1
+done
+kill -0 "$backup_pid" 2>/dev/null && fail "the backup still runs 180 s after radosgw hung"
+took=$((SECONDS - paused_at))
+status=0
+wait "$backup_pid" || status=$?
+echo "the backup ended $took s after radosgw hung, exit $status"
+((took <= 120)) || fail "the backup took $took s to give up on a hung store (bound 120 s)"
+[[ $status == 4 ]] || fail "a backup on a hung store exited $status, not 4: $(cat "$WORK/backup3.err")"
+grep -q "the data centre's storage failed" "$WORK/backup3.err" ||
+  fail "the error does not name the data centre's storage: $(cat "$WORK/backup3.err")"
+grep -q "offsited: account .* failed: .*did not answer\|offsited: account .* failed: .*S3" \
+  "$WORK/primary.err" "$WORK/alternate.err" ||
+  fail "no front-end logged the hung store: $(tail -n 3 "$WORK/primary.err" "$WORK/alternate.err")"
+cluster resume-rgw "$ceph" || fail "radosgw could not be resumed"
+offsite "${cfg[@]}" backup "$src" >/dev/null 2>"$WORK/backup4.err" ||
+  fail "the backup after radosgw resumed: $(cat "$WORK/backup4.err")"
+offsite "${cfg[@]}" restore latest --target "$WORK/restore2" >/dev/null 2>"$WORK/restore2.err" ||
+  fail "restore after the hang: $(cat "$WORK/restore2.err")"
+compare_trees "$src" "$WORK/restore2$src"
+cat "$WORK/backup1.err" "$WORK/backup3.err" >&2
 echo ok
