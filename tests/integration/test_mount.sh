@@ -2,7 +2,7 @@
 # offsite mount through a data-centre pair (issue 18): the layout (ids/,
 # hosts/, tags/, latest), ls, cat, sha256sum, cp -a and diff -r of a tree
 # with hostile names, sparse and larger files through the mount; a read in
-# the middle of a large file; a damaged blob fails that file with EIO (named
+# the middle of a 1.1 GiB file receives no more than its pack; a damaged blob fails that file with EIO (named
 # on stderr) while the others still read; SIGTERM unmounts and exits 0, as
 # do fusermount3 -u and SIGINT; a kill -9 of the primary during a read fails over.
 source "$(dirname "$0")/lib.sh"
@@ -16,9 +16,18 @@ offsite "${cfg[@]}" register "${REGISTER_ARGS[@]}" >/dev/null
 data=$WORK/data
 make_tree "$data"
 head -c $((100 << 20)) /dev/urandom >"$data/large.bin"
+# A file over 1 GiB in a snapshot of its own (the tree's is read whole below).
+mkdir -p "$WORK/big"
+head -c $((1100 << 20)) /dev/urandom >"$WORK/big/huge.bin"
+offsite "${cfg[@]}" backup "$WORK/big" >/dev/null 2>&1 || fail "backup of the huge file"
 offsite "${cfg[@]}" backup --tag nightly "$data" >/dev/null 2>&1 || fail "backup"
-first=$(offsite "${cfg[@]}" --json snapshots |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["snapshots"][0]["id"][:8])')
+snapshot_of() { # PATH: the short ID of the snapshot of PATH
+  offsite "${cfg[@]}" --json snapshots | python3 -c '
+import json, sys
+print([s for s in json.load(sys.stdin)["snapshots"] if s["paths"] == [sys.argv[1]]][0]["id"][:8])' "$1"
+}
+first=$(snapshot_of "$data")
+big=$(snapshot_of "$WORK/big")
 
 mnt=$WORK/mnt
 mkdir -p "$mnt"
@@ -72,9 +81,9 @@ host_dir=$(find "$mnt/hosts" -mindepth 1 -maxdepth 1)
 [[ -d $host_dir/$(readlink "$host_dir/latest") ]] || fail "hosts/<host>/latest: $(ls -l "$host_dir")"
 [[ $(ls "$mnt/tags") == nightly ]] || fail "tags: $(ls "$mnt/tags")"
 snap=$mnt/ids/$first$data
-# A read in the middle of the large file, first of all: it fetches only
+# A read in the middle of the 1.1 GiB file, first of all: it fetches only
 # the blobs it covers. The bytes the mount's connections to the data centre
-# received (ss) stay far below the file's 100 MiB.
+# received (ss) stay below one pack and a half (packs are 16 MiB).
 net_received() {
   ss -tinpH state established '( dport = :16384 )' | awk -v pid="pid=$MOUNT_PID," '
     /users:/ { mine = index($0, pid) > 0 }
@@ -83,8 +92,10 @@ net_received() {
 }
 before=$(net_received)
 ((before > 0)) || fail "no connection of the mount (pid $MOUNT_PID) to the data centre: $(ss -tinp)"
-cmp <(dd if="$snap/large.bin" bs=4096 skip=12000 count=3 status=none) \
-  <(dd if="$data/large.bin" bs=4096 skip=12000 count=3 status=none) || fail "read in the middle"
+huge=$mnt/ids/$big$WORK/big/huge.bin
+[[ $(stat -c %s "$huge") == $((1100 << 20)) ]] || fail "size of huge.bin: $(stat -c %s "$huge")"
+cmp <(dd if="$huge" bs=4096 skip=140000 count=3 status=none) \
+  <(dd if="$WORK/big/huge.bin" bs=4096 skip=140000 count=3 status=none) || fail "read in the middle"
 read_bytes=$(($(net_received) - before))
 ((read_bytes > 0 && read_bytes < 24 << 20)) || fail "a 12 KiB read in the middle received $read_bytes bytes"
 [[ $(cat "$snap/hello.txt") == "hello offsite" ]] || fail "cat hello.txt"
