@@ -178,6 +178,14 @@ void throw_reply_error(const Frame& reply, std::string_view what) {
                             what),
                 "if the account was cancelled, register again (\"offsite register\"); "
                 "otherwise check the account ID and secret in the credentials file");
+  if (code == error_code::account_cancelled)
+    throw Error(Code::auth,
+                fmt::format("{}: the account no longer exists ({}); its backups were deleted with "
+                            "it",
+                            what, message),
+                "this configuration belongs to the cancelled account: register a new one with "
+                "\"offsite register\" (with --config-dir DIR, or after moving this machine's "
+                "configuration aside)");
   if (code == error_code::throttled) {
     // The server says what it limits (failed logins, registrations) and how
     // long to wait.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "core/common/bytes.hpp"
@@ -302,6 +303,13 @@ Frame Session::auth(const Frame& request) {
   // The secret is checked even from a throttled address, so that a correct
   // one is never refused for someone else's failures (a shared NAT).
   const auto record = m_context.registry().find(id);
+  if (!record) {
+    if (const auto cancelled = m_context.registry().cancelled_at(id, secret))
+      return make_reply_error(
+          request.id, error_code::account_cancelled,
+          fmt::format("the account was cancelled (offsite unregister) on {:%Y-%m-%d %H:%M} UTC",
+                      fmt::gmtime(static_cast<std::time_t>(*cancelled))));
+  }
   if (!record || !AccountRegistry::secret_matches(*record, secret)) {
     if (const auto wait = throttle.retry_after(ip_key)) {
       return wire::ThrottledReply{static_cast<std::uint64_t>(wait->count()),

@@ -29,6 +29,14 @@ std::string legacy_records_prefix(const std::string& id) { return "accounts/" + 
 // accounts/ (every repository's objects) any more.
 constexpr std::string_view k_migrated_marker = "registry-migrated";
 
+std::string tombstone_key(const std::string& id) { return "cancelled/" + id; }
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string hash_hex(std::string_view text) { return to_hex(core::crypto::sha256(as_bytes(text))); }
 
 nlohmann::json to_json(const AccountRecord& r) {
@@ -71,9 +79,7 @@ CreatedAccount AccountRegistry::create(const std::vector<std::string>& storage_p
     AccountRecord r;
     r.id = to_hex(core::crypto::random_bytes(8));
     r.secret_hash = hash_hex(created.secret);
-    r.created = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+    r.created = now_seconds();
     r.storage_pair = storage_pair;
     const std::string text = to_json(r).dump();
     if (m_store.put(record_key(r.id, r.version), as_bytes(text))) {
@@ -206,6 +212,11 @@ bool AccountRegistry::consume_invite(const std::string& code) {
 }
 
 std::pair<std::uint64_t, std::uint64_t> AccountRegistry::remove_account(const std::string& id) {
+  if (const auto record = find(id)) {
+    const std::string tombstone =
+        nlohmann::json{{"secret_sha256", record->secret_hash}, {"cancelled", now_seconds()}}.dump();
+    m_store.put(tombstone_key(id), as_bytes(tombstone)); // a retried removal keeps the first
+  }
   std::uint64_t objects = 0;
   std::uint64_t bytes = 0;
   for (const auto& prefix : {repo_prefix(id), leases_prefix(id)})
@@ -219,6 +230,22 @@ std::pair<std::uint64_t, std::uint64_t> AccountRegistry::remove_account(const st
     for (const auto& object : core::list_all(m_store, prefix))
       m_store.remove(object.key);
   return {objects, bytes};
+}
+
+std::optional<std::int64_t> AccountRegistry::cancelled_at(const std::string& id,
+                                                          const std::string& secret) {
+  if (!is_valid_id(id)) return std::nullopt;
+  const auto data = m_store.get(tombstone_key(id));
+  if (!data) return std::nullopt;
+  try {
+    const auto doc = nlohmann::json::parse(as_string(*data));
+    AccountRecord tombstone;
+    tombstone.secret_hash = doc.at("secret_sha256").get<std::string>();
+    if (!secret_matches(tombstone, secret)) return std::nullopt;
+    return doc.at("cancelled").get<std::int64_t>();
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt; // a damaged tombstone: the account is simply unknown
+  }
 }
 
 Usage AccountRegistry::usage(const std::string& id) {

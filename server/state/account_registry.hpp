@@ -14,6 +14,8 @@
 //   invites/<sha256 of code>                   one-time registration codes
 //   invites-used/<sha256 of code>              marks a code as spent (JSON with
 //                                              the claimant's random nonce)
+//   cancelled/<id>                             a cancelled account's tombstone (JSON:
+//                                              its secret's hash and when)
 
 #include <cstdint>
 #include <optional>
@@ -77,7 +79,13 @@ public:
   // Deletes the account: its repository, its leases, then its record (the
   // newest version last, so an interrupted removal leaves the account able
   // to log in and finish it). Returns the objects and bytes deleted.
+  // A tombstone is written first (see cancelled_at).
   std::pair<std::uint64_t, std::uint64_t> remove_account(const std::string& id);
+
+  // When the account `id` was cancelled, if it was and `secret` is its
+  // secret: another machine of the account then hears "cancelled", not
+  // "refused". Without the secret nothing is learnt (no enumeration).
+  std::optional<std::int64_t> cancelled_at(const std::string& id, const std::string& secret);
 
   static std::string repo_prefix(const std::string& id) { return "accounts/" + id + "/repo/"; }
   static std::string leases_prefix(const std::string& id) { return "accounts/" + id + "/leases/"; }

@@ -3,7 +3,8 @@
 # terminal unless --yes), is refused while another machine's backup holds a
 # lock (exit 7) and on an append-only account (exit 5), and otherwise the data
 # centre deletes every object of the account and this machine's config and
-# credentials go; the other machine's credentials no longer log in.
+# credentials go; the other machine's credentials no longer log in, and it is
+# told the account was cancelled (a wrong secret is told nothing more).
 source "$(dirname "$0")/lib.sh"
 
 start_pair 127.239.112.93 127.239.113.93
@@ -71,5 +72,26 @@ PY
 [[ -z $(find "$account_dir" -type f) ]] || fail "the data centre kept $(find "$account_dir" -type f | head)"
 [[ ! -e $WORK/first/config.json && ! -e $WORK/first/credentials.json ]] || fail "local config kept"
 expect_exit 11 offsite "${first[@]}" snapshots
-expect_exit 5 offsite "${second[@]}" snapshots
+# The other machine of the account hears that it was cancelled, not refused.
+status=0
+offsite "${second[@]}" snapshots >"$WORK/second.out" 2>&1 || status=$?
+[[ $status == 5 ]] || fail "the other machine after unregister: exit $status: $(cat "$WORK/second.out")"
+grep -q "the account no longer exists (the account was cancelled (offsite unregister) on 20" \
+  "$WORK/second.out" || fail "not told the account was cancelled: $(cat "$WORK/second.out")"
+grep -q "refused the account's credentials" "$WORK/second.out" &&
+  fail "a cancelled account is reported as refused: $(cat "$WORK/second.out")"
+# A wrong secret for the cancelled account learns nothing more than for any
+# unknown account.
+python3 - "$WORK/second/credentials.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["secret"] = "0" * len(c["secret"])
+json.dump(c, open(p, "w"))
+PY
+status=0
+offsite "${second[@]}" snapshots >"$WORK/wrong.out" 2>&1 || status=$?
+[[ $status == 5 ]] || fail "a wrong secret after unregister: exit $status: $(cat "$WORK/wrong.out")"
+grep -q "refused the account's credentials" "$WORK/wrong.out" ||
+  fail "a wrong secret was told more than a refusal: $(cat "$WORK/wrong.out")"
 echo "ok"

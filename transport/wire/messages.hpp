@@ -42,6 +42,7 @@ namespace offsite::transport::wire {
 // --- errors: the stable codes of an error reply ------------------------------
 
 namespace error_code {
+inline constexpr std::string_view account_cancelled = "account_cancelled";
 inline constexpr std::string_view append_only = "append_only";
 inline constexpr std::string_view auth_failed = "auth_failed";
 inline constexpr std::string_view auth_required = "auth_required";

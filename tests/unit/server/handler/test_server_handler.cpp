@@ -215,6 +215,24 @@ TEST_CASE("given no registration limit, when one address registers many accounts
     CHECK(code_of(call(session, Op::register_account)) == "ok");
 }
 
+TEST_CASE("given a cancelled account, when its secret logs in, then account_cancelled says so, "
+          "while a wrong secret gets auth_failed as for any unknown account") {
+  Fixture f;
+  ServerContext context(f.store, options());
+  Session owner(context, "10.0.0.1");
+  const auto account = register_and_auth(owner);
+  REQUIRE(code_of(call(owner, Op::unregister)) == "ok");
+  Session other(context, "10.0.0.2");
+  const auto cancelled =
+      call(other, Op::auth, {{"account_id", account.id}, {"secret", account.secret}});
+  CHECK(code_of(cancelled) == "account_cancelled");
+  CHECK(error_of(cancelled).message.starts_with(
+      "the account was cancelled (offsite unregister) on "));
+  CHECK(code_of(call(other, Op::auth,
+                     {{"account_id", account.id}, {"secret", "0" + account.secret}})) ==
+        "auth_failed");
+}
+
 TEST_CASE("given five failures against one account, when the owner logs in, then it is let in") {
   Fixture f;
   ServerContext context(f.store, options());
