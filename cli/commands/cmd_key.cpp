@@ -6,6 +6,8 @@
 //                passphrase from then on. No other copy of the wrapped key
 //                exists (register keeps none in the config or cache).
 //   key list     the key files, and which one the passphrase opens.
+//   key add      another passphrase; key remove ID takes one away
+//                (key_manage.cpp).
 //   key export   the master key in clear, to a new 0600 file, for safekeeping;
 //                `key passwd --from-export FILE` sets a passphrase from it.
 #include <cerrno>
@@ -19,6 +21,7 @@
 
 #include "cli/access/key_access.hpp"
 #include "cli/commands.hpp"
+#include "cli/commands/key_manage.hpp"
 #include "cli/config/passphrase.hpp"
 #include "cli/ui/terminal.hpp"
 #include "cli/ui/time_parse.hpp"
@@ -31,7 +34,8 @@ namespace offsite::cli {
 namespace {
 
 struct KeyOptions {
-  std::string new_password_file; // passwd
+  std::string new_password_file; // passwd, add
+  std::string remove_id;         // remove
   std::string from_export;       // passwd
   std::string output;            // export
 };
@@ -238,7 +242,8 @@ int run_key_export(const KeyOptions& options, const GlobalOptions& global, Termi
 
 void register_key(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<KeyOptions>();
-  auto* sub = app.add_subcommand("key", "Change the passphrase, list key files, export the key");
+  auto* sub = app.add_subcommand(
+      "key", "Change, add or remove passphrases, list key files, export the key");
   sub->require_subcommand(1);
 
   auto* passwd = sub->add_subcommand(
@@ -262,6 +267,29 @@ void register_key(CLI::App& app, GlobalOptions& global) {
   list->callback(
       [&global] { global.run = [&global](Terminal& t) { return run_key_list(global, t); }; });
 
+  auto* add = sub->add_subcommand(
+      "add", "Add another passphrase (a new key file); the others keep working");
+  add->add_option("--new-password-file", options->new_password_file,
+                  "Read the new passphrase from a file (default: ask twice)")
+      ->type_name("FILE");
+  add->footer("Example:\n  offsite key add --new-password-file ~/.config/offsite/laptop.pass");
+  add->callback([options, &global] {
+    global.run = [options, &global](Terminal& t) {
+      return run_key_add(options->new_password_file, global, t);
+    };
+  });
+
+  auto* remove =
+      sub->add_subcommand("remove", "Remove a key file (never the one your passphrase opens)");
+  remove->add_option("ID", options->remove_id, "The key's ID, or a unique start of it (key list)")
+      ->required();
+  remove->footer("Example:\n  offsite key remove 3f2a9c1e");
+  remove->callback([options, &global] {
+    global.run = [options, &global](Terminal& t) {
+      return run_key_remove(options->remove_id, global, t);
+    };
+  });
+
   auto* exporter = sub->add_subcommand(
       "export", "Write the master key to a new file (mode 0600) for safekeeping");
   exporter
@@ -276,6 +304,8 @@ void register_key(CLI::App& app, GlobalOptions& global) {
   sub->footer("Examples:\n"
               "  offsite key passwd\n"
               "  offsite key list\n"
+              "  offsite key add\n"
+              "  offsite key remove 3f2a9c1e\n"
               "  offsite key export --output /media/usb/offsite-key.json\n"
               "  offsite key passwd --from-export /media/usb/offsite-key.json");
 }
