@@ -1,7 +1,8 @@
 """Measuring one step of one tool: the client under /usr/bin/time (wall,
 user+sys CPU, peak RSS), its server's peak RSS from /proc/PID/status VmHWM
 (reset before the step through /proc/PID/clear_refs) and CPU from
-/proc/PID/stat, and the repository's size with du -sb afterwards."""
+/proc/PID/stat, the store's daemons' CPU likewise (offsite-rgw: Ceph's),
+and the repository's size with du -sb afterwards."""
 
 import os
 import signal
@@ -52,12 +53,13 @@ def _stop_group(proc):
             continue
 
 
-def run_measured(cmd, env, log_prefix, servers=(), cwd=None):
+def run_measured(cmd, env, log_prefix, servers=(), cwd=None, store_pids=()):
     """Runs cmd; returns its figures. A non-zero exit is a BenchError."""
     for proc in servers:
         check_alive(proc)
         _reset_hwm(proc.pid)
     cpu_before = [_server_cpu_seconds(p.pid) for p in servers]
+    store_before = [_server_cpu_seconds(pid) for pid in store_pids]
     time_file = log_prefix + ".time"
     with open(log_prefix + ".out", "wb") as out, open(log_prefix + ".err", "wb") as err:
         # Its own process group, so that an interrupted benchmark stops the
@@ -81,9 +83,13 @@ def run_measured(cmd, env, log_prefix, servers=(), cwd=None):
         "client_rss_mib": int(rss_kib) / 1024,
         "server_rss_mib": None,
         "server_cpu_s": None,
+        "store_cpu_s": None,
     }
     if servers:
         result["server_rss_mib"] = max(_server_hwm_kib(p.pid) for p in servers) / 1024
         result["server_cpu_s"] = sum(_server_cpu_seconds(p.pid) - before
                                      for p, before in zip(servers, cpu_before))
+    if store_pids:
+        result["store_cpu_s"] = sum(_server_cpu_seconds(pid) - before
+                                    for pid, before in zip(store_pids, store_before))
     return result

@@ -1,5 +1,7 @@
 """The benchmark's results: medians over repetitions, the Markdown table
-(steps x metrics, a column per tool, offsite's ratio to the best peer),
+(steps x metrics, a column per tool, offsite's ratio to the best peer and,
+when both ran, offsite-rgw's to offsite: the pair on Ceph against the local
+pair),
 the machine-limit section, and the machine and tool descriptions."""
 
 import datetime
@@ -12,9 +14,14 @@ STEPS = [("first", "first backup"), ("unchanged", "unchanged"), ("changed", "cha
          ("restore", "restore")]
 METRICS = [("wall_s", "wall s", "{:.2f}"), ("cpu_s", "CPU s (client)", "{:.2f}"),
            ("server_cpu_s", "CPU s (server)", "{:.2f}"),
+           ("store_cpu_s", "CPU s (Ceph daemons)", "{:.2f}"),
            ("client_rss_mib", "client peak RSS MiB", "{:.0f}"),
            ("server_rss_mib", "server peak RSS MiB", "{:.0f}"),
            ("stored_mib", "stored MiB", "{:.1f}")]
+# Rows left out when no tool has a figure for them.
+OPTIONAL_METRICS = {"store_cpu_s"}
+# Not peers of offsite: offsite-rgw is offsite, on another store.
+OFFSITE_FAMILY = {"offsite", "offsite-rgw"}
 
 
 def step_label(key, change_percent):
@@ -35,28 +42,33 @@ def medians(runs, tools):
     return out
 
 
-def _ratio(med, tools, step, metric):
-    if "offsite" not in tools:
+def _ratio(med, step, metric, mine, theirs):
+    """mine / the smallest of theirs, or None."""
+    value = med[step][mine][metric]
+    others = [med[step][t][metric] for t in theirs if med[step][t][metric] is not None]
+    if value is None or not others or min(others) <= 0:
         return None
-    mine = med[step]["offsite"][metric]
-    peers = [med[step][t][metric] for t in tools if t != "offsite" and med[step][t][metric] is not None]
-    if mine is None or not peers or min(peers) <= 0:
-        return None
-    return mine / min(peers)
+    return value / min(others)
 
 
 def table(med, tools, change_percent):
-    has_ratio = "offsite" in tools and len(tools) > 1
-    head = ["step", "metric"] + tools + (["offsite / best peer"] if has_ratio else [])
+    ratios = []  # (heading, numerator, denominators)
+    peers = [t for t in tools if t not in OFFSITE_FAMILY]
+    if "offsite" in tools and peers:
+        ratios.append(("offsite / best peer", "offsite", peers))
+    if "offsite" in tools and "offsite-rgw" in tools:
+        ratios.append(("rgw / local", "offsite-rgw", ["offsite"]))
+    head = ["step", "metric"] + tools + [heading for heading, _, _ in ratios]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * (len(head) - 2)]
     for step, _ in STEPS:
         for metric, label, fmt in METRICS:
+            values = [med[step][tool][metric] for tool in tools]
+            if metric in OPTIONAL_METRICS and all(v is None for v in values):
+                continue
             cells = [step_label(step, change_percent), label]
-            for tool in tools:
-                value = med[step][tool][metric]
-                cells.append("–" if value is None else fmt.format(value))
-            if has_ratio:
-                r = _ratio(med, tools, step, metric)
+            cells += ["–" if v is None else fmt.format(v) for v in values]
+            for _, mine, theirs in ratios:
+                r = _ratio(med, step, metric, mine, theirs)
                 cells.append("–" if r is None else f"{r:.2f}×")
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

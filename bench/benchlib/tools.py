@@ -2,12 +2,14 @@
 setup() makes a fresh repository (and starts servers), backup_cmd() and
 restore_cmd() give the command lines bench/run measures, repository is what
 du measures, servers are the processes whose RSS and CPU count as the
-server's. Each repetition gets fresh instances: new repositories, caches,
+server's, store_pids (offsite-rgw: Ceph's daemons) those whose CPU counts
+as the store's. Each repetition gets fresh instances: new repositories, caches,
 configuration and servers on new loopback addresses."""
 
 import os
 import subprocess
 
+from . import measure
 from .processes import BenchError, check_alive, wait_for_line, wait_for_port
 
 # Every address the benchmark uses is in 127.0.0.0/8; offsite's stand-in
@@ -27,6 +29,7 @@ class Tool:
         self.logs = os.path.join(self.dir, "logs")
         os.makedirs(self.logs)
         self.servers = []
+        self.store_pids = []
         self.env = dict(ctx.base_env)
         self.backups = 0
 
@@ -44,6 +47,9 @@ class Tool:
                                  f"{done.returncode}:\n{err.read().decode(errors='replace')}")
         return done.stdout.decode()
 
+    def stored_bytes(self):
+        return measure.stored_bytes(self.repository)
+
     def restored_root(self, target, tree):
         # All three tools restore the absolute path below the target.
         return os.path.join(target, tree.lstrip("/"))
@@ -58,15 +64,20 @@ class Offsite(Tool):
     data directory) on loopback, set up as scripts/demo does."""
 
     name = "offsite"
+    port = OFFSITE_PORT
+
+    def init_store_args(self):
+        return []  # the default store: a directory in the data directory
 
     def setup(self):
         ctx = self.ctx
         self.repository = os.path.join(self.dir, "dc")
         octet = ctx.octet + self.rep
-        primary = f"127.239.112.{octet}:{OFFSITE_PORT}"
-        alternate = f"127.239.113.{octet}:{OFFSITE_PORT}"
+        primary = f"127.239.112.{octet}:{self.port}"
+        alternate = f"127.239.113.{octet}:{self.port}"
         subnets = [arg for s in SUBNETS for arg in ("--subnet", s)]
-        fingerprint = self.run_setup("init", [ctx.offsited, "init", "--data", self.repository]).strip()
+        fingerprint = self.run_setup("init", [ctx.offsited, "init", "--data", self.repository]
+                                     + self.init_store_args()).strip()
         for role, listen in (("primary", primary), ("alternate", alternate)):
             proc = ctx.processes.start(
                 f"offsited-{role}",
@@ -92,6 +103,32 @@ class Offsite(Tool):
     @classmethod
     def version(cls, ctx):
         return subprocess.run([ctx.offsite, "--version"], capture_output=True, text=True).stdout.strip()
+
+
+class OffsiteRgw(Offsite):
+    """The same offsited pair with its store in an S3 bucket (a new one each
+    repetition) on the Ceph cluster bench/run starts (benchlib/ceph.py):
+    the data centre on Ceph (issue 17). Its server figures are offsited's;
+    Ceph's daemons are the store, their CPU a row of its own."""
+
+    name = "offsite-rgw"
+    port = OFFSITE_PORT + 1  # beside the local pair on the same addresses
+
+    def init_store_args(self):
+        cluster = self.ctx.ceph
+        self.bucket = f"offsite-bench-{self.rep}"
+        self.store_pids = cluster.pids()
+        return ["--store", f"s3://{self.bucket}", "--s3-endpoint", cluster.endpoint,
+                "--s3-credentials-file", cluster.credentials]
+
+    def stored_bytes(self):
+        # The data directory (metadata) and the bucket (the packs).
+        return super().stored_bytes() + self.ctx.ceph.bucket_bytes(self.bucket)
+
+    @classmethod
+    def version(cls, ctx):
+        ceph = subprocess.run(["ceph", "--version"], capture_output=True, text=True).stdout.strip()
+        return super().version(ctx) + "; " + ceph
 
 
 class Restic(Tool):
@@ -181,7 +218,9 @@ class Borg(Tool):
         return subprocess.run(["borg", "--version"], capture_output=True, text=True).stdout.strip()
 
 
-TOOLS = {cls.name: cls for cls in (Offsite, Restic, ResticRest, Borg)}
+TOOLS = {cls.name: cls for cls in (Offsite, OffsiteRgw, Restic, ResticRest, Borg)}
+# Those that run unless --tools says otherwise: offsite-rgw needs Ceph.
+DEFAULT_TOOLS = ["offsite", "restic", "restic-rest", "borg"]
 
 
 def check_servers(tool):
