@@ -92,18 +92,19 @@ _offsite() {
             fi
             opts="-n --dry-run" ;;
         key | schedule)
-            # offsite key passwd|list|export, offsite schedule install|show|remove.
+            # offsite key passwd|list|add|remove|export, offsite schedule install|show|remove.
             local action="" j
             for ((j = i + 1; j < cword; j++)); do
                 [[ ${words[j]} != -* ]] && { action=${words[j]}; break; }
             done
             if [[ -z $action && $command == key ]]; then
-                COMPREPLY=($(compgen -W "passwd list export" -- "$cur")); return
+                COMPREPLY=($(compgen -W "passwd list add remove export" -- "$cur")); return
             elif [[ -z $action ]]; then
                 COMPREPLY=($(compgen -W "install show remove" -- "$cur")); return
             fi
             case $action in
                 passwd) opts="--new-password-file --from-export" ;;
+                add) opts="--new-password-file" ;;
                 export) opts="-o --output" ;;
                 install)
                     opts="--daily --method --password-file --json -q --quiet -v --verbose -e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host -n --dry-run --compression"

@@ -42,7 +42,7 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a test-conne
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a firewall-rules -d 'Print what a firewall must allow'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a config -d 'Show or change the configuration'
-complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a key -d 'Change the passphrase, list key files, export the key'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a key -d 'Change, add or remove passphrases, list key files, export the key'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a schedule -d 'Install, show or remove a daily backup'
 
 # register
@@ -166,9 +166,12 @@ complete -c offsite -n '__fish_seen_subcommand_from repair; and not __fish_seen_
 complete -c offsite -n '__fish_seen_subcommand_from repair; and __fish_seen_subcommand_from index snapshots' -s n -l dry-run -d 'Show what would change, change nothing'
 
 # key
-complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list export' -a passwd -d 'Change the passphrase'
-complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list export' -a list -d 'List the key files'
-complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list export' -a export -d 'Write the master key to a new 0600 file'
+complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list add remove export' -a passwd -d 'Change the passphrase'
+complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list add remove export' -a list -d 'List the key files'
+complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list add remove export' -a export -d 'Write the master key to a new 0600 file'
+complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list add remove export' -a add -d 'Add another passphrase'
+complete -c offsite -n '__fish_seen_subcommand_from key; and not __fish_seen_subcommand_from passwd list add remove export' -a remove -d 'Remove a key file by ID'
+complete -c offsite -n '__fish_seen_subcommand_from key; and __fish_seen_subcommand_from add' -l new-password-file -r -F -d 'Read the new passphrase from a file'
 complete -c offsite -n '__fish_seen_subcommand_from key; and __fish_seen_subcommand_from passwd' -l new-password-file -r -F -d 'Read the new passphrase from a file'
 complete -c offsite -n '__fish_seen_subcommand_from key; and __fish_seen_subcommand_from passwd' -l from-export -r -F -d 'Set a passphrase from a key export file'
 complete -c offsite -n '__fish_seen_subcommand_from key; and __fish_seen_subcommand_from export' -s o -l output -r -F -d 'The file to create (- for stdout)'

@@ -16,12 +16,14 @@ namespace {
 // The key file `wanted` names: its ID or a unique prefix of one.
 core::KeyFileInfo resolve_key(const std::vector<core::KeyFileInfo>& keys,
                               const std::string& wanted) {
+  if (wanted.empty())
+    throw Error(Code::usage, "the key ID is empty", "\"offsite key list\" shows the IDs");
   std::vector<const core::KeyFileInfo*> matches;
   for (const auto& k : keys) {
     if (k.id == wanted) return k;
     if (k.id.starts_with(wanted)) matches.push_back(&k);
   }
-  if (wanted.empty() || matches.empty())
+  if (matches.empty())
     throw Error(Code::not_found, fmt::format("no key file has the ID {}", printable(wanted)),
                 "\"offsite key list\" shows the IDs");
   if (matches.size() > 1)

@@ -173,6 +173,18 @@ jcase "key passwd" ok doc -- --repo "$WORK/repo-key" "${pw[@]}" key passwd \
   --new-password-file "$WORK/new-passphrase"
 jcase "key passwd" wrong_passphrase doc -- --repo "$WORK/repo-key" "${pw[@]}" key passwd \
   --new-password-file "$WORK/new-passphrase"
+# key add and remove on another copy: the new passphrase removes the old key.
+cp -a "$WORK/repo" "$WORK/repo-key2"
+old_key=$("$OFFSITE_BIN" --repo "$WORK/repo-key2" "${pw[@]}" --json key list |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["keys"][0]["id"])')
+jcase "key add" ok doc -- --repo "$WORK/repo-key2" "${pw[@]}" key add \
+  --new-password-file "$WORK/new-passphrase"
+jcase "key add" usage doc -- --repo "$WORK/repo-key2" "${pw[@]}" key add \
+  --new-password-file "$WORK/passphrase"
+jcase "key remove" not_found doc -- --repo "$WORK/repo-key2" --password-file \
+  "$WORK/new-passphrase" key remove ffffffffffffffff
+jcase "key remove" ok doc -- --repo "$WORK/repo-key2" --password-file "$WORK/new-passphrase" \
+  key remove "$old_key"
 
 # A damaged pack in a copy: check --read-data finds it.
 cp -a "$WORK/repo" "$WORK/repo-bad"

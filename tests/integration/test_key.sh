@@ -3,7 +3,8 @@
 # old passphrase is refused with the wrong-passphrase exit code and the new
 # one works, also on a new machine (`register --existing` reads the server's
 # wrapped key); the export is a new 0600 file, never overwritten, never in
-# JSON, and `key passwd --from-export` restores access with it.
+# JSON, and `key passwd --from-export` restores access with it; key add adds
+# a passphrase, key remove takes one away but never the one in use.
 source "$(dirname "$0")/lib.sh"
 
 start_pair 127.239.112.91 127.239.113.91
@@ -110,4 +111,29 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["master_key"]["en
 json.dump(d, open(sys.argv[2], "w"))' "$WORK/export.json" "$WORK/bad-export.json"
 expect_exit 6 "$OFFSITE_BIN" "${first[@]}" key passwd --from-export "$WORK/bad-export.json" \
   --new-password-file "$WORK/third-pass"
+
+# key add: a fourth passphrase beside the others (checked: it opens);
+# key remove: by a unique prefix, never the key the passphrase opens.
+printf 'fourth passphrase\n' >"$WORK/fourth-pass"
+third() { "$OFFSITE_BIN" --password-file "$WORK/third-pass" "${first[@]}" "$@"; }
+fourth() { "$OFFSITE_BIN" --password-file "$WORK/fourth-pass" "${first[@]}" "$@"; }
+expect_exit 2 third key add --new-password-file "$WORK/third-pass" # the same one
+third --json key add --new-password-file "$WORK/fourth-pass" </dev/null >"$WORK/add.json"
+added=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert d["type"] == "key_add" and len(d["added"]) == 16, d; print(d["added"])' "$WORK/add.json") ||
+  fail "key add JSON: $(cat "$WORK/add.json")"
+fourth snapshots >/dev/null || fail "the added passphrase does not open the repository"
+third snapshots >/dev/null || fail "key add removed the passphrase in use"
+# The key in use is refused, by the passphrase that opens it.
+expect_exit 2 fourth key remove "$added"
+# Unknown and ambiguous IDs.
+expect_exit 9 third key remove ffffffffffffffff
+fourth key list >/dev/null
+keys=$(fourth --json key list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["keys"]))')
+((keys >= 2)) || fail "expected several key files, got $keys"
+expect_exit 2 third key remove ""
+third key remove "${added:0:8}" >"$WORK/remove.out" || fail "key remove: $(cat "$WORK/remove.out")"
+grep -q "^removed key $added" "$WORK/remove.out" || fail "remove: $(cat "$WORK/remove.out")"
+expect_exit 6 fourth snapshots
+third snapshots >/dev/null || fail "the remaining passphrase stopped working"
 echo ok
