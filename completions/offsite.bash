@@ -52,7 +52,7 @@ _offsite() {
         "") COMPREPLY=($(compgen -W "$commands $global_opts" -- "$cur")); return ;;
         register) opts="--registration --subnet --fingerprint --code --existing --secret-file" ;;
         init) opts="" ;;
-        backup) opts="-e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --accept-rollback --compression --time" ;;
+        backup) opts="-e --exclude --exclude-file --iexclude --exclude-caches --exclude-if-present -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --accept-rollback --compression --time" ;;
         restore) opts="-t --target -i --include -e --exclude --verify --overwrite -n --dry-run --delete --host --tag --path" ;;
         snapshots) opts="--host --tag --path --latest --accept-rollback" ;;
         ls) opts="-l --long -R --recursive --host --tag --path" ;;
@@ -107,7 +107,7 @@ _offsite() {
                 add) opts="--new-password-file" ;;
                 export) opts="-o --output" ;;
                 install)
-                    opts="--daily --method --password-file --json -q --quiet -v --verbose -e --exclude --exclude-file --exclude-caches -x --one-file-system --tag --host -n --dry-run --compression"
+                    opts="--daily --method --password-file --json -q --quiet -v --verbose -e --exclude --exclude-file --iexclude --exclude-caches --exclude-if-present -x --one-file-system --tag --host -n --dry-run --compression"
                     [[ $cur == -* ]] || { _filedir; return; } ;;
                 *) opts="" ;;
             esac ;;

@@ -25,7 +25,9 @@ struct BackupOptions {
   std::vector<std::string> paths;
   std::vector<std::string> excludes;
   std::vector<std::string> exclude_files;
+  std::vector<std::string> iexcludes;
   bool exclude_caches = false;
+  std::vector<std::string> exclude_if_present;
   bool one_file_system = false;
   std::vector<std::string> tags;
   std::string host;
@@ -127,7 +129,10 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
     archive.excludes.add_pattern(pattern);
   for (const auto& file : options.exclude_files)
     archive.excludes.add_file(file);
-  archive.exclude_caches = options.exclude_caches;
+  for (const auto& pattern : options.iexcludes)
+    archive.excludes.add_pattern(pattern, true);
+  archive.markers.cachedir_tag = options.exclude_caches;
+  archive.markers.names = options.exclude_if_present;
   archive.one_file_system = options.one_file_system;
   archive.tags = options.tags;
   archive.host = options.host;
@@ -222,6 +227,19 @@ CLI::Validator zstd_level() {
           ""};
 }
 
+// --exclude-if-present takes a name found in the directory itself.
+CLI::Validator entry_name() {
+  return {[](std::string& value) -> std::string {
+            if (value.empty() || value == "." || value == ".." ||
+                value.find('/') != std::string::npos)
+              return fmt::format("\"{}\" is not a file name\ngive the name of the marker file "
+                                 "alone, as in --exclude-if-present .nobackup",
+                                 util::printable(value));
+            return {};
+          },
+          ""};
+}
+
 CLI::Validator readable_pattern_file() {
   return {[](std::string& value) -> std::string {
             try {
@@ -247,8 +265,15 @@ void register_backup(CLI::App& app, GlobalOptions& global) {
                   "Read exclude patterns from a file, one per line")
       ->type_name("FILE")
       ->check(readable_pattern_file());
+  sub->add_option("--iexclude", options->iexcludes,
+                  "Exclude paths matching a glob pattern, ignoring case")
+      ->type_name("PATTERN");
   sub->add_flag("--exclude-caches", options->exclude_caches,
                 "Skip the contents of directories holding a CACHEDIR.TAG");
+  sub->add_option("--exclude-if-present", options->exclude_if_present,
+                  "Skip the contents of directories holding an entry of this name (repeatable)")
+      ->type_name("NAME")
+      ->check(entry_name());
   sub->add_flag("-x,--one-file-system", options->one_file_system,
                 "Stay on the file system of each given path");
   sub->add_option("--tag", options->tags, "Tag the snapshot (repeatable)")->type_name("TAG");

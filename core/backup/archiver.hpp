@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/backup/dir_listing.hpp"
 #include "core/backup/exclude.hpp"
 #include "core/backup/files_cache.hpp"
 #include "core/format/snapshot.hpp"
@@ -20,7 +21,7 @@ namespace offsite::core {
 struct BackupOptions {
   std::vector<std::filesystem::path> paths; // normalised by backup_snapshot_paths
   PathMatcher excludes;
-  bool exclude_caches = false;
+  ContentMarkers markers; // directories whose contents are left out
   bool one_file_system = false;
   std::vector<std::string> tags;
   std::string host;                      // "" = gethostname()

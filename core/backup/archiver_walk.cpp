@@ -66,7 +66,7 @@ void Archiver::walk_trie(const PathTrie& trie, int dir_fd, const std::string& pa
 
 void Archiver::walk_dir(int dir_fd, const std::string& path, DirState& state, dev_t root_dev) {
   int err = 0;
-  const std::vector<std::string> names = list_backup_names(dir_fd, m_options.exclude_caches, err);
+  const std::vector<std::string> names = list_backup_names(dir_fd, m_options.markers, err);
   if (err != 0) warn(path, "cannot read the directory completely: " + errno_text(err), true);
   for (const auto& name : names)
     process_entry(dir_fd, name, join_path(path, name), state, root_dev);

@@ -17,7 +17,7 @@ using archiver_detail::Fd;
 using archiver_detail::join_path;
 
 BackupScanner::BackupScanner(const BackupOptions& options)
-    : m_excludes(options.excludes), m_exclude_caches(options.exclude_caches),
+    : m_excludes(options.excludes), m_markers(options.markers),
       m_one_file_system(options.one_file_system),
       m_thread([this, paths = backup_snapshot_paths(options.paths, std::nullopt)](
                    const std::stop_token& stop) { run(paths, stop); }) {}
@@ -67,7 +67,7 @@ void BackupScanner::scan_entry(int dir_fd, const std::string& name, const std::s
 void BackupScanner::scan_dir(int dir_fd, const std::string& path, dev_t root_dev,
                              const std::stop_token& stop) {
   int err = 0; // the backup warns about a listing cut short
-  const std::vector<std::string> names = list_backup_names(dir_fd, m_exclude_caches, err);
+  const std::vector<std::string> names = list_backup_names(dir_fd, m_markers, err);
   for (const auto& name : names)
     scan_entry(dir_fd, name, join_path(path, name), root_dev, stop);
 }

@@ -46,7 +46,7 @@ private:
   void count_file(std::uint64_t size);
 
   const PathMatcher m_excludes;
-  const bool m_exclude_caches;
+  const ContentMarkers m_markers;
   const bool m_one_file_system;
   std::atomic<std::uint64_t> m_files{0};
   std::atomic<std::uint64_t> m_bytes{0};

@@ -44,15 +44,20 @@ std::vector<std::string> list_names(int dir_fd, int& err) {
   return names;
 }
 
-std::vector<std::string> list_backup_names(int dir_fd, bool exclude_caches, int& err) {
+std::vector<std::string> list_backup_names(int dir_fd, const ContentMarkers& markers, int& err) {
   std::vector<std::string> names = list_names(dir_fd, err);
-  if (exclude_caches && is_cachedir_tag_at(dir_fd)) {
-    const bool has_tag =
-        std::binary_search(names.begin(), names.end(), std::string(k_cachedir_tag_name));
-    names.clear();
-    if (has_tag) names.emplace_back(k_cachedir_tag_name);
-  }
-  return names;
+  const auto holds = [&](const std::string& name) {
+    return std::binary_search(names.begin(), names.end(), name);
+  };
+  std::vector<std::string> kept;
+  if (markers.cachedir_tag && is_cachedir_tag_at(dir_fd)) kept.emplace_back(k_cachedir_tag_name);
+  for (const auto& name : markers.names)
+    if (holds(name)) kept.push_back(name);
+  if (kept.empty()) return names;
+  std::sort(kept.begin(), kept.end());
+  kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+  std::erase_if(kept, [&](const std::string& name) { return !holds(name); });
+  return kept;
 }
 
 } // namespace offsite::core

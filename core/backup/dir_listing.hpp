@@ -12,9 +12,15 @@ namespace offsite::core {
 // listing stopped early, else 0. `dir_fd` itself is left open and unmoved.
 std::vector<std::string> list_names(int dir_fd, int& err);
 
-// What a backup visits in `dir_fd`: list_names, except that with
-// `exclude_caches` a directory holding a CACHEDIR.TAG keeps only the tag
+// Directories whose contents a backup leaves out, keeping only the marker
 // (like restic and borg: the restored tree still shows what was left out).
-std::vector<std::string> list_backup_names(int dir_fd, bool exclude_caches, int& err);
+struct ContentMarkers {
+  bool cachedir_tag = false;      // --exclude-caches: a valid CACHEDIR.TAG
+  std::vector<std::string> names; // --exclude-if-present: an entry of any kind
+};
+
+// What a backup visits in `dir_fd`: list_names, except that a directory
+// holding one of `markers` keeps only the markers it holds.
+std::vector<std::string> list_backup_names(int dir_fd, const ContentMarkers& markers, int& err);
 
 } // namespace offsite::core

@@ -46,8 +46,8 @@ std::vector<std::string> split_components(std::string_view path) {
   return out;
 }
 
-bool component_matches(const std::string& pattern, const std::string& name) {
-  return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+bool component_matches(const std::string& pattern, const std::string& name, bool ignore_case) {
+  return fnmatch(pattern.c_str(), name.c_str(), ignore_case ? FNM_CASEFOLD : 0) == 0;
 }
 
 // States are positions in the pattern; `states[i]` means components
@@ -61,8 +61,8 @@ enum class Outcome { matched, alive, dead };
 
 // `whole`: the pattern must consume every component of the path, not only
 // a leading run of them.
-Outcome run(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
-            bool whole = false) {
+Outcome run(const std::vector<std::string>& pattern, bool ignore_case,
+            const std::vector<std::string>& path, bool whole = false) {
   const std::size_t end = pattern.size();
   std::vector<char> states(end + 1, 0);
   std::vector<char> next(end + 1, 0);
@@ -77,7 +77,7 @@ Outcome run(const std::vector<std::string>& pattern, const std::vector<std::stri
       if (pattern[i] == k_globstar) {
         next[i] = 1;
         any = true;
-      } else if (component_matches(pattern[i], name)) {
+      } else if (component_matches(pattern[i], name, ignore_case)) {
         next[i + 1] = 1;
         any = true;
       }
@@ -116,12 +116,12 @@ bool tag_in(int dir_fd, const char* tag_path) {
 
 } // namespace
 
-void PathMatcher::add_pattern(std::string pattern) {
+void PathMatcher::add_pattern(std::string pattern, bool ignore_case) {
   std::vector<std::string> parts = split_components(pattern);
   // "" or "/" would exclude everything; treat them as no pattern at all.
   if (parts.empty()) return;
   if (pattern.front() != '/') parts.insert(parts.begin(), std::string(k_globstar));
-  m_compiled.push_back(std::move(parts));
+  m_compiled.push_back({std::move(parts), ignore_case});
   m_patterns.push_back(std::move(pattern));
 }
 
@@ -149,22 +149,25 @@ void PathMatcher::add_file(const std::filesystem::path& file) {
 bool PathMatcher::matches(std::string_view path) const {
   if (m_compiled.empty()) return false;
   std::vector<std::string> parts = split_components(path);
-  return std::any_of(m_compiled.begin(), m_compiled.end(),
-                     [&](const Compiled& p) { return run(p, parts) == Outcome::matched; });
+  return std::any_of(m_compiled.begin(), m_compiled.end(), [&](const Compiled& p) {
+    return run(p.parts, p.ignore_case, parts) == Outcome::matched;
+  });
 }
 
 bool PathMatcher::matches_whole(std::string_view path) const {
   if (m_compiled.empty()) return false;
   std::vector<std::string> parts = split_components(path);
-  return std::any_of(m_compiled.begin(), m_compiled.end(),
-                     [&](const Compiled& p) { return run(p, parts, true) == Outcome::matched; });
+  return std::any_of(m_compiled.begin(), m_compiled.end(), [&](const Compiled& p) {
+    return run(p.parts, p.ignore_case, parts, true) == Outcome::matched;
+  });
 }
 
 bool PathMatcher::may_match_below(std::string_view dir) const {
   if (m_compiled.empty()) return false;
   std::vector<std::string> parts = split_components(dir);
-  return std::any_of(m_compiled.begin(), m_compiled.end(),
-                     [&](const Compiled& p) { return run(p, parts) != Outcome::dead; });
+  return std::any_of(m_compiled.begin(), m_compiled.end(), [&](const Compiled& p) {
+    return run(p.parts, p.ignore_case, parts) != Outcome::dead;
+  });
 }
 
 bool is_cachedir_tag(const std::filesystem::path& dir) {

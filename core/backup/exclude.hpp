@@ -5,6 +5,8 @@
 //   start with '/', any trailing run of components ("cache/*.bin");
 //   '*' and '?' and '[...]' stay within one component, '**' spans several.
 // A directory that matches is excluded with everything below it.
+// A pattern added with ignore_case (--iexclude) matches letters of either
+// case (fnmatch's FNM_CASEFOLD: ASCII letters, as the C locale knows them).
 
 #include <filesystem>
 #include <string>
@@ -15,7 +17,7 @@ namespace offsite::core {
 
 class PathMatcher {
 public:
-  void add_pattern(std::string pattern);
+  void add_pattern(std::string pattern, bool ignore_case = false);
   // One pattern per line; blank lines and lines starting with '#' are
   // skipped. Throws Error(usage) when the file cannot be read.
   void add_file(const std::filesystem::path& file);
@@ -35,7 +37,10 @@ public:
 
 private:
   // A pattern split into components; relative patterns start with "**".
-  using Compiled = std::vector<std::string>;
+  struct Compiled {
+    std::vector<std::string> parts;
+    bool ignore_case = false;
+  };
   std::vector<std::string> m_patterns;
   std::vector<Compiled> m_compiled;
 };

@@ -430,7 +430,7 @@ TEST_CASE("given exclude patterns and cache directories when backed up then they
   o.excludes.add_pattern("*.tmp");
   o.excludes.add_pattern("node_modules");
   o.excludes.add_pattern((f.src / "abs" / "gone").string());
-  o.exclude_caches = true;
+  o.markers.cachedir_tag = true;
   Recorder r;
   BackupResult result = f.backup(o, nullptr, r);
   CHECK(r.warnings.empty());
@@ -449,6 +449,33 @@ TEST_CASE("given exclude patterns and cache directories when backed up then they
     CHECK(names_of(f.dir_tree(all.snapshot, f.src / "cache")) ==
           std::vector<std::string>{"CACHEDIR.TAG", "blob", "sub"});
   }
+}
+
+TEST_CASE("given directories holding a marker named by exclude-if-present when backed up then "
+          "each keeps only its markers, and a marker of another name does nothing") {
+  Fixture f;
+  write_file(f.src / "keep.txt", "kept");
+  fs::create_directories(f.src / "build");
+  fs::create_directories(f.src / "docs");
+  write_file(f.src / "build" / ".nobackup", "");
+  write_file(f.src / "build" / "out.o", "object");
+  fs::create_directories(f.src / "vm" / "disk");
+  write_file(f.src / "vm" / "NOBACKUP", "any kind of entry");
+  write_file(f.src / "vm" / "disk" / "image", "big");
+  write_file(f.src / "docs" / ".nobackup-not", "another name");
+  write_file(f.src / "docs" / "a.txt", "text");
+  BackupOptions o;
+  o.markers.names = {".nobackup", "NOBACKUP"};
+  Recorder r;
+  BackupResult result = f.backup(o, nullptr, r);
+  CHECK(names_of(f.dir_tree(result.snapshot, f.src)) ==
+        std::vector<std::string>{"build", "docs", "keep.txt", "vm"});
+  CHECK(names_of(f.dir_tree(result.snapshot, f.src / "build")) ==
+        std::vector<std::string>{".nobackup"});
+  CHECK(names_of(f.dir_tree(result.snapshot, f.src / "vm")) ==
+        std::vector<std::string>{"NOBACKUP"});
+  CHECK(names_of(f.dir_tree(result.snapshot, f.src / "docs")) ==
+        std::vector<std::string>{".nobackup-not", "a.txt"});
 }
 
 TEST_CASE("given a file that vanishes during the walk when backed up then a warning and a partial "

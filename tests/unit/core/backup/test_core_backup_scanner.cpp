@@ -54,7 +54,7 @@ TEST_CASE("given a tree with excludes, a cache directory and symlinks, when scan
   // A trailing '/', and a path inside another one given, change nothing.
   options.paths = {src.string() + "/", src / "sub"};
   options.excludes.add_pattern("*.tmp");
-  options.exclude_caches = true;
+  options.markers.cachedir_tag = true;
   BackupScanner scanner(options);
   wait_done(scanner);
   CHECK(scanner.files() == 3);

@@ -36,6 +36,19 @@ TEST_CASE("given a pattern without slash when matching then any component may ma
   CHECK_FALSE(nm.matches("/src/app/node_modules2"));
 }
 
+TEST_CASE("given a pattern added ignoring case when matching then letters of either case match, "
+          "and the other patterns still respect case") {
+  PathMatcher m;
+  m.add_pattern("*.tmp", true);
+  m.add_pattern("/Data/Keep");
+  CHECK(m.matches("/home/a/X.TMP"));
+  CHECK(m.matches("/home/a/x.Tmp"));
+  CHECK(m.matches("/home/CACHE.tmp/inner"));
+  CHECK_FALSE(m.matches("/home/a/x.tmpx"));
+  CHECK(m.matches("/Data/Keep"));
+  CHECK_FALSE(m.matches("/data/keep"));
+}
+
 TEST_CASE("given an absolute pattern when matching then it is anchored at the root") {
   auto m = matcher({"/home/a/cache"});
   CHECK(m.matches("/home/a/cache"));
