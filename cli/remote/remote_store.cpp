@@ -293,7 +293,8 @@ void RemoteStore::count_listed(std::string_view prefix, std::string_view start_a
     throw Error(Code::generic,
                 fmt::format("the server listed more than {} objects under \"{}\"; stopped "
                             "listing (a protocol error: no repository holds that many)",
-                            m_options.max_listed_objects, util::printable(prefix, core::k_key_in_messages)),
+                            m_options.max_listed_objects,
+                            util::printable(prefix, core::k_key_in_messages)),
                 "the server may be broken or not an offsite data centre; run \"offsite "
                 "test-connection\" and tell the data centre's operator");
 }

@@ -109,7 +109,9 @@ compare_trees "$src" "$WORK/restore$src"
 # Each front-end gives up on the store within its budget (14 s a request),
 # before the client's own timeouts: the client hears that the storage failed,
 # not that the servers stopped answering, and leaves within a bounded time.
-for i in 1 2 3; do head -c 25000000 /dev/urandom >"$src/more-$i.bin"; done
+# 200 MB again, paused after the first 10 MB: still uploading, well before
+# the snapshot (a pause during the final lock release only costs a warning).
+for i in 1 2 3 4 5 6 7 8; do head -c 25000000 /dev/urandom >"$src/more-$i.bin"; done
 before=$(usage_bytes)
 (offsite "${cfg[@]}" backup "$src" >"$WORK/backup3.out" 2>"$WORK/backup3.err" || exit $?) &
 backup_pid=$!
