@@ -57,11 +57,7 @@ void BlobPrefetcher::work() {
     lock.unlock();
     auto loads = load(run);
     lock.lock();
-    for (std::size_t i = 0; i < run.size(); ++i) {
-      run[i]->data = std::move(loads[i].data);
-      run[i]->error = loads[i].error;
-      run[i]->ready = true;
-    }
+    finish_locked(run, loads);
     m_ready.notify_one(); // there is one consumer
   }
 }
@@ -112,6 +108,15 @@ BlobPrefetcher::load(const std::vector<std::shared_ptr<Slot>>& run) {
   return loads;
 }
 
+void BlobPrefetcher::finish_locked(const std::vector<std::shared_ptr<Slot>>& run,
+                                   std::vector<Repository::BlobLoad>& loads) {
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    run[i]->data = std::move(loads[i].data);
+    run[i]->error = loads[i].error;
+    run[i]->ready = true;
+  }
+}
+
 void BlobPrefetcher::release_locked(const Slot& slot) { m_bytes -= std::min(m_bytes, slot.bytes); }
 
 std::shared_ptr<BlobPrefetcher::Slot> BlobPrefetcher::claim_locked(const BlobId& id,
@@ -147,9 +152,25 @@ Bytes BlobPrefetcher::take(const BlobId& id) {
     std::unique_lock lock(m_mutex);
     slot = claim_locked(id, started);
     if (slot && started) m_ready.wait(lock, [&] { return slot->ready; });
+    if (slot && !started) {
+      // The workers have not reached it (busy, or not yet scheduled): load it
+      // here, and the run it starts with it, which the workers then skip.
+      const std::size_t bytes_before = m_bytes;
+      std::vector<std::shared_ptr<Slot>> run{slot};
+      m_started.push_front(slot);
+      m_bytes += slot->bytes;
+      extend_run_locked(run, bytes_before);
+      lock.unlock();
+      auto loads = load(run);
+      lock.lock();
+      finish_locked(run, loads);
+      m_started.pop_front(); // still ours: only the consumer removes slots
+      release_locked(*slot);
+      started = true;
+    }
   }
   m_work.notify_one(); // budget freed: a worker may start the next one
-  if (!slot || !started) return m_repo.load_blob(BlobType::data, id);
+  if (!slot) return m_repo.load_blob(BlobType::data, id);
   if (slot->error) std::rethrow_exception(slot->error);
   return std::move(*slot->data);
 }

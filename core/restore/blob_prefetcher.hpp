@@ -72,6 +72,9 @@ private:
   // Drops waiting and loaded entries up to `id`; the slot for `id` (started
   // or not) if it was announced, else nullptr. Called with the lock held.
   std::shared_ptr<Slot> claim_locked(const BlobId& id, bool& started);
+  // Hands the loads to their slots and marks them ready. Lock held.
+  void finish_locked(const std::vector<std::shared_ptr<Slot>>& run,
+                     std::vector<Repository::BlobLoad>& loads);
   void release_locked(const Slot& slot);
   // A waiting blob fits the budget (or nothing is loading). Lock held.
   bool startable_locked() const;
