@@ -465,12 +465,74 @@ Bytes Repository::load_from_any(BlobType type, const BlobId& id,
 }
 
 Bytes Repository::load_from_pack(BlobType type, const BlobId& id, const BlobLocation& loc) {
+  const auto data = m_store.get(pack_key(loc.pack), loc.offset, loc.length);
+  return open_from_pack(type, id, loc, data ? std::optional<ByteView>(*data) : std::nullopt);
+}
+
+std::vector<Repository::BlobLoad> Repository::load_blob_run(const std::vector<BlobId>& ids) {
+  constexpr auto type = BlobType::data;
+  std::vector<BlobLoad> out(ids.size());
+  std::vector<std::vector<BlobLocation>> locations(ids.size());
+  // The range of the first indexed blob's pack that covers all of its blobs.
+  std::string pack;
+  std::uint64_t begin = std::numeric_limits<std::uint64_t>::max(), end = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    locations[i] = m_index.find_all(ids[i]);
+    if (locations[i].empty()) continue;
+    const auto& loc = locations[i].front();
+    if (pack.empty()) pack = loc.pack;
+    if (loc.pack != pack) continue;
+    begin = std::min<std::uint64_t>(begin, loc.offset);
+    end = std::max<std::uint64_t>(end, std::uint64_t{loc.offset} + loc.length);
+  }
+  std::optional<Bytes> data;
+  std::exception_ptr get_error; // a store failure fails each blob as load_blob would
+  if (!pack.empty()) {
+    try {
+      data = m_store.get(pack_key(pack), begin, end - begin);
+    } catch (...) {
+      get_error = std::current_exception();
+    }
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    try {
+      if (locations[i].empty() || locations[i].front().pack != pack) {
+        out[i].data = load_blob(type, ids[i]);
+        continue;
+      }
+      const auto& loc = locations[i].front();
+      try {
+        if (get_error) std::rethrow_exception(get_error);
+        std::optional<ByteView> sealed;
+        if (data) {
+          // A short read cuts off the blobs past its end, as it would have
+          // cut off each one's own get.
+          const std::size_t at = loc.offset - begin;
+          sealed = at >= data->size()
+                       ? ByteView{}
+                       : ByteView(*data).subspan(
+                             at, std::min<std::size_t>(loc.length, data->size() - at));
+        }
+        out[i].data = open_from_pack(type, ids[i], loc, sealed);
+      } catch (const Error& e) {
+        // As load_from_any: another copy of the blob may be intact.
+        if (e.code() != Code::integrity || locations[i].size() == 1) throw;
+        out[i].data = load_from_any(type, ids[i], {locations[i].begin() + 1, locations[i].end()});
+      }
+    } catch (...) {
+      out[i].error = std::current_exception();
+    }
+  }
+  return out;
+}
+
+Bytes Repository::open_from_pack(BlobType type, const BlobId& id, const BlobLocation& loc,
+                                 std::optional<ByteView> data) {
   if (loc.type != type)
     throw Error(Code::integrity,
                 fmt::format("blob {} is a {} blob where a {} blob was expected", blob_id_hex(id),
                             type_name(loc.type), type_name(type)),
                 "a tree refers to a blob of the wrong type; run offsite check");
-  const auto data = m_store.get(pack_key(loc.pack), loc.offset, loc.length);
   if (!data)
     throw Error(Code::integrity,
                 fmt::format("pack {} is missing (it holds blob {})", loc.pack, blob_id_hex(id)),

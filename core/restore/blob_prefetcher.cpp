@@ -28,8 +28,8 @@ void BlobPrefetcher::expect(const std::vector<BlobId>& ids) {
       auto slot = std::make_shared<Slot>();
       slot->id = id;
       // Unknown blobs cost nothing here; take() reports them.
-      const auto location = m_repo.index().find(id);
-      slot->bytes = location ? location->length : 0;
+      slot->location = m_repo.index().find(id);
+      slot->bytes = slot->location ? slot->location->length : 0;
       m_waiting.push_back(std::move(slot));
     }
   }
@@ -46,25 +46,74 @@ void BlobPrefetcher::work() {
   for (;;) {
     m_work.wait(lock, [&] { return m_stopping || startable_locked(); });
     if (m_stopping) return;
-    auto slot = m_waiting.front();
+    const std::size_t bytes_before = m_bytes;
+    std::vector<std::shared_ptr<Slot>> run{m_waiting.front()};
     m_waiting.pop_front();
-    m_started.push_back(slot);
-    m_bytes += slot->bytes;
+    m_started.push_back(run.front());
+    m_bytes += run.front()->bytes;
+    extend_run_locked(run, bytes_before);
     // Pass the baton: the budget may allow another load at once.
     if (startable_locked()) m_work.notify_one();
     lock.unlock();
-    std::optional<Bytes> data;
-    std::exception_ptr error;
-    try {
-      data = m_repo.load_blob(BlobType::data, slot->id);
-    } catch (...) {
-      error = std::current_exception();
-    }
+    auto loads = load(run);
     lock.lock();
-    slot->data = std::move(data);
-    slot->error = error;
-    slot->ready = true;
+    finish_locked(run, loads);
     m_ready.notify_one(); // there is one consumer
+  }
+}
+
+void BlobPrefetcher::extend_run_locked(std::vector<std::shared_ptr<Slot>>& run,
+                                       std::size_t bytes_before) {
+  const auto& first = run.front()->location;
+  if (!first) return;
+  while (!m_waiting.empty()) {
+    const auto& last = *run.back()->location;
+    const auto& next = m_waiting.front()->location;
+    // Only forward in the same pack: anything else is its own get anyway.
+    if (!next || next->pack != first->pack) break;
+    const std::uint64_t last_end = std::uint64_t{last.offset} + last.length;
+    if (next->offset < last_end || next->offset - last_end > k_max_run_gap) break;
+    // The whole range is held while the run is opened, so it (not only the
+    // blobs' sealed sizes) must fit the run bound and what the budget had left.
+    const std::uint64_t span = std::uint64_t{next->offset} + next->length - first->offset;
+    if (span > k_max_run_bytes || bytes_before + span > m_max_bytes) break;
+    run.push_back(m_waiting.front());
+    m_waiting.pop_front();
+    m_started.push_back(run.back());
+    m_bytes += run.back()->bytes;
+  }
+}
+
+std::vector<Repository::BlobLoad>
+BlobPrefetcher::load(const std::vector<std::shared_ptr<Slot>>& run) {
+  std::vector<Repository::BlobLoad> loads(run.size());
+  if (run.size() == 1) {
+    try {
+      loads[0].data = m_repo.load_blob(BlobType::data, run[0]->id);
+    } catch (...) {
+      loads[0].error = std::current_exception();
+    }
+  } else {
+    std::vector<BlobId> ids;
+    ids.reserve(run.size());
+    for (const auto& slot : run)
+      ids.push_back(slot->id);
+    try {
+      loads = m_repo.load_blob_run(ids);
+    } catch (...) { // it reports per blob; this is only bad_alloc and the like
+      for (auto& load : loads)
+        load.error = std::current_exception();
+    }
+  }
+  return loads;
+}
+
+void BlobPrefetcher::finish_locked(const std::vector<std::shared_ptr<Slot>>& run,
+                                   std::vector<Repository::BlobLoad>& loads) {
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    run[i]->data = std::move(loads[i].data);
+    run[i]->error = loads[i].error;
+    run[i]->ready = true;
   }
 }
 
@@ -103,9 +152,25 @@ Bytes BlobPrefetcher::take(const BlobId& id) {
     std::unique_lock lock(m_mutex);
     slot = claim_locked(id, started);
     if (slot && started) m_ready.wait(lock, [&] { return slot->ready; });
+    if (slot && !started) {
+      // The workers have not reached it (busy, or not yet scheduled): load it
+      // here, and the run it starts with it, which the workers then skip.
+      const std::size_t bytes_before = m_bytes;
+      std::vector<std::shared_ptr<Slot>> run{slot};
+      m_started.push_front(slot);
+      m_bytes += slot->bytes;
+      extend_run_locked(run, bytes_before);
+      lock.unlock();
+      auto loads = load(run);
+      lock.lock();
+      finish_locked(run, loads);
+      m_started.pop_front(); // still ours: only the consumer removes slots
+      release_locked(*slot);
+      started = true;
+    }
   }
   m_work.notify_one(); // budget freed: a worker may start the next one
-  if (!slot || !started) return m_repo.load_blob(BlobType::data, id);
+  if (!slot) return m_repo.load_blob(BlobType::data, id);
   if (slot->error) std::rethrow_exception(slot->error);
   return std::move(*slot->data);
 }

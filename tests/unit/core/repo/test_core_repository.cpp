@@ -485,4 +485,30 @@ TEST_CASE("given an index file upload that fails on the upload thread, when flus
   CHECK(f.count("index/") == 0);
 }
 
+TEST_CASE("given a run of blobs in one pack, when loaded as a run, then each gets its bytes, "
+          "and when the pack is gone, then each gets load_blob's error") {
+  Fixture f;
+  auto repo = f.open(k_pack_target_size);
+  std::vector<BlobId> ids;
+  for (std::uint64_t n = 0; n < 10; ++n)
+    ids.push_back(repo->save_blob(BlobType::data, content(n, size_of(n))));
+  repo->flush();
+  REQUIRE(repo->index().packs().size() == 1);
+  auto loads = repo->load_blob_run(ids);
+  REQUIRE(loads.size() == ids.size());
+  for (std::size_t n = 0; n < ids.size(); ++n) {
+    CHECK_FALSE(loads[n].error);
+    CHECK(loads[n].data == content(n, size_of(n)));
+  }
+  f.store.remove(Repository::pack_key(repo->index().packs()[0]));
+  loads = repo->load_blob_run(ids);
+  for (std::size_t n = 0; n < ids.size(); ++n) {
+    REQUIRE(loads[n].error);
+    const Error expected = catch_error([&] { repo->load_blob(BlobType::data, ids[n]); });
+    const Error got = catch_error([&] { std::rethrow_exception(loads[n].error); });
+    CHECK(got.code() == Code::integrity);
+    CHECK(std::string(got.what()) == expected.what());
+  }
+}
+
 TEST_SUITE_END();

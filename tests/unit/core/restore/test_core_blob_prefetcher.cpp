@@ -1,5 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <functional>
+#include <string>
+
 #include "core/common/error.hpp"
 #include "core/repo/repository.hpp"
 #include "core/restore/blob_prefetcher.hpp"
@@ -20,14 +26,34 @@ struct Fixture {
   std::vector<BlobId> ids;
   std::vector<Bytes> plain;
 
-  explicit Fixture(int blobs) {
+  explicit Fixture(int blobs, std::size_t pack_size = 64 * 1024, std::size_t size = 5000,
+                   std::size_t step = 300) {
     Repository::init(store, key, "pass", crypto::ScryptParams{1 << 10, 8, 1});
-    Repository repo(store, key, RepositoryOptions{3, 64 * 1024});
+    Repository repo(store, key, RepositoryOptions{3, pack_size});
     for (int i = 0; i < blobs; ++i) {
-      plain.emplace_back(static_cast<std::size_t>(5000 + 300 * i), static_cast<std::uint8_t>(i));
+      plain.emplace_back(size + step * static_cast<std::size_t>(i), static_cast<std::uint8_t>(i));
       ids.push_back(repo.save_blob(BlobType::data, plain.back()));
     }
     repo.flush();
+  }
+  // Packs hold their blobs in a random order (core/format/pack.cpp); a run
+  // is blobs taken in the order they sit in their pack.
+  void sort_by_offset() {
+    const auto repo = open();
+    std::vector<std::size_t> order(ids.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+      order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return repo->index().find(ids[a])->offset < repo->index().find(ids[b])->offset;
+    });
+    std::vector<BlobId> sorted_ids;
+    std::vector<Bytes> sorted_plain;
+    for (const std::size_t i : order) {
+      sorted_ids.push_back(ids[i]);
+      sorted_plain.push_back(plain[i]);
+    }
+    ids = std::move(sorted_ids);
+    plain = std::move(sorted_plain);
   }
   std::unique_ptr<Repository> open() {
     auto repo = std::make_unique<Repository>(store, key);
@@ -35,6 +61,34 @@ struct Fixture {
     return repo;
   }
 };
+
+// Counts the ranged gets of packs, and remembers the longest.
+class CountingStore : public ForwardingStore {
+public:
+  using ForwardingStore::ForwardingStore;
+  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
+                           std::optional<std::uint64_t> length) override {
+    if (key.starts_with("data/")) {
+      ++pack_gets;
+      std::uint64_t seen = longest.load();
+      while (length && *length > seen && !longest.compare_exchange_weak(seen, *length)) {
+      }
+    }
+    return ForwardingStore::get(key, offset, length);
+  }
+  std::atomic<int> pack_gets{0};
+  std::atomic<std::uint64_t> longest{0};
+};
+
+Error catch_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  FAIL("no error was thrown");
+  return Error(Code::generic, "unreachable");
+}
 
 } // namespace
 
@@ -80,6 +134,79 @@ TEST_CASE("given a blob missing from the index, when taken, then its load error 
     CHECK(e.code() == Code::not_found);
   }
   CHECK(prefetch.take(f.ids[1]) == f.plain[1]);
+}
+
+TEST_CASE(
+    "given 50 small blobs adjacent in one pack, when announced and taken in pack order, then a few "
+    "ranged gets load them all with identical bytes") {
+  Fixture f(50, k_pack_target_size, 1000, 10);
+  f.sort_by_offset();
+  REQUIRE(f.open()->index().packs().size() == 1);
+  CountingStore counting(f.store);
+  Repository repo(counting, f.key);
+  repo.load_index();
+  BlobPrefetcher prefetch(repo);
+  prefetch.expect(f.ids);
+  for (std::size_t i = 0; i < f.ids.size(); ++i)
+    CHECK(prefetch.take(f.ids[i]) == f.plain[i]);
+  CHECK(counting.pack_gets.load() <= 2);
+}
+
+TEST_CASE("given a run with one corrupted blob, when taken, then only that blob fails, with "
+          "load_blob's integrity error, and the others come back intact") {
+  Fixture f(20, k_pack_target_size, 1000, 10);
+  f.sort_by_offset();
+  auto plain_repo = f.open();
+  REQUIRE(plain_repo->index().packs().size() == 1);
+  const std::size_t bad = 7;
+  const auto loc = *plain_repo->index().find(f.ids[bad]);
+  {
+    const auto file = f.dir / "repo" / Repository::pack_key(loc.pack);
+    std::fstream out(file, std::ios::binary | std::ios::in | std::ios::out);
+    out.seekg(loc.offset + loc.length / 2);
+    const auto byte = static_cast<char>(out.get() ^ 0x01);
+    out.seekp(loc.offset + loc.length / 2);
+    out.put(byte);
+    REQUIRE(out.good());
+  }
+  const Error expected = catch_error([&] { plain_repo->load_blob(BlobType::data, f.ids[bad]); });
+  REQUIRE(expected.code() == Code::integrity);
+
+  CountingStore counting(f.store);
+  Repository repo(counting, f.key);
+  repo.load_index();
+  BlobPrefetcher prefetch(repo);
+  prefetch.expect(f.ids);
+  for (std::size_t i = 0; i < f.ids.size(); ++i) {
+    CAPTURE(i);
+    if (i != bad) {
+      CHECK(prefetch.take(f.ids[i]) == f.plain[i]);
+      continue;
+    }
+    const Error e = catch_error([&] { prefetch.take(f.ids[i]); });
+    CHECK(e.code() == expected.code());
+    CHECK(std::string(e.what()) == expected.what());
+    CHECK(e.hint() == expected.hint());
+    CHECK(e.is_data_damage());
+  }
+  CHECK(counting.pack_gets.load() <= 2); // it was read as part of a run
+}
+
+TEST_CASE("given a small memory budget, when adjacent blobs are taken, then no ranged get reads "
+          "more than the budget") {
+  Fixture f(60, k_pack_target_size, 3000, 50);
+  f.sort_by_offset();
+  CountingStore counting(f.store);
+  Repository repo(counting, f.key);
+  repo.load_index();
+  const std::size_t budget = 2000; // a few sealed blobs (constant bytes compress well)
+  BlobPrefetcher prefetch(repo, 3, budget);
+  prefetch.expect(f.ids);
+  for (std::size_t i = 0; i < f.ids.size(); ++i)
+    CHECK(prefetch.take(f.ids[i]) == f.plain[i]);
+  CHECK(counting.longest.load() <= budget);
+  CHECK(counting.pack_gets.load() > 1);
+  CHECK(counting.pack_gets.load() < 60); // but runs still form
 }
 
 TEST_SUITE_END();
