@@ -101,6 +101,7 @@ BackupResult Archiver::run() {
   }
   m_dry_counts = m_pipeline->dry_run_counts();
   m_pipeline.reset();
+  m_parent_trees.reset();
 
   if (!m_root_tree) throw Error(Code::generic, "internal error: the backup produced no root tree");
   // Flush first: the snapshot may only refer to data that is durable.
@@ -266,9 +267,17 @@ const Tree* Archiver::previous_tree(DirState& dir) {
       if (!dir.parent) {
         Snapshot parent = m_repo.load_snapshot(*m_parent);
         dir.previous = decode_tree(m_repo.load_blob(BlobType::tree, parent.tree));
+        m_parent_trees = std::make_unique<TreePrefetcher>(m_repo);
       } else if (const Node* node = previous_node(*dir.parent, dir.name);
-                 node && node->type == NodeType::dir && node->subtree) {
-        dir.previous = decode_tree(m_repo.load_blob(BlobType::tree, *node->subtree));
+                 node && node->type == NodeType::dir && node->subtree && m_parent_trees) {
+        dir.previous = m_parent_trees->take(*node->subtree);
+      }
+      if (dir.previous) {
+        // The walk goes down into these next, in this (name) order.
+        std::vector<BlobId> subtrees;
+        for (const auto& node : dir.previous->nodes)
+          if (node.type == NodeType::dir && node.subtree) subtrees.push_back(*node.subtree);
+        m_parent_trees->expect_next(subtrees);
       }
     } catch (const Error& e) {
       // Only costs re-reading the files below.

@@ -26,6 +26,7 @@
 #include "core/backup/archiver.hpp"
 #include "core/backup/archiver_pipeline.hpp"
 #include "core/backup/fs_metadata.hpp"
+#include "core/backup/tree_prefetcher.hpp"
 #include "core/format/tree.hpp"
 #include "util/fd.hpp"
 #include "util/path.hpp"
@@ -118,6 +119,8 @@ private:
   const BackupOptions& m_options;
   BackupReporter& m_reporter;
   std::optional<std::string> m_parent; // given or selected; set by run()
+  // The parent's trees, loaded ahead of the walk; made when the first is needed.
+  std::unique_ptr<TreePrefetcher> m_parent_trees;
   std::unique_ptr<ChunkPipeline> m_pipeline;
   OwnerNames m_names;
   BackupResult m_result;
