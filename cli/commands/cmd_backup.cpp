@@ -16,6 +16,7 @@
 #include "core/backup/backup_paths.hpp"
 #include "core/backup/backup_scanner.hpp"
 #include "core/backup/exclude.hpp"
+#include "core/backup/files_from.hpp"
 #include "core/common/error.hpp"
 #include "util/printable.hpp"
 
@@ -37,6 +38,11 @@ struct BackupOptions {
   bool accept_rollback = false;
   int compression = 3;
   std::string time;
+  std::vector<std::string> files_from;
+  std::vector<std::string> files_from_verbatim;
+  std::string parent;
+  bool force = false;
+  bool skip_if_unchanged = false;
 };
 
 namespace {
@@ -98,6 +104,8 @@ nlohmann::json summary_json(const core::BackupResult& result, bool dry_run) {
           {"command", "backup"},
           {"snapshot_id", result.snapshot_id},
           {"dry_run", dry_run},
+          {"skipped", result.skipped},
+          {"parent", result.snapshot.parent ? nlohmann::json(*result.snapshot.parent) : nullptr},
           {"partial", result.partial},
           {"warnings", result.warnings},
           {"files_new", s.files_new},
@@ -120,6 +128,18 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
   core::BackupOptions archive;
   for (const auto& path : options.paths)
     archive.paths.emplace_back(path);
+  const auto add_listed = [&](const std::vector<std::string>& files, core::ListStyle style,
+                              const std::string& flag) {
+    for (const auto& file : files) {
+      const auto listed = core::read_path_list(file, style, flag);
+      if (listed.empty())
+        throw Error(Code::usage, fmt::format("{} {} lists no path", flag, util::printable(file)),
+                    "put one path per line in it (blank lines and # comments are skipped)");
+      archive.paths.insert(archive.paths.end(), listed.begin(), listed.end());
+    }
+  };
+  add_listed(options.files_from, core::ListStyle::patterns, "--files-from");
+  add_listed(options.files_from_verbatim, core::ListStyle::verbatim, "--files-from-verbatim");
   if (options.use_stdin) archive.stdin_name = options.stdin_filename;
   // Checked again by the archiver; asked here only so that a usage error
   // comes before the repository is opened (and its passphrase asked for).
@@ -138,6 +158,8 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
   archive.host = options.host;
   archive.dry_run = options.dry_run;
   archive.find_parent = true;
+  archive.reread = options.force;
+  archive.skip_if_unchanged = options.skip_if_unchanged;
   if (!options.time.empty()) archive.time_ns = parse_time(options.time, "--time");
 
   core::RepositoryOptions repo_options;
@@ -148,6 +170,8 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
         // an older copy) must not get a new one built on the older state.
         list_snapshots_checked(ctx, global, terminal,
                                {.refuse = !options.dry_run, .accept = options.accept_rollback});
+        if (!options.parent.empty())
+          archive.parent = resolve_snapshot_checked(ctx, global, terminal, options.parent, {}).id;
         auto cache = core::FilesCache::load(ctx.files_cache);
         // The scan exists only while the backup runs, and only when a
         // progress line is drawn or status events carry its totals: cron
@@ -162,7 +186,7 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
         // The snapshot is saved by now: a cache that cannot be written costs
         // the next backup time (it reads every file again), never this
         // backup's outcome.
-        if (!options.dry_run) {
+        if (!options.dry_run && !result.skipped) {
           core::Snapshot saved = result.snapshot;
           saved.id = result.snapshot_id;
           remember_saved_snapshot(ctx, global, terminal, saved);
@@ -188,6 +212,10 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
               format_duration(s.duration_seconds), format_bytes(s.bytes_added)));
           if (options.dry_run)
             terminal.info("dry run: nothing was stored");
+          else if (result.skipped)
+            terminal.info(fmt::format("nothing changed since snapshot {}; no snapshot saved "
+                                      "(--skip-if-unchanged)",
+                                      result.snapshot.parent->substr(0, 8)));
           else
             terminal.info(
                 fmt::format("snapshot {} saved{}", result.snapshot_id.substr(0, 8),
@@ -240,6 +268,18 @@ CLI::Validator entry_name() {
           ""};
 }
 
+CLI::Validator readable_path_list(const std::string& flag) {
+  return {[flag](std::string& value) -> std::string {
+            try {
+              (void)core::read_path_list(value, core::ListStyle::verbatim, flag);
+            } catch (const Error& e) {
+              return std::string(e.what()) + "\n" + e.hint(); // cli/usage_errors.hpp
+            }
+            return {};
+          },
+          ""};
+}
+
 CLI::Validator readable_pattern_file() {
   return {[](std::string& value) -> std::string {
             try {
@@ -274,6 +314,23 @@ void register_backup(CLI::App& app, GlobalOptions& global) {
                   "Skip the contents of directories holding an entry of this name (repeatable)")
       ->type_name("NAME")
       ->check(entry_name());
+  sub->add_option("--files-from", options->files_from,
+                  "Back up the paths listed in FILE, one per line (# comments, "
+                  "glob patterns; repeatable)")
+      ->type_name("FILE")
+      ->check(readable_path_list("--files-from"));
+  sub->add_option("--files-from-verbatim", options->files_from_verbatim,
+                  "Back up the paths listed in FILE, one per line, taken "
+                  "literally (repeatable)")
+      ->type_name("FILE")
+      ->check(readable_path_list("--files-from-verbatim"));
+  sub->add_option("--parent", options->parent,
+                  "Compare with this snapshot instead of the newest of this host and paths")
+      ->type_name("SNAPSHOT");
+  sub->add_flag("--force", options->force,
+                "Read every file again, even those the files cache shows unchanged");
+  sub->add_flag("--skip-if-unchanged", options->skip_if_unchanged,
+                "Save no snapshot when nothing changed since the parent snapshot");
   sub->add_flag("-x,--one-file-system", options->one_file_system,
                 "Stay on the file system of each given path");
   sub->add_option("--tag", options->tags, "Tag the snapshot (repeatable)")->type_name("TAG");

@@ -16,6 +16,7 @@
 #include "core/backup/archiver_impl.hpp"
 #include "core/backup/backup_parent.hpp"
 #include "core/backup/backup_paths.hpp"
+#include "core/backup/same_targets.hpp"
 #include "core/common/crash_point.hpp"
 #include "core/common/error.hpp"
 #include "core/common/host.hpp"
@@ -107,7 +108,10 @@ BackupResult Archiver::run() {
   // Flush first: the snapshot may only refer to data that is durable.
   if (!m_options.dry_run) m_repo.flush();
   Snapshot snapshot = make_snapshot(paths, before);
-  if (!m_options.dry_run) {
+  if (m_options.skip_if_unchanged && m_parent && !m_options.dry_run &&
+      same_targets(m_repo, m_repo.load_snapshot(*m_parent).tree, *m_root_tree, paths)) {
+    m_result.skipped = true;
+  } else if (!m_options.dry_run) {
     crash_point("client-before-snapshot");
     m_result.snapshot_id = m_repo.save_snapshot(snapshot);
     snapshot.id = m_result.snapshot_id;

@@ -32,6 +32,12 @@ struct BackupOptions {
   // Without `parent`: compare against select_parent's choice (the newest
   // snapshot of the same host and paths).
   bool find_parent = false;
+  // --force: read every file, even one the files cache or the parent shows
+  // unchanged (a file whose content changed without its size, times or inode).
+  bool reread = false;
+  // --skip-if-unchanged: save no snapshot when each path holds the same as
+  // in the parent (same_targets.hpp).
+  bool skip_if_unchanged = false;
   unsigned threads = 0;     // 0 = one per core
   std::int64_t time_ns = 0; // 0 = now; tests inject times
   std::size_t max_in_flight_bytes = std::size_t{16} * 1024 * 1024;
@@ -59,7 +65,9 @@ public:
 };
 
 struct BackupResult {
-  std::string snapshot_id; // empty on dry run
+  std::string snapshot_id; // empty on dry run, or when skipped
+  // skip_if_unchanged found the tree equal to the parent's: nothing saved.
+  bool skipped = false;
   Snapshot snapshot;
   bool partial = false; // some files could not be read
   std::uint64_t warnings = 0;

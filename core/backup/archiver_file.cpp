@@ -80,6 +80,7 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
     }
   }
 
+  if (m_options.reread) reuse.reset(); // still counted as unmodified when `same`
   if (reuse) {
     node.content = std::move(*reuse);
     add_xattrs(node, path, -1);

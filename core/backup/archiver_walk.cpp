@@ -124,7 +124,7 @@ void Archiver::back_up_dir(int dir_fd, const std::string& path, const struct sta
   const bool descend = !(m_options.one_file_system && st.st_dev != root_dev);
   Fd fd;
   if (descend) {
-    fd = Fd(::openat(dir_fd, node.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    fd = Fd(open_dir_to_list(dir_fd, node.name.c_str()));
     if (!fd.valid()) {
       const int err = errno;
       warn(path,

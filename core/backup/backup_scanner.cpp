@@ -60,7 +60,7 @@ void BackupScanner::scan_entry(int dir_fd, const std::string& name, const std::s
   if (!S_ISDIR(st.st_mode)) return;
   const dev_t dev = root_dev.value_or(st.st_dev);
   if (m_one_file_system && st.st_dev != dev) return; // a mount point: kept empty
-  Fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  Fd fd(open_dir_to_list(dir_fd, name.c_str()));
   if (fd.valid()) scan_dir(fd.get(), path, dev, stop);
 }
 

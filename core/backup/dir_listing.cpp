@@ -12,6 +12,13 @@
 
 namespace offsite::core {
 
+int open_dir_to_list(int dir_fd, const char* name) {
+  const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  const int fd = ::openat(dir_fd, name, flags | O_NOATIME);
+  if (fd >= 0 || errno != EPERM) return fd;
+  return ::openat(dir_fd, name, flags);
+}
+
 std::vector<std::string> list_names(int dir_fd, int& err) {
   std::vector<std::string> names;
   err = 0;

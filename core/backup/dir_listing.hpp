@@ -7,6 +7,12 @@
 
 namespace offsite::core {
 
+// Opens directory `name` in `dir_fd` to be listed, without following a
+// symlink and, when the kernel lets us (we own it, or are root), with
+// O_NOATIME: a backup must not change what the next one records. -1 and
+// errno as openat.
+int open_dir_to_list(int dir_fd, const char* name);
+
 // Names in `dir_fd` (without "." and ".."), sorted as unsigned bytes (the
 // order trees are stored in). `err` is set to an errno value when the
 // listing stopped early, else 0. `dir_fd` itself is left open and unmoved.

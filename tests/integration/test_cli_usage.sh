@@ -46,7 +46,7 @@ usage_error 'unknown command "bogus"' 'run "offsite --help" to see the commands'
 usage_error 'unknown command "key lst"' 'did you mean "offsite key list"?' key lst
 usage_error 'unknown command "schedule sho"' 'did you mean "offsite schedule show"?' \
   -q schedule sho
-usage_error '"offsite key" needs a command: passwd, list or export' - key
+usage_error '"offsite key" needs a command: passwd, list, add, remove or export' - key
 usage_error 'no command given' - -q
 
 # A known command after flags is never "corrected": the error is its own.
