@@ -21,6 +21,17 @@ namespace offsite::cli {
 
 namespace {
 
+// Checked while parsing, so that schedule install refuses what the job would.
+CLI::Validator rate_limit(const std::string& flag) {
+  return {[flag](std::string& value) -> std::string {
+            std::string error;
+            if (parse_rate_limit(value, &error)) return {};
+            return fmt::format("{}\ngive KiB/s, as in {} 2048 (2 MiB/s), or 0 for no limit", error,
+                               flag);
+          },
+          ""};
+}
+
 void register_global_options(CLI::App& app, GlobalOptions& g) {
   app.add_option("--config-dir", g.config_dir, "Configuration and credentials directory")
       ->type_name("DIR");
@@ -58,6 +69,14 @@ void register_global_options(CLI::App& app, GlobalOptions& g) {
   app.add_option("--proxy-password-file", g.transport.proxy_password_file,
                  "Read the proxy password from a file")
       ->type_name("FILE");
+  app.add_option("--limit-upload", g.transport.limit_upload,
+                 "Send at most this many KiB per second (0: no limit)")
+      ->type_name("KiB/s")
+      ->check(rate_limit("--limit-upload"));
+  app.add_option("--limit-download", g.transport.limit_download,
+                 "Receive at most this many KiB per second (0: no limit)")
+      ->type_name("KiB/s")
+      ->check(rate_limit("--limit-download"));
 }
 
 // A repeatable option takes one value per flag: otherwise CLI11 lets

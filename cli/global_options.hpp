@@ -19,6 +19,8 @@ struct TransportFlags {
   std::string source_ports;        // --source-ports LOW-HIGH
   bool no_proxy = false;           // --no-proxy: ignore the proxy environment variables
   std::string proxy_password_file; // --proxy-password-file FILE
+  std::string limit_upload;        // --limit-upload KiB/s ("" = config.json's, "0" = none)
+  std::string limit_download;      // --limit-download KiB/s
 };
 
 struct GlobalOptions {

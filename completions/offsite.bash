@@ -4,14 +4,14 @@ _offsite() {
     local cur prev words cword
     _init_completion || return
 
-    local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --version -h --help"
+    local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --limit-upload --limit-download --version -h --help"
     local commands="register init backup restore snapshots ls diff dump mount find forget version test-connection firewall-rules config check prune repair stats key schedule unlock unregister"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --config-dir | --cache-dir | -r | --repo | --password-file | --password-command | --retry-lock | --proxy | --map | --source-ports | --proxy-password-file) ((i++)) ;;
+            --config-dir | --cache-dir | -r | --repo | --password-file | --password-command | --retry-lock | --proxy | --map | --source-ports | --proxy-password-file | --limit-upload | --limit-download) ((i++)) ;;
             -*) ;;
             *) command=${words[i]}; break ;;
         esac
@@ -20,7 +20,7 @@ _offsite() {
     case $prev in
         --config-dir | --cache-dir | -r | --repo | -t | --target)
             _filedir -d; return ;;
-        --password-file | --exclude-file | --secret-file | --proxy-password-file | --new-password-file | --from-export | -o | --output)
+        --password-file | --exclude-file | --files-from | --files-from-verbatim | --secret-file | --proxy-password-file | --new-password-file | --from-export | -o | --output)
             _filedir; return ;;
         --method)
             COMPREPLY=($(compgen -W "auto systemd cron" -- "$cur")); return ;;
@@ -37,7 +37,7 @@ _offsite() {
         --proxy)
             compopt -o nospace 2>/dev/null
             COMPREPLY=($(compgen -W "socks5:// socks5h:// socks4:// socks4a:// http:// mapped:// direct" -- "$cur")); return ;;
-        --map | --source-ports | --retry-lock | --read-data-subset | --max-repack-unused)
+        --map | --source-ports | --retry-lock | --read-data-subset | --max-repack-unused | --limit-upload | --limit-download | --parent)
             return ;;
         --registration | --subnet | --fingerprint | --code | --existing | --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
             return ;;
@@ -52,7 +52,7 @@ _offsite() {
         "") COMPREPLY=($(compgen -W "$commands $global_opts" -- "$cur")); return ;;
         register) opts="--registration --subnet --fingerprint --code --existing --secret-file" ;;
         init) opts="" ;;
-        backup) opts="-e --exclude --exclude-file --iexclude --exclude-caches --exclude-if-present -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --accept-rollback --compression --time" ;;
+        backup) opts="-e --exclude --exclude-file --iexclude --exclude-caches --exclude-if-present --files-from --files-from-verbatim --parent --force --skip-if-unchanged -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --accept-rollback --compression --time" ;;
         restore) opts="-t --target -i --include -e --exclude --verify --overwrite -n --dry-run --delete --host --tag --path" ;;
         snapshots) opts="--host --tag --path --latest --accept-rollback" ;;
         ls) opts="-l --long -R --recursive --host --tag --path" ;;
@@ -107,7 +107,7 @@ _offsite() {
                 add) opts="--new-password-file" ;;
                 export) opts="-o --output" ;;
                 install)
-                    opts="--daily --method --password-file --json -q --quiet -v --verbose -e --exclude --exclude-file --iexclude --exclude-caches --exclude-if-present -x --one-file-system --tag --host -n --dry-run --compression"
+                    opts="--daily --method --password-file --json -q --quiet -v --verbose -e --exclude --exclude-file --iexclude --exclude-caches --exclude-if-present --files-from --files-from-verbatim --parent --force --skip-if-unchanged -x --one-file-system --tag --host -n --dry-run --compression"
                     [[ $cur == -* ]] || { _filedir; return; } ;;
                 *) opts="" ;;
             esac ;;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
@@ -52,7 +53,18 @@ struct FileSettings {
   std::optional<transport::SourcePortRange> source_ports;
   std::vector<std::string> no_proxy;
   std::string proxy_password_file;
+  std::uint64_t limit_upload_kib = 0;
+  std::uint64_t limit_download_kib = 0;
 };
+
+// "limit_upload": a number of KiB/s (a string of digits is taken too).
+std::optional<std::uint64_t> file_rate_limit(const Json& value, std::string& error) {
+  if (value.is_number_unsigned())
+    return parse_rate_limit(std::to_string(value.get<std::uint64_t>()), &error);
+  if (value.is_string()) return parse_rate_limit(value.get<std::string>(), &error);
+  error = "expected a number of KiB/s";
+  return std::nullopt;
+}
 
 std::string known_keys() {
   std::string text;
@@ -138,6 +150,12 @@ FileSettings read_file_settings(const Json& doc) {
           problems.emplace_back("proxy_password_file: expected a file name");
         else
           file.proxy_password_file = value.get<std::string>();
+      } else if (key == "limit_upload" || key == "limit_download") {
+        const auto limit = file_rate_limit(value, error);
+        if (!limit)
+          problems.push_back(key + ": " + error);
+        else
+          (key == "limit_upload" ? file.limit_upload_kib : file.limit_download_kib) = *limit;
       } else {
         problems.push_back(
             fmt::format("{} is not a transport setting (known: {})", shown_key(key), known_keys()));
@@ -197,7 +215,26 @@ std::string TransportSettings::describe() const {
     text += "; not for " + list;
   }
   if (source_ports) text += "; source ports " + source_ports->to_string();
+  if (limit_upload_kib) text += fmt::format("; upload at most {} KiB/s", limit_upload_kib);
+  if (limit_download_kib) text += fmt::format("; download at most {} KiB/s", limit_download_kib);
   return text;
+}
+
+std::optional<std::uint64_t> parse_rate_limit(std::string_view text, std::string* error) {
+  std::uint64_t kib = 0;
+  const auto* end = text.data() + text.size();
+  const auto [at, ec] = std::from_chars(text.data(), end, kib);
+  const auto fail = [&](std::string why) -> std::optional<std::uint64_t> {
+    if (error) *error = std::move(why);
+    return std::nullopt;
+  };
+  if (text.empty() || ec != std::errc{} || at != end)
+    return fail(fmt::format("\"{}\" is not a whole number of KiB/s", printable(text)));
+  if (kib != 0 && (kib < k_min_rate_limit_kib || kib > k_max_rate_limit_kib))
+    return fail(fmt::format("{} KiB/s is outside {} to {} (0 means no limit); below {} KiB/s "
+                            "transfers would run into the connection's timeouts",
+                            kib, k_min_rate_limit_kib, k_max_rate_limit_kib, k_min_rate_limit_kib));
+  return kib;
 }
 
 EnvLookup process_environment() {
@@ -283,6 +320,18 @@ TransportSettings resolve_transport(const TransportFlags& flags, const Json& con
     settings.no_proxy = file.no_proxy;
     settings.no_proxy_origin = k_config_origin;
   }
+
+  const auto limit = [&](const std::string& flag_value, const char* flag, std::uint64_t from_file) {
+    if (flag_value.empty()) return from_file;
+    const auto kib = parse_rate_limit(flag_value, &error);
+    if (!kib)
+      throw Error(Code::usage, fmt::format("{}: {}", flag, error),
+                  fmt::format("give KiB/s, as in {} 2048 (2 MiB/s), or 0 for no limit", flag));
+    return *kib;
+  };
+  settings.limit_upload_kib = limit(flags.limit_upload, "--limit-upload", file.limit_upload_kib);
+  settings.limit_download_kib =
+      limit(flags.limit_download, "--limit-download", file.limit_download_kib);
 
   if (!flags.proxy_password_file.empty()) {
     settings.proxy_password_file = flags.proxy_password_file;
@@ -387,6 +436,13 @@ Json set_transport_key(Json transport, std::string_view key, std::string_view va
                   "run \"offsite config unset proxy_password_file\" to clear it");
     // Absolute, so that cron (another working directory) finds it too.
     transport["proxy_password_file"] = std::filesystem::absolute(std::string(value)).string();
+  } else if (key == "limit_upload" || key == "limit_download") {
+    const auto kib = parse_rate_limit(value, &error);
+    if (!kib)
+      throw Error(Code::usage, fmt::format("{}: {}", key, error),
+                  "give KiB/s, as in 2048 (2 MiB/s); \"offsite config unset " + std::string(key) +
+                      "\" removes the limit");
+    transport[std::string(key)] = *kib;
   } else {
     throw Error(Code::usage, fmt::format("\"{}\" is not a transport key", printable(key)),
                 "the transport keys are " + known_keys());

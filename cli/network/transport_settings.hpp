@@ -21,7 +21,8 @@
 //    "map": {"193.239.112.10:16384": 40001, ...},   SERVER_IP:PORT -> firewall port
 //    "source_ports": "1024-5000",
 //    "no_proxy": ["10.0.0.0/8", ...],
-//    "proxy_password_file": "/home/alice/.config/offsite/proxy-password"}
+//    "proxy_password_file": "/home/alice/.config/offsite/proxy-password",
+//    "limit_upload": 2048, "limit_download": 8192}    KiB/s, all connections together
 //
 // Precedence, per key: flag > environment > config.json > default (direct).
 //   proxy:    --proxy, else https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY
@@ -29,7 +30,8 @@
 //             else "proxy", else direct. "--proxy direct" forces direct.
 //   no_proxy: no_proxy / NO_PROXY (skipped with --no-proxy), else "no_proxy".
 //   map:      the --map flags when any is given, else "map".
-//   source_ports, proxy_password_file: the flag, else the config key.
+//   source_ports, proxy_password_file, limit_upload, limit_download: the
+//             flag, else the config key ("--limit-upload 0": no limit).
 // The proxy password (only SOCKS5 and HTTP with a user need one), first
 // found of: --proxy-password-file, the password in the proxy URL (--proxy or
 // the environment), OFFSITE_PROXY_PASSWORD, "proxy_password_file", a prompt
@@ -92,6 +94,13 @@ std::optional<PortMap> parse_port_map(std::string_view text, std::string* error 
 std::optional<std::vector<std::string>> parse_no_proxy(std::string_view text, bool strict,
                                                        std::string* error = nullptr);
 
+// A rate limit in KiB/s as --limit-upload and "limit_upload" take it: 0 (no
+// limit) or k_min_rate_limit_kib to k_max_rate_limit_kib. nullopt on anything
+// else, with `error` set to a sentence naming the problem.
+inline constexpr std::uint64_t k_min_rate_limit_kib = 32;
+inline constexpr std::uint64_t k_max_rate_limit_kib = 4u << 20;
+std::optional<std::uint64_t> parse_rate_limit(std::string_view text, std::string* error = nullptr);
+
 struct TransportSettings {
   std::optional<ProxyUrl> proxy; // nullopt: direct
   std::string proxy_origin;      // "--proxy", "ALL_PROXY", "config.json", ... ("" when direct)
@@ -101,9 +110,12 @@ struct TransportSettings {
   std::string no_proxy_origin;       // "NO_PROXY", "config.json", ...
   std::string proxy_password_file;   // --proxy-password-file, else the config's ("" = none)
   std::string proxy_password_file_origin;
+  std::uint64_t limit_upload_kib = 0; // KiB/s; 0 = no limit
+  std::uint64_t limit_download_kib = 0;
 
   // "direct", "SOCKS5 proxy proxy.example:1080 (user alice)", then
-  // "; not for 10.0.0.0/8" and "; source ports 1024-5000" when set.
+  // "; not for 10.0.0.0/8", "; source ports 1024-5000", "; upload at most
+  // 2048 KiB/s" and "; download at most 8192 KiB/s" when set.
   std::string describe() const;
 };
 
@@ -145,12 +157,13 @@ nlohmann::json set_transport_key(nlohmann::json transport, std::string_view key,
                                  std::string_view value);
 nlohmann::json unset_transport_key(nlohmann::json transport, std::string_view key,
                                    std::string_view entry = {});
-inline constexpr std::string_view k_transport_keys[] = {"proxy", "map", "source_ports", "no_proxy",
-                                                        "proxy_password_file"};
+inline constexpr std::string_view k_transport_keys[] = {
+    "proxy",        "map",           "source_ports", "no_proxy", "proxy_password_file",
+    "limit_upload", "limit_download"};
 
 // --- the connector stack --------------------------------------------------
 
-// TLS pinned to `fingerprint` over
+// TLS pinned to `fingerprint` over (RateLimited, when a limit is set, over)
 //   direct:   Tcp(IP only, source ports)
 //   a proxy:  Routing(Tcp(IP only, source ports),
 //                     Socks|HttpConnect|Mapped(Tcp(names allowed, source ports)),

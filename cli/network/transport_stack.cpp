@@ -12,6 +12,7 @@
 
 #include "cli/network/transport_settings.hpp"
 #include "core/common/error.hpp"
+#include "transport/net/rate_limit.hpp"
 #include "transport/proxy/proxy_schemes.hpp"
 #include "transport/proxy/routing_connector.hpp"
 #include "transport/tls/tls.hpp"
@@ -78,6 +79,15 @@ ConnectorStack build_connector_stack(const std::string& fingerprint,
                 fmt::format("the {} (from {}): {}", settings.proxy->describe(),
                             settings.proxy_origin, e.failure().detail),
                 "check the proxy's user name and password");
+  }
+  if (settings.limit_upload_kib || settings.limit_download_kib) {
+    const auto limiter = [](std::uint64_t kib) {
+      return kib ? std::make_shared<transport::RateLimiter>(kib * 1024) : nullptr;
+    };
+    below_tls = std::make_shared<transport::RateLimitedConnector>(
+        std::move(below_tls), limiter(settings.limit_upload_kib),
+        limiter(settings.limit_download_kib));
+    layers = fmt::format("limit({})", layers);
   }
   try {
     auto tls = std::make_shared<transport::TlsConnector>(

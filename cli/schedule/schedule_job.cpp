@@ -81,6 +81,8 @@ std::vector<std::string> global_arguments(const GlobalOptions& global,
   if (t.no_proxy) args.emplace_back("--no-proxy");
   if (!t.proxy_password_file.empty())
     args.insert(args.end(), {"--proxy-password-file", absolute_string(t.proxy_password_file)});
+  if (!t.limit_upload.empty()) args.insert(args.end(), {"--limit-upload", t.limit_upload});
+  if (!t.limit_download.empty()) args.insert(args.end(), {"--limit-download", t.limit_download});
   if (!global.retry_lock.empty()) args.insert(args.end(), {"--retry-lock", global.retry_lock});
   // -v: the log then says what each run did ("snapshot 1a2b3c4d saved").
   args.emplace_back("--verbose");

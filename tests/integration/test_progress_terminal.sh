@@ -9,8 +9,9 @@ source "$(dirname "$0")/lib.sh"
 repo=(--repo "$WORK/repo")
 mkdir -p "$WORK/data"
 for i in $(seq 4); do head -c 20000000 /dev/urandom >"$WORK/data/file$i.bin"; done
-# 1 GiB of holes: seconds of reading and chunking, next to nothing stored.
-truncate -s 1G "$WORK/data/sparse.img"
+# 4 GiB of holes: seconds of reading and chunking (the ETA shows from 3 s
+# on), next to nothing stored.
+truncate -s 4G "$WORK/data/sparse.img"
 offsite "${repo[@]}" init >/dev/null
 
 # in_tmux NAME ARGS...: runs offsite --repo REPO ARGS in a 160x40 tmux terminal, keeps
