@@ -81,8 +81,9 @@ same_as_user || fail "a refused install changed the crontab"
 
 # A world-readable passphrase file is installed, with a warning.
 chmod 644 "$passdir/pass file"
-sched --json schedule install --daily 02:30 --method cron --password-file "$passdir/pass file" \
-  --exclude '*.tmp' "$data" >"$WORK/install.json" 2>"$WORK/install.err"
+sched --json --limit-upload 2048 schedule install --daily 02:30 --method cron \
+  --password-file "$passdir/pass file" --exclude '*.tmp' "$data" >"$WORK/install.json" \
+  2>"$WORK/install.err"
 grep -q 'readable by every user' "$WORK/install.err" || fail "no warning: $(cat "$WORK/install.err")"
 chmod 600 "$passdir/pass file"
 log=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
@@ -96,6 +97,7 @@ cmp -s <(head -n3 "$WORK/crontab") "$WORK/user-crontab" || fail "user lines chan
 [[ $(grep -c 'written by "offsite schedule install"' "$WORK/crontab") == 1 ]] || fail "markers"
 line=$(tail -n1 "$WORK/crontab")
 [[ $line == "30 2 * * * "* ]] || fail "crontab line: $line"
+[[ $line == *" --limit-upload 2048 "* ]] || fail "the job lost --limit-upload: $line"
 
 # run_job: our crontab line as cron runs it (crontab(5)): after the five time
 # fields, \% is %, an unescaped % ends the command (the rest is its stdin,
