@@ -464,8 +464,18 @@ Bytes Repository::load_from_any(BlobType type, const BlobId& id,
   }
 }
 
+void Repository::cache_pack_reads(std::size_t max_bytes) {
+  if (!m_block_cache) m_block_cache = std::make_unique<PackBlockCache>(m_store, max_bytes);
+}
+
+std::optional<Bytes> Repository::read_pack_range(const std::string& pack, std::uint64_t offset,
+                                                 std::uint64_t length) {
+  if (m_block_cache) return m_block_cache->get(pack_key(pack), offset, length);
+  return m_store.get(pack_key(pack), offset, length);
+}
+
 Bytes Repository::load_from_pack(BlobType type, const BlobId& id, const BlobLocation& loc) {
-  const auto data = m_store.get(pack_key(loc.pack), loc.offset, loc.length);
+  const auto data = read_pack_range(loc.pack, loc.offset, loc.length);
   return open_from_pack(type, id, loc, data ? std::optional<ByteView>(*data) : std::nullopt);
 }
 
@@ -489,7 +499,7 @@ std::vector<Repository::BlobLoad> Repository::load_blob_run(const std::vector<Bl
   std::exception_ptr get_error; // a store failure fails each blob as load_blob would
   if (!pack.empty()) {
     try {
-      data = m_store.get(pack_key(pack), begin, end - begin);
+      data = read_pack_range(pack, begin, end - begin);
     } catch (...) {
       get_error = std::current_exception();
     }

@@ -27,6 +27,7 @@
 #include "core/format/index.hpp"
 #include "core/format/pack.hpp"
 #include "core/format/snapshot.hpp"
+#include "core/repo/pack_block_cache.hpp"
 #include "core/store/store.hpp"
 
 namespace offsite::core {
@@ -113,6 +114,12 @@ public:
   // authenticate, Error(not_found) when it is not indexed.
   Bytes load_blob(BlobType type, const BlobId& id);
 
+  // From now on, packs are read in blocks kept up to `max_bytes`
+  // (pack_block_cache.hpp): for restore and dump, which read most blobs of
+  // the packs they touch. Call before other threads load blobs; a second
+  // call keeps the first cache.
+  void cache_pack_reads(std::size_t max_bytes);
+
   // One blob of load_blob_run: its plaintext, or what load_blob would throw.
   struct BlobLoad {
     std::optional<Bytes> data;
@@ -177,6 +184,9 @@ private:
   // uploading. On failure the packs stay in m_unindexed.
   void write_index_locked(std::unique_lock<std::mutex>& lock);
   Bytes load_from_pack(BlobType type, const BlobId& id, const BlobLocation& loc);
+  // A range of a pack: through the block cache when there is one.
+  std::optional<Bytes> read_pack_range(const std::string& pack, std::uint64_t offset,
+                                       std::uint64_t length);
   // Checks and opens blob `id` at `loc`, given what the store returned for
   // its range (`sealed`; nullopt when the pack is missing). The one place
   // that decides load_blob's errors, for single blobs and runs alike.
@@ -194,6 +204,7 @@ private:
   std::optional<Bytes> get_hashed(const std::string& key, std::string_view name);
 
   Store& m_store;
+  std::unique_ptr<PackBlockCache> m_block_cache; // null: every read goes to the store
   MasterKey m_key;
   RepositoryOptions m_options;
   BlobCodec m_codec;

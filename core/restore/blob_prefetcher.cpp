@@ -4,8 +4,10 @@
 
 namespace offsite::core {
 
-BlobPrefetcher::BlobPrefetcher(Repository& repo, std::size_t threads, std::size_t max_bytes)
+BlobPrefetcher::BlobPrefetcher(Repository& repo, std::size_t threads, std::size_t max_bytes,
+                               bool cache_pack_reads)
     : m_repo(repo), m_max_bytes(max_bytes) {
+  if (cache_pack_reads) m_repo.cache_pack_reads(max_bytes);
   for (std::size_t i = 0; i < threads; ++i)
     m_threads.emplace_back([this] { work(); });
 }
@@ -30,28 +32,82 @@ void BlobPrefetcher::expect(const std::vector<BlobId>& ids) {
       // Unknown blobs cost nothing here; take() reports them.
       slot->location = m_repo.index().find(id);
       slot->bytes = slot->location ? slot->location->length : 0;
-      m_waiting.push_back(std::move(slot));
+      m_order.push_back(std::move(slot));
     }
   }
   m_work.notify_all();
 }
 
-bool BlobPrefetcher::startable_locked() const {
-  return !m_waiting.empty() &&
-         (m_started.empty() || m_bytes + m_waiting.front()->bytes <= m_max_bytes);
+std::optional<std::size_t> BlobPrefetcher::startable_locked() {
+  while (m_started_prefix < m_order.size() && m_order[m_started_prefix]->started)
+    ++m_started_prefix;
+  if (m_started_prefix == m_order.size()) return std::nullopt;
+  const Slot& first = *m_order[m_started_prefix];
+  if (m_loading > 0 && m_bytes + first.bytes > m_max_bytes) return std::nullopt;
+  return m_started_prefix;
+}
+
+BlobPrefetcher::Run BlobPrefetcher::start_run_locked(std::size_t first) {
+  Run run{m_order[first]};
+  const auto& at = run.front()->location;
+  if (at) {
+    // The waiting blobs of the same pack a little further on, by offset.
+    Run same_pack;
+    const std::size_t end = std::min(m_order.size(), first + 1 + k_run_window);
+    for (std::size_t i = first + 1; i < end; ++i) {
+      const auto& slot = m_order[i];
+      if (!slot->started && slot->location && slot->location->pack == at->pack)
+        same_pack.push_back(slot);
+    }
+    std::stable_sort(same_pack.begin(), same_pack.end(), [](const auto& a, const auto& b) {
+      return a->location->offset < b->location->offset;
+    });
+    // Grow the range around the first blob while the gaps stay small and
+    // the range (held whole while its blobs are opened) fits the run bound
+    // and what the budget has left.
+    // (take() may start a run beyond the budget: then it is the blob alone.)
+    const std::size_t left = m_loading == 0
+                                 ? std::max(m_max_bytes, run.front()->bytes)
+                                 : (m_bytes < m_max_bytes ? m_max_bytes - m_bytes : std::size_t{0});
+    const std::uint64_t room = std::min<std::uint64_t>(k_max_run_bytes, left);
+    std::uint64_t begin = at->offset;
+    std::uint64_t end_at = std::uint64_t{at->offset} + at->length;
+    const auto fits = [&](std::uint64_t b, std::uint64_t e) { return e - b <= room; };
+    const auto split = std::lower_bound(
+        same_pack.begin(), same_pack.end(), at->offset,
+        [](const auto& slot, std::uint64_t offset) { return slot->location->offset < offset; });
+    for (auto it = split; it != same_pack.end(); ++it) { // rightwards
+      const auto& loc = *(*it)->location;
+      const std::uint64_t e = std::max(end_at, std::uint64_t{loc.offset} + loc.length);
+      if (loc.offset > end_at + k_max_run_gap || !fits(begin, e)) break;
+      end_at = e;
+      run.push_back(*it);
+    }
+    for (auto it = split; it != same_pack.begin();) { // leftwards
+      --it;
+      const auto& loc = *(*it)->location;
+      if (std::uint64_t{loc.offset} + loc.length + k_max_run_gap < begin ||
+          !fits(loc.offset, end_at))
+        break;
+      begin = std::min<std::uint64_t>(begin, loc.offset);
+      run.push_back(*it);
+    }
+  }
+  for (const auto& slot : run) {
+    slot->started = true;
+    ++m_loading;
+    m_bytes += slot->bytes;
+  }
+  return run;
 }
 
 void BlobPrefetcher::work() {
   std::unique_lock lock(m_mutex);
   for (;;) {
-    m_work.wait(lock, [&] { return m_stopping || startable_locked(); });
+    std::optional<std::size_t> first;
+    m_work.wait(lock, [&] { return m_stopping || (first = startable_locked()).has_value(); });
     if (m_stopping) return;
-    const std::size_t bytes_before = m_bytes;
-    std::vector<std::shared_ptr<Slot>> run{m_waiting.front()};
-    m_waiting.pop_front();
-    m_started.push_back(run.front());
-    m_bytes += run.front()->bytes;
-    extend_run_locked(run, bytes_before);
+    Run run = start_run_locked(*first);
     // Pass the baton: the budget may allow another load at once.
     if (startable_locked()) m_work.notify_one();
     lock.unlock();
@@ -62,30 +118,7 @@ void BlobPrefetcher::work() {
   }
 }
 
-void BlobPrefetcher::extend_run_locked(std::vector<std::shared_ptr<Slot>>& run,
-                                       std::size_t bytes_before) {
-  const auto& first = run.front()->location;
-  if (!first) return;
-  while (!m_waiting.empty()) {
-    const auto& last = *run.back()->location;
-    const auto& next = m_waiting.front()->location;
-    // Only forward in the same pack: anything else is its own get anyway.
-    if (!next || next->pack != first->pack) break;
-    const std::uint64_t last_end = std::uint64_t{last.offset} + last.length;
-    if (next->offset < last_end || next->offset - last_end > k_max_run_gap) break;
-    // The whole range is held while the run is opened, so it (not only the
-    // blobs' sealed sizes) must fit the run bound and what the budget had left.
-    const std::uint64_t span = std::uint64_t{next->offset} + next->length - first->offset;
-    if (span > k_max_run_bytes || bytes_before + span > m_max_bytes) break;
-    run.push_back(m_waiting.front());
-    m_waiting.pop_front();
-    m_started.push_back(run.back());
-    m_bytes += run.back()->bytes;
-  }
-}
-
-std::vector<Repository::BlobLoad>
-BlobPrefetcher::load(const std::vector<std::shared_ptr<Slot>>& run) {
+std::vector<Repository::BlobLoad> BlobPrefetcher::load(const Run& run) {
   std::vector<Repository::BlobLoad> loads(run.size());
   if (run.size() == 1) {
     try {
@@ -93,86 +126,77 @@ BlobPrefetcher::load(const std::vector<std::shared_ptr<Slot>>& run) {
     } catch (...) {
       loads[0].error = std::current_exception();
     }
-  } else {
-    std::vector<BlobId> ids;
-    ids.reserve(run.size());
-    for (const auto& slot : run)
-      ids.push_back(slot->id);
-    try {
-      loads = m_repo.load_blob_run(ids);
-    } catch (...) { // it reports per blob; this is only bad_alloc and the like
-      for (auto& load : loads)
-        load.error = std::current_exception();
-    }
+    return loads;
+  }
+  std::vector<BlobId> ids;
+  ids.reserve(run.size());
+  for (const auto& slot : run)
+    ids.push_back(slot->id);
+  try {
+    loads = m_repo.load_blob_run(ids);
+  } catch (...) { // it reports per blob; this is only bad_alloc and the like
+    for (auto& load : loads)
+      load.error = std::current_exception();
   }
   return loads;
 }
 
-void BlobPrefetcher::finish_locked(const std::vector<std::shared_ptr<Slot>>& run,
-                                   std::vector<Repository::BlobLoad>& loads) {
+void BlobPrefetcher::finish_locked(const Run& run, std::vector<Repository::BlobLoad>& loads) {
   for (std::size_t i = 0; i < run.size(); ++i) {
-    run[i]->data = std::move(loads[i].data);
-    run[i]->error = loads[i].error;
-    run[i]->ready = true;
+    Slot& slot = *run[i];
+    slot.ready = true;
+    if (slot.dropped) continue; // passed over meanwhile: nobody takes it
+    slot.data = std::move(loads[i].data);
+    slot.error = loads[i].error;
   }
 }
 
-void BlobPrefetcher::release_locked(const Slot& slot) { m_bytes -= std::min(m_bytes, slot.bytes); }
-
-std::shared_ptr<BlobPrefetcher::Slot> BlobPrefetcher::claim_locked(const BlobId& id,
-                                                                   bool& started) {
-  const auto matches = [&](const std::shared_ptr<Slot>& slot) { return slot->id == id; };
-  const auto in_started = std::find_if(m_started.begin(), m_started.end(), matches);
-  if (in_started != m_started.end()) {
-    // Everything announced before it was skipped by the caller.
-    for (auto it = m_started.begin(); it != in_started; ++it)
-      release_locked(**it);
-    m_started.erase(m_started.begin(), in_started);
-    auto slot = m_started.front();
-    m_started.pop_front();
-    release_locked(*slot);
-    started = true;
-    return slot;
+void BlobPrefetcher::release_locked(Slot& slot) {
+  if (slot.started && !slot.dropped) {
+    --m_loading;
+    m_bytes -= slot.bytes;
   }
-  const auto in_waiting = std::find_if(m_waiting.begin(), m_waiting.end(), matches);
-  if (in_waiting == m_waiting.end()) return nullptr;
-  for (const auto& slot : m_started)
-    release_locked(*slot);
-  m_started.clear();
-  auto slot = *in_waiting;
-  m_waiting.erase(m_waiting.begin(), in_waiting + 1);
-  started = false;
-  return slot;
+  slot.dropped = true;
+  slot.data.reset();
 }
 
 Bytes BlobPrefetcher::take(const BlobId& id) {
-  std::shared_ptr<Slot> slot;
-  bool started = false;
+  bool announced = false;
+  std::optional<Bytes> data;
+  std::exception_ptr error;
   {
     std::unique_lock lock(m_mutex);
-    slot = claim_locked(id, started);
-    if (slot && started) m_ready.wait(lock, [&] { return slot->ready; });
-    if (slot && !started) {
-      // The workers have not reached it (busy, or not yet scheduled): load it
-      // here, and the run it starts with it, which the workers then skip.
-      const std::size_t bytes_before = m_bytes;
-      std::vector<std::shared_ptr<Slot>> run{slot};
-      m_started.push_front(slot);
-      m_bytes += slot->bytes;
-      extend_run_locked(run, bytes_before);
-      lock.unlock();
-      auto loads = load(run);
-      lock.lock();
-      finish_locked(run, loads);
-      m_started.pop_front(); // still ours: only the consumer removes slots
-      release_locked(*slot);
-      started = true;
+    const auto it = std::find_if(m_order.begin(), m_order.end(),
+                                 [&](const std::shared_ptr<Slot>& s) { return s->id == id; });
+    if (it != m_order.end()) {
+      announced = true;
+      const auto position = static_cast<std::size_t>(it - m_order.begin());
+      const std::shared_ptr<Slot> slot = *it;
+      if (!slot->started) {
+        // The workers have not reached it (busy, or not yet scheduled): load
+        // it here, with the run it starts, whose other blobs the workers
+        // then skip. Only this thread removes slots, so `position` holds.
+        Run run = start_run_locked(position);
+        lock.unlock();
+        auto loads = load(run);
+        lock.lock();
+        finish_locked(run, loads);
+      }
+      m_ready.wait(lock, [&] { return slot->ready; });
+      data = std::move(slot->data);
+      error = slot->error;
+      // It, and everything announced before it (skipped by the caller), go.
+      for (std::size_t i = 0; i <= position; ++i) {
+        release_locked(*m_order.front());
+        m_order.pop_front();
+      }
+      m_started_prefix -= std::min(m_started_prefix, position + 1);
     }
   }
   m_work.notify_one(); // budget freed: a worker may start the next one
-  if (!slot) return m_repo.load_blob(BlobType::data, id);
-  if (slot->error) std::rethrow_exception(slot->error);
-  return std::move(*slot->data);
+  if (!announced) return m_repo.load_blob(BlobType::data, id);
+  if (error) std::rethrow_exception(error);
+  return std::move(*data);
 }
 
 } // namespace offsite::core

@@ -12,12 +12,16 @@
 // hardlink): the ones before the requested blob are dropped. A blob that
 // was never announced is simply loaded on the caller's thread. Memory is
 // bounded by the sealed sizes of the blobs loaded ahead (max_bytes; one blob
-// is always allowed).
+// is always allowed), and a run's range read stays within what the budget
+// has left.
 //
-// Runs: blobs announced one after the other that lie next to each other in
-// one pack (a file's chunks, as backup wrote them) are read with one ranged
-// get, up to k_max_run_bytes. On an S3 store a get per blob cost a round
-// trip each: a 1 GiB restore took ~70,000 gets.
+// Runs: backup shuffles the blobs inside each pack (core/format/pack.cpp), so
+// a file's chunks sit in one pack but not in order. A load therefore looks
+// ahead (up to k_run_window announced blobs) for others in the same pack,
+// and reads those that lie close together (gaps up to k_max_run_gap) with
+// one ranged get of at most k_max_run_bytes, in offset order. On an S3 store
+// a get per blob cost a round trip and ~1.5 ms of the store's CPU each: a
+// 1 GiB restore took ~70,000 gets.
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -34,14 +38,19 @@ namespace offsite::core {
 
 class BlobPrefetcher {
 public:
+  // `cache_pack_reads`: the repository reads packs in blocks kept in
+  // memory (Repository::cache_pack_reads, as much again as max_bytes), so
+  // the store is asked once per block instead of once per blob.
   explicit BlobPrefetcher(Repository& repo, std::size_t threads = 4,
-                          std::size_t max_bytes = 64u << 20);
+                          std::size_t max_bytes = 64u << 20, bool cache_pack_reads = true);
   ~BlobPrefetcher();
   BlobPrefetcher(const BlobPrefetcher&) = delete;
   BlobPrefetcher& operator=(const BlobPrefetcher&) = delete;
 
   // A run reads at most this many bytes of a pack, gaps included.
   static constexpr std::size_t k_max_run_bytes = std::size_t{8} << 20;
+  // How many announced blobs past the first a run looks through.
+  static constexpr std::size_t k_run_window = 1024;
   // Blobs this far apart still join a run: reading the gap (blobs of other
   // files, or not needed) is cheaper than another round trip.
   static constexpr std::size_t k_max_run_gap = std::size_t{64} << 10;
@@ -57,27 +66,27 @@ private:
     BlobId id{};
     std::size_t bytes = 0;                // sealed size, counted against the budget
     std::optional<BlobLocation> location; // nullopt: not indexed, load_blob reports it
+    bool started = false;
     bool ready = false;
+    bool dropped = false; // passed over by take() while it loaded
     std::optional<Bytes> data;
     std::exception_ptr error;
   };
+  using Run = std::vector<std::shared_ptr<Slot>>;
 
   void work();
-  // After starting `run`'s first slot: moves the waiting slots that continue
-  // it in its pack to m_started, while the bytes to read stay within
-  // k_max_run_bytes and the budget. Lock held.
-  void extend_run_locked(std::vector<std::shared_ptr<Slot>>& run, std::size_t bytes_before);
+  // The position in m_order of the first slot not yet started, if the
+  // budget lets it start. Lock held.
+  std::optional<std::size_t> startable_locked();
+  // Starts m_order[first] and the waiting slots that join its run; counts
+  // their bytes. Lock held.
+  Run start_run_locked(std::size_t first);
   // Loads the slots of `run` (one load_blob, or one load_blob_run); no lock.
-  std::vector<Repository::BlobLoad> load(const std::vector<std::shared_ptr<Slot>>& run);
-  // Drops waiting and loaded entries up to `id`; the slot for `id` (started
-  // or not) if it was announced, else nullptr. Called with the lock held.
-  std::shared_ptr<Slot> claim_locked(const BlobId& id, bool& started);
+  std::vector<Repository::BlobLoad> load(const Run& run);
   // Hands the loads to their slots and marks them ready. Lock held.
-  void finish_locked(const std::vector<std::shared_ptr<Slot>>& run,
-                     std::vector<Repository::BlobLoad>& loads);
-  void release_locked(const Slot& slot);
-  // A waiting blob fits the budget (or nothing is loading). Lock held.
-  bool startable_locked() const;
+  void finish_locked(const Run& run, std::vector<Repository::BlobLoad>& loads);
+  // A slot leaves m_order (taken or passed over): its bytes are freed.
+  void release_locked(Slot& slot);
 
   Repository& m_repo;
   std::size_t m_max_bytes;
@@ -85,11 +94,12 @@ private:
   // Two conditions, so that a finished load wakes only the consumer and a
   // freed budget only one worker: one shared condition woke all of them for
   // every blob, about ten futex calls per blob of a restore.
-  std::condition_variable m_work;              // workers: something may be startable
-  std::condition_variable m_ready;             // the consumer: a slot became ready
-  std::deque<std::shared_ptr<Slot>> m_waiting; // announced, not started
-  std::deque<std::shared_ptr<Slot>> m_started; // loading or loaded, in order
-  std::size_t m_bytes = 0;                     // sealed bytes of m_started
+  std::condition_variable m_work;            // workers: something may be startable
+  std::condition_variable m_ready;           // the consumer: a slot became ready
+  std::deque<std::shared_ptr<Slot>> m_order; // announced, not taken, in order
+  std::size_t m_started_prefix = 0;          // the first this many slots of m_order are started
+  std::size_t m_loading = 0;                 // slots of m_order started, ready or not
+  std::size_t m_bytes = 0;                   // their sealed bytes
   bool m_stopping = false;
   std::vector<std::thread> m_threads;
 };

@@ -152,6 +152,20 @@ TEST_CASE(
   CHECK(counting.pack_gets.load() <= 2);
 }
 
+TEST_CASE("given 50 blobs of one pack taken in the order backup saved them (the pack shuffled "
+          "them), when loaded, then a few ranged gets still load them all") {
+  Fixture f(50, k_pack_target_size, 1000, 10);
+  REQUIRE(f.open()->index().packs().size() == 1);
+  CountingStore counting(f.store);
+  Repository repo(counting, f.key);
+  repo.load_index();
+  BlobPrefetcher prefetch(repo);
+  prefetch.expect(f.ids);
+  for (std::size_t i = 0; i < f.ids.size(); ++i)
+    CHECK(prefetch.take(f.ids[i]) == f.plain[i]);
+  CHECK(counting.pack_gets.load() <= 4);
+}
+
 TEST_CASE("given a run with one corrupted blob, when taken, then only that blob fails, with "
           "load_blob's integrity error, and the others come back intact") {
   Fixture f(20, k_pack_target_size, 1000, 10);
@@ -200,7 +214,7 @@ TEST_CASE("given a small memory budget, when adjacent blobs are taken, then no r
   Repository repo(counting, f.key);
   repo.load_index();
   const std::size_t budget = 2000; // a few sealed blobs (constant bytes compress well)
-  BlobPrefetcher prefetch(repo, 3, budget);
+  BlobPrefetcher prefetch(repo, 3, budget, false); // no block cache: gets are the runs
   prefetch.expect(f.ids);
   for (std::size_t i = 0; i < f.ids.size(); ++i)
     CHECK(prefetch.take(f.ids[i]) == f.plain[i]);

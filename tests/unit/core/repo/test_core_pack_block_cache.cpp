@@ -1,0 +1,108 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "core/repo/pack_block_cache.hpp"
+#include "core/store/local_store.hpp"
+#include "tests/unit/temp_dir.hpp"
+
+using namespace offsite;
+using namespace offsite::core;
+
+TEST_SUITE_BEGIN("core::PackBlockCache");
+
+namespace {
+
+constexpr std::uint64_t k_block = PackBlockCache::k_block_size;
+
+class CountingStore : public ForwardingStore {
+public:
+  using ForwardingStore::ForwardingStore;
+  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
+                           std::optional<std::uint64_t> length) override {
+    ++gets;
+    return ForwardingStore::get(key, offset, length);
+  }
+  std::atomic<int> gets{0};
+};
+
+struct Fixture {
+  test::TempDir dir;
+  LocalStore store{dir / "repo"};
+  Bytes object;
+  // An object of 3.5 blocks of random bytes.
+  Fixture() : object(3 * k_block + k_block / 2) {
+    std::mt19937_64 random(7);
+    for (auto& b : object)
+      b = static_cast<std::uint8_t>(random());
+    REQUIRE(store.put("data/p", object));
+  }
+};
+
+} // namespace
+
+TEST_CASE("given a 3.5-block object, when ranges are read through the cache, then each is what "
+          "the store itself returns, short reads at the end included") {
+  Fixture f;
+  PackBlockCache cache(f.store, 8 * k_block);
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges = {
+      {0, 10},
+      {k_block - 5, 10},                    // across a block boundary
+      {100, 2 * k_block + 17},              // across three blocks
+      {3 * k_block + 10, 100},              // inside the last, short block
+      {3 * k_block + k_block / 2 - 3, 100}, // past the end: 3 bytes
+      {3 * k_block + k_block / 2, 10},      // at the end: empty
+      {5 * k_block, 10},                    // far past the end: empty
+  };
+  for (const auto& [offset, length] : ranges) {
+    CAPTURE(offset);
+    CAPTURE(length);
+    const auto expected = f.store.get("data/p", offset, length);
+    const auto got = cache.get("data/p", offset, length);
+    REQUIRE(got.has_value());
+    CHECK(*got == *expected);
+  }
+  CHECK_FALSE(cache.get("data/missing", 0, 10).has_value());
+}
+
+TEST_CASE("given many reads inside one block, when read through the cache, then the store is "
+          "asked once, and again only after the block was evicted") {
+  Fixture f;
+  CountingStore counting(f.store);
+  PackBlockCache cache(counting, 2 * k_block);
+  for (std::uint64_t at = 0; at < k_block - 100; at += 4096)
+    CHECK(cache.get("data/p", at, 100)->size() == 100);
+  CHECK(counting.gets.load() == 1);
+  // Three more blocks pass through a cache of two: the first is gone.
+  for (std::uint64_t block = 1; block <= 3; ++block)
+    (void)cache.get("data/p", block * k_block, 10);
+  CHECK(counting.gets.load() == 4);
+  (void)cache.get("data/p", 0, 10);
+  CHECK(counting.gets.load() == 5);
+}
+
+TEST_CASE("given eight threads reading one block at once, when they finish, then the store was "
+          "asked once and all got the same bytes") {
+  Fixture f;
+  CountingStore counting(f.store);
+  PackBlockCache cache(counting, 8 * k_block);
+  std::vector<std::thread> threads;
+  std::atomic<int> right{0};
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      const auto offset = static_cast<std::uint64_t>(i) * 1000;
+      const auto got = cache.get("data/p", offset, 500);
+      if (got && Bytes(f.object.begin() + static_cast<std::ptrdiff_t>(offset),
+                       f.object.begin() + static_cast<std::ptrdiff_t>(offset + 500)) == *got)
+        ++right;
+    });
+  for (auto& t : threads)
+    t.join();
+  CHECK(right.load() == 8);
+  CHECK(counting.gets.load() == 1);
+}
+
+TEST_SUITE_END();
