@@ -318,6 +318,7 @@ int run(int argc, char** argv) {
   register_prune(app, global);
   register_repair(app, global);
   register_stats(app, global);
+  register_tag(app, global);
   register_test_connection(app, global);
   register_firewall_rules(app, global);
   register_version(app, global);

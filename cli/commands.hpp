@@ -29,6 +29,7 @@ void register_check(CLI::App& app, GlobalOptions& global);
 void register_prune(CLI::App& app, GlobalOptions& global);
 void register_repair(CLI::App& app, GlobalOptions& global);
 void register_stats(CLI::App& app, GlobalOptions& global);
+void register_tag(CLI::App& app, GlobalOptions& global);
 void register_key(CLI::App& app, GlobalOptions& global);
 void register_schedule(CLI::App& app, GlobalOptions& global);
 

@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --limit-upload --limit-download --version -h --help"
-    local commands="register init backup restore snapshots ls diff dump mount find forget version test-connection firewall-rules config check prune repair stats key schedule unlock unregister"
+    local commands="register init backup restore snapshots ls diff dump mount find forget tag version test-connection firewall-rules config check prune repair stats key schedule unlock unregister"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -41,10 +41,12 @@ _offsite() {
             return ;;
         --registration | --subnet | --fingerprint | --code | --existing | --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
             return ;;
-        --keep-last | --keep-hourly | --keep-daily | --keep-weekly | --keep-monthly | --keep-yearly | --keep-within | --keep-tag)
+        --keep-last | --keep-hourly | --keep-daily | --keep-weekly | --keep-monthly | --keep-yearly | --keep-within | --keep-tag | --add | --remove | --set)
             return ;;
         --group-by)
             COMPREPLY=($(compgen -W "host,paths host paths tags host,tags paths,tags host,paths,tags" -- "$cur")); return ;;
+        --mode)
+            COMPREPLY=($(compgen -W "restore-size raw-data" -- "$cur")); return ;;
     esac
 
     local opts
@@ -54,7 +56,7 @@ _offsite() {
         init) opts="" ;;
         backup) opts="-e --exclude --exclude-file --iexclude --exclude-caches --exclude-if-present --files-from --files-from-verbatim --parent --force --skip-if-unchanged -x --one-file-system --tag --host --stdin --stdin-filename -n --dry-run --accept-rollback --compression --time" ;;
         restore) opts="-t --target -i --include -e --exclude --verify --overwrite -n --dry-run --delete --host --tag --path" ;;
-        snapshots) opts="--host --tag --path --latest --accept-rollback" ;;
+        snapshots) opts="--host --tag --path --latest --accept-rollback --group-by -c --compact" ;;
         ls) opts="-l --long -R --recursive --host --tag --path" ;;
         diff) opts="--host --tag --path" ;;
         dump) opts="-a --archive -t --target --host --tag --path" ;;
@@ -63,7 +65,8 @@ _offsite() {
         forget) opts="--keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --keep-tag --group-by --host --tag --path -n --dry-run --prune" ;;
         check) opts="--read-data --read-data-subset" ;;
         prune) opts="-n --dry-run --max-repack-unused" ;;
-        stats) opts="" ;;
+        stats) opts="--host --tag --path --mode" ;;
+        tag) opts="--add --remove --set --host --tag --path" ;;
         unlock) opts="--force" ;;
         unregister) opts="--yes" ;;
         test-connection) opts="--detect --save --timeout" ;;

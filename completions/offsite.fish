@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls diff dump mount find forget version config test-connection firewall-rules check prune repair stats key schedule unlock unregister
+set -l commands register init backup restore snapshots ls diff dump mount find forget version config test-connection firewall-rules check prune repair stats tag key schedule unlock unregister
 complete -c offsite -f
 
 # Global options
@@ -40,6 +40,7 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a check -d '
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a prune -d 'Remove data no snapshot references'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a repair -d 'Rebuild the index from the packs, remove damaged snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Show repository statistics'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a tag -d 'Add, remove or set the tags of snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a test-connection -d 'Check every server step by step'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a firewall-rules -d 'Print what a firewall must allow'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
@@ -103,6 +104,18 @@ complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_se
 complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l path -r -d 'Only this path'
 complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l latest -r -d 'Only the newest N'
 complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l accept-rollback -d 'Accept the state of a repository that looks rolled back'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -l group-by -x -a 'host,paths host paths tags host,tags paths,tags host,paths,tags' -d 'Show groups of host, paths and/or tags'
+complete -c offsite -n '__fish_seen_subcommand_from snapshots; and not __fish_seen_subcommand_from repair' -s c -l compact -d 'Leave out the Paths column'
+complete -c offsite -n '__fish_seen_subcommand_from stats' -l host -r -d 'Only this host'
+complete -c offsite -n '__fish_seen_subcommand_from stats' -l tag -r -d 'Only these tags'
+complete -c offsite -n '__fish_seen_subcommand_from stats' -l path -r -d 'Only this path'
+complete -c offsite -n '__fish_seen_subcommand_from stats' -l mode -x -a 'restore-size raw-data' -d 'What to count'
+complete -c offsite -n '__fish_seen_subcommand_from tag' -l add -x -d 'Add these tags'
+complete -c offsite -n '__fish_seen_subcommand_from tag' -l remove -x -d 'Remove these tags'
+complete -c offsite -n '__fish_seen_subcommand_from tag' -l set -x -d 'Replace all tags with these'
+complete -c offsite -n '__fish_seen_subcommand_from tag' -l host -r -d 'Only this host'
+complete -c offsite -n '__fish_seen_subcommand_from tag' -l tag -r -d 'Only these tags'
+complete -c offsite -n '__fish_seen_subcommand_from tag' -l path -r -d 'Only this path'
 
 # ls
 complete -c offsite -n '__fish_seen_subcommand_from ls' -s l -l long -d 'Long format'

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/ui/interrupt.hpp"
 #include "cli/ui/progress.hpp"
+#include "cli/ui/snapshot_filter.hpp"
 #include "cli/ui/terminal.hpp"
 #include "cli/ui/time_parse.hpp"
 #include "core/backup/archiver.hpp"
@@ -154,7 +155,7 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
   archive.markers.cachedir_tag = options.exclude_caches;
   archive.markers.names = options.exclude_if_present;
   archive.one_file_system = options.one_file_system;
-  archive.tags = options.tags;
+  archive.tags = split_tag_list(options.tags); // "--tag a,b" is two tags, as in restic
   archive.host = options.host;
   archive.dry_run = options.dry_run;
   archive.find_parent = true;
@@ -333,7 +334,8 @@ void register_backup(CLI::App& app, GlobalOptions& global) {
                 "Save no snapshot when nothing changed since the parent snapshot");
   sub->add_flag("-x,--one-file-system", options->one_file_system,
                 "Stay on the file system of each given path");
-  sub->add_option("--tag", options->tags, "Tag the snapshot (repeatable)")->type_name("TAG");
+  sub->add_option("--tag", options->tags, "Tag the snapshot (\"a,b\"; repeatable)")
+      ->type_name("TAG[,TAG]");
   sub->add_option("--host", options->host, "Record this host name instead of the real one");
   sub->add_flag("--stdin", options->use_stdin, "Back up standard input as one file");
   sub->add_option("--stdin-filename", options->stdin_filename,

@@ -81,6 +81,7 @@ public:
   bool put(std::string_view key, ByteView data) override;
   std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
                            std::optional<std::uint64_t> length) override;
+  bool remote() const override { return true; }
   std::optional<std::uint64_t> head(std::string_view key) override;
   core::ListPage list(std::string_view prefix, std::string_view start_after,
                       std::size_t limit) override;

@@ -1,5 +1,6 @@
 #include "cli/ui/snapshot_filter.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace offsite::cli {
@@ -20,6 +21,19 @@ void add_snapshot_filter(CLI::App& sub, core::SnapshotFilter& filter, std::strin
                  "Only snapshots that include this path (repeatable = all)" + tail)
       ->type_name("PATH")
       ->allow_extra_args(false);
+}
+
+std::vector<std::string> split_tag_list(const std::vector<std::string>& given) {
+  std::vector<std::string> tags;
+  for (const auto& item : given) {
+    std::size_t at = 0;
+    while (at <= item.size()) {
+      const auto comma = std::min(item.find(',', at), item.size());
+      if (comma > at) tags.push_back(item.substr(at, comma - at));
+      at = comma + 1;
+    }
+  }
+  return tags;
 }
 
 } // namespace offsite::cli

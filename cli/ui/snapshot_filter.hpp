@@ -3,7 +3,9 @@
 // same way for every command. What they mean, and how a snapshot reference
 // is resolved, is core's (core/repo/snapshot_select.hpp).
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -15,5 +17,9 @@ namespace offsite::cli {
 // ("Only snapshots of this host" + purpose).
 void add_snapshot_filter(CLI::App& sub, core::SnapshotFilter& filter,
                          std::string_view purpose = "");
+
+// Tags as flags give them, "a,b" or repeated (backup --tag, tag --add):
+// one tag per element, empty ones dropped, in the order given.
+std::vector<std::string> split_tag_list(const std::vector<std::string>& given);
 
 } // namespace offsite::cli

@@ -4,6 +4,7 @@
 //   {"version": 1, "time": "2024-05-01T10:02:03.123456789Z", "host": "...",
 //    "user": "...", "paths": [...], "tags": [...], "excludes": [...],
 //    "tree": "<64 hex>", "parent": "<64 hex>" (absent for none),
+//    "original": "<64 hex>" (after `tag`; absent for none),
 //    "partial": false, "program_version": "0.1.0",
 //    "summary": {"files_new": 0, ..., "duration_seconds": 1.5}}
 //
@@ -217,6 +218,7 @@ json snapshot_to_json(const Snapshot& s) {
   put_list(doc, "excludes", s.excludes);
   doc["tree"] = blob_id_hex(s.tree);
   if (s.parent) doc["parent"] = *s.parent;
+  if (s.original) doc["original"] = *s.original;
   doc["partial"] = s.partial;
   put_text(doc, "program_version", s.program_version);
   json summary = json::object();
@@ -252,6 +254,11 @@ Snapshot snapshot_from_json(const json& doc, std::string id) {
     if (!doc["parent"].is_string() || !is_hex_id(doc["parent"].get<std::string>()))
       bad(id, "\"parent\" is not a snapshot ID");
     s.parent = doc["parent"].get<std::string>();
+  }
+  if (doc.contains("original") && !doc["original"].is_null()) {
+    if (!doc["original"].is_string() || !is_hex_id(doc["original"].get<std::string>()))
+      bad(id, "\"original\" is not a snapshot ID");
+    s.original = doc["original"].get<std::string>();
   }
   if (doc.contains("partial")) {
     if (!doc["partial"].is_boolean()) bad(id, "\"partial\" is not a boolean");

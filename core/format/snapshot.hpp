@@ -38,6 +38,9 @@ struct Snapshot {
   std::vector<std::string> excludes;
   BlobId tree{};
   std::optional<std::string> parent;
+  // Set by `tag`, which writes a new snapshot and removes the old: the ID
+  // of the snapshot as backup first saved it.
+  std::optional<std::string> original;
   bool partial = false;
   std::string program_version;
   SnapshotSummary summary;

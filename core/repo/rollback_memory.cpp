@@ -47,7 +47,9 @@ std::vector<RollbackFinding> RollbackMemory::find_rollbacks(const SnapshotListin
   for (const auto& [host, remembered] : m_newest) {
     if (listing.is_damaged(remembered.id)) continue; // damage, reported as such
     const auto newest = newest_of(listing, host);
-    if (newest && !newer(remembered, *newest)) continue;
+    // Times alone: `tag` replaces a snapshot by one of the same time and
+    // another ID, which is no step back.
+    if (newest && newest->time_ns >= remembered.time_ns) continue;
     out.push_back({host, remembered, newest});
   }
   return out;

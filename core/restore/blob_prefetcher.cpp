@@ -7,7 +7,10 @@ namespace offsite::core {
 BlobPrefetcher::BlobPrefetcher(Repository& repo, std::size_t threads, std::size_t max_bytes,
                                bool cache_pack_reads)
     : m_repo(repo), m_max_bytes(max_bytes) {
-  if (cache_pack_reads) m_repo.cache_pack_reads(max_bytes);
+  // A local store reads a blob with one pread: blocks would only copy more.
+  // A few blocks at least, or a small budget would evict each one at once.
+  if (cache_pack_reads && m_repo.store().remote())
+    m_repo.cache_pack_reads(std::max<std::size_t>(max_bytes, 4 * PackBlockCache::k_block_size));
   for (std::size_t i = 0; i < threads; ++i)
     m_threads.emplace_back([this] { work(); });
 }

@@ -38,9 +38,9 @@ namespace offsite::core {
 
 class BlobPrefetcher {
 public:
-  // `cache_pack_reads`: the repository reads packs in blocks kept in
-  // memory (Repository::cache_pack_reads, as much again as max_bytes), so
-  // the store is asked once per block instead of once per blob.
+  // `cache_pack_reads`: when the store is remote, the repository reads packs
+  // in blocks kept in memory (Repository::cache_pack_reads, as much again as
+  // max_bytes), so the data centre is asked once per block, not per blob.
   explicit BlobPrefetcher(Repository& repo, std::size_t threads = 4,
                           std::size_t max_bytes = 64u << 20, bool cache_pack_reads = true);
   ~BlobPrefetcher();

@@ -49,6 +49,10 @@ public:
 
   // Removes the key; returns false when it did not exist.
   virtual bool remove(std::string_view key) = 0;
+
+  // Each request crosses a network (the client's view of the data centre),
+  // so a reader gains by asking for fewer, larger ranges.
+  virtual bool remote() const { return false; }
 };
 
 // Follows pagination to the end.
@@ -78,6 +82,7 @@ public:
     return m_inner.list(prefix, start_after, limit);
   }
   bool remove(std::string_view key) override { return m_inner.remove(key); }
+  bool remote() const override { return m_inner.remote(); }
 
 protected:
   Store& inner() { return m_inner; }

@@ -133,6 +133,7 @@ PY
 snaps=$("$OFFSITE_BIN" "${repo[@]}" "${pw[@]}" --json snapshots)
 first=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["snapshots"][0]["id"])' "$snaps")
 jcase snapshots ok doc -- "${repo[@]}" "${pw[@]}" snapshots
+jcase snapshots ok doc -- "${repo[@]}" "${pw[@]}" snapshots --group-by host,paths --compact
 jcase snapshots wrong_passphrase doc -- "${repo[@]}" "${wrong[@]}" snapshots
 jcase ls ok doc -- "${repo[@]}" "${pw[@]}" ls latest
 jcase ls not_found doc -- "${repo[@]}" "${pw[@]}" ls deadbeef
@@ -157,6 +158,8 @@ jcase find not_found doc -- "${repo[@]}" "${pw[@]}" find --snapshot deadbeef "*.
 jcase restore ok lines -- "${repo[@]}" "${pw[@]}" restore latest --target "$WORK/restored"
 jcase restore not_found lines -- "${repo[@]}" "${pw[@]}" restore deadbeef --target "$WORK/r2"
 jcase stats ok doc -- "${repo[@]}" "${pw[@]}" stats
+jcase stats ok doc -- "${repo[@]}" "${pw[@]}" stats latest --mode raw-data
+jcase stats usage doc -- "${repo[@]}" "${pw[@]}" stats --mode everything
 jcase stats config_error doc -- --repo "$WORK/nothing-here" "${pw[@]}" stats
 jcase check ok lines -- "${repo[@]}" "${pw[@]}" check --read-data
 jcase unlock ok doc -- "${repo[@]}" "${pw[@]}" unlock
@@ -197,6 +200,8 @@ open(sys.argv[1], "wb").write(data)
 PY
 jcase check integrity_error lines -- --repo "$WORK/repo-bad" "${pw[@]}" check --read-data
 
+jcase tag ok doc -- "${repo[@]}" "${pw[@]}" tag --add contract latest
+jcase tag usage doc -- "${repo[@]}" "${pw[@]}" tag latest
 jcase forget ok doc -- "${repo[@]}" "${pw[@]}" forget --keep-last 1 --dry-run
 jcase forget not_found doc -- "${repo[@]}" "${pw[@]}" forget deadbeef
 jcase forget wrong_passphrase doc -- "${repo[@]}" "${wrong[@]}" forget --keep-last 1 --prune

@@ -22,6 +22,7 @@ Snapshot sample() {
   for (std::size_t i = 0; i < s.tree.size(); ++i)
     s.tree[i] = static_cast<std::uint8_t>(i);
   s.parent = std::string(64, 'c');
+  s.original = std::string(64, 'd');
   s.partial = true;
   s.program_version = "0.1.0";
   s.summary.files_new = 3;
@@ -52,12 +53,15 @@ TEST_CASE("given a snapshot, when written to JSON, then the document has the doc
   CHECK(doc["paths"] == json::array({"/home/alice", "/etc"}));
   CHECK(doc["tree"] == "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
   CHECK(doc["parent"] == std::string(64, 'c'));
+  CHECK(doc["original"] == std::string(64, 'd'));
+  CHECK(snapshot_from_json(doc, "abcd").original == std::string(64, 'd'));
   CHECK(doc["partial"] == true);
   CHECK(doc["summary"]["files_new"] == 3);
   CHECK(doc["summary"]["duration_seconds"] == 1.5);
   CHECK_FALSE(doc.contains("id"));
   CHECK_FALSE(doc.contains("paths_hex"));
   CHECK_FALSE(snapshot_to_json(Snapshot{}).contains("parent"));
+  CHECK_FALSE(snapshot_to_json(Snapshot{}).contains("original"));
 }
 
 TEST_CASE("given a snapshot, when it round-trips through JSON text, then every field is equal") {

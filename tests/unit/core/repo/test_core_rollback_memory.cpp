@@ -57,6 +57,15 @@ TEST_CASE("given a remembered snapshot, when older ones are forgotten or newer o
   CHECK(memory.newest_by_host().size() == 1);
 }
 
+TEST_CASE("given a remembered newest snapshot, when tag replaced it by one of the same time and a "
+          "lower or higher ID, then it is no rollback") {
+  RollbackMemory memory;
+  CHECK(memory.remember_saved(snap("m", 200)));
+  CHECK(memory.find_rollbacks(listing({snap("a", 100), snap("b", 200)})).empty());
+  CHECK(memory.find_rollbacks(listing({snap("a", 100), snap("z", 200)})).empty());
+  CHECK(memory.find_rollbacks(listing({snap("a", 100), snap("z", 199)})).size() == 1);
+}
+
 TEST_CASE("given a damaged newest snapshot, when checked, then it is damage and no rollback") {
   RollbackMemory memory;
   memory.remember_saved(snap("b", 200));

@@ -166,6 +166,28 @@ TEST_CASE("given 50 blobs of one pack taken in the order backup saved them (the 
   CHECK(counting.pack_gets.load() <= 4);
 }
 
+TEST_CASE("given a remote store, when 50 blobs of one pack are taken, then the pack is read in "
+          "blocks: one get per block, however the blobs lie") {
+  class RemoteCounting : public CountingStore {
+  public:
+    using CountingStore::CountingStore;
+    bool remote() const override { return true; }
+  };
+  Fixture f(50, k_pack_target_size, 1000, 10);
+  RemoteCounting counting(f.store);
+  Repository repo(counting, f.key);
+  repo.load_index();
+  const auto pack_size = *f.store.head(Repository::pack_key(repo.index().packs().front()));
+  BlobPrefetcher prefetch(repo, 4, 2000); // runs of one blob: the blocks do the work
+  prefetch.expect(f.ids);
+  for (std::size_t i = 0; i < f.ids.size(); ++i)
+    CHECK(prefetch.take(f.ids[i]) == f.plain[i]);
+  CHECK(counting.pack_gets.load() ==
+        static_cast<int>((pack_size + PackBlockCache::k_block_size - 1) /
+                         PackBlockCache::k_block_size));
+  CHECK(counting.longest.load() == PackBlockCache::k_block_size);
+}
+
 TEST_CASE("given a run with one corrupted blob, when taken, then only that blob fails, with "
           "load_blob's integrity error, and the others come back intact") {
   Fixture f(20, k_pack_target_size, 1000, 10);
