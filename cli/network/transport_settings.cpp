@@ -153,7 +153,7 @@ FileSettings read_file_settings(const Json& doc) {
       } else if (key == "limit_upload" || key == "limit_download") {
         const auto limit = file_rate_limit(value, error);
         if (!limit)
-          problems.push_back(key + ": " + error);
+          problems.push_back(fmt::format("{}: {}", key, error));
         else
           (key == "limit_upload" ? file.limit_upload_kib : file.limit_download_kib) = *limit;
       } else {

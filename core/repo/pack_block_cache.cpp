@@ -10,7 +10,7 @@ PackBlockCache::PackBlockCache(Store& store, std::size_t max_bytes)
 
 PackBlockCache::Block PackBlockCache::block(const BlockKey& key) {
   std::promise<std::optional<Bytes>> promise;
-  const Block mine = promise.get_future().share();
+  Block mine = promise.get_future().share();
   {
     std::lock_guard lock(m_mutex);
     if (auto it = m_blocks.find(key); it != m_blocks.end()) {
