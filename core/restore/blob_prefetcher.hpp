@@ -47,8 +47,9 @@ public:
   BlobPrefetcher(const BlobPrefetcher&) = delete;
   BlobPrefetcher& operator=(const BlobPrefetcher&) = delete;
 
-  // A run reads at most this many bytes of a pack, gaps included.
-  static constexpr std::size_t k_max_run_bytes = std::size_t{8} << 20;
+  // A run reads at most this many bytes of a pack, gaps included: the range
+  // is held whole while its blobs are opened, by each of the workers.
+  static constexpr std::size_t k_max_run_bytes = std::size_t{1} << 20;
   // How many announced blobs past the first a run looks through.
   static constexpr std::size_t k_run_window = 1024;
   // Blobs this far apart still join a run: reading the gap (blobs of other
