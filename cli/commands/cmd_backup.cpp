@@ -1,5 +1,8 @@
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -19,6 +22,7 @@
 #include "core/backup/exclude.hpp"
 #include "core/backup/files_from.hpp"
 #include "core/common/error.hpp"
+#include "core/common/host.hpp"
 #include "util/printable.hpp"
 
 namespace offsite::cli {
@@ -171,8 +175,13 @@ int run_backup(const BackupOptions& options, const GlobalOptions& global, Termin
         // an older copy) must not get a new one built on the older state.
         list_snapshots_checked(ctx, global, terminal,
                                {.refuse = !options.dry_run, .accept = options.accept_rollback});
-        if (!options.parent.empty())
-          archive.parent = resolve_snapshot_checked(ctx, global, terminal, options.parent, {}).id;
+        if (!options.parent.empty()) {
+          // "latest" is this host's newest (--host's when given), as the
+          // parent backup would choose by itself.
+          core::SnapshotFilter own;
+          own.hosts = {options.host.empty() ? core::local_host_name() : options.host};
+          archive.parent = resolve_snapshot_checked(ctx, global, terminal, options.parent, own).id;
+        }
         auto cache = core::FilesCache::load(ctx.files_cache);
         // The scan exists only while the backup runs, and only when a
         // progress line is drawn or status events carry its totals: cron
@@ -269,14 +278,13 @@ CLI::Validator entry_name() {
           ""};
 }
 
+// Opened, not read: a pipe (--files-from <(find ...)) can be read only once,
+// by the backup itself.
 CLI::Validator readable_path_list(const std::string& flag) {
   return {[flag](std::string& value) -> std::string {
-            try {
-              (void)core::read_path_list(value, core::ListStyle::verbatim, flag);
-            } catch (const Error& e) {
-              return std::string(e.what()) + "\n" + e.hint(); // cli/usage_errors.hpp
-            }
-            return {};
+            if (std::ifstream(value).is_open()) return {};
+            return fmt::format("cannot read the list file {}: {}\ncheck the path given to {}",
+                               util::printable(value), std::strerror(errno), flag);
           },
           ""};
 }

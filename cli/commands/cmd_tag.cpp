@@ -72,6 +72,7 @@ int run_tag(const TagOptions& options, const GlobalOptions& global, Terminal& te
   return with_repository(global, terminal, {}, RepoLock::exclusive, [&](RepositoryContext& ctx) {
     const auto listing = list_snapshots_checked(ctx, global, terminal).listing;
     nlohmann::json changed = nlohmann::json::array();
+    std::vector<std::string> removed;
     std::size_t unchanged = 0;
     for (const auto& old : chosen(ctx.repo, options, listing)) {
       if (interrupted())
@@ -80,7 +81,10 @@ int run_tag(const TagOptions& options, const GlobalOptions& global, Terminal& te
                     "run the same tag again: snapshots already changed stay as they are");
       core::Snapshot updated = old;
       updated.tags = new_tags(old, options);
-      if (updated.tags == old.tags) {
+      std::vector<std::string> before = old.tags; // compared as new_tags leaves them
+      std::sort(before.begin(), before.end());
+      before.erase(std::unique(before.begin(), before.end()), before.end());
+      if (updated.tags == before) {
         ++unchanged;
         continue;
       }
@@ -94,7 +98,11 @@ int run_tag(const TagOptions& options, const GlobalOptions& global, Terminal& te
           fmt::format("snapshot {} is now {} (tags: {})", old.id.substr(0, 8), id.substr(0, 8),
                       updated.tags.empty() ? "none" : join_printable(updated.tags, ",")));
       changed.push_back({{"old_id", old.id}, {"new_id", id}, {"tags", updated.tags}});
+      removed.push_back(old.id);
     }
+    // This client's memory of each host's newest snapshot follows the
+    // replacement (same time, new ID).
+    if (!removed.empty()) remember_forgotten(ctx, global, terminal, removed);
     if (terminal.json()) {
       terminal.emit({{"type", "tag"}, {"changed", changed}, {"unchanged", unchanged}});
     } else {

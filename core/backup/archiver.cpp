@@ -108,8 +108,7 @@ BackupResult Archiver::run() {
   // Flush first: the snapshot may only refer to data that is durable.
   if (!m_options.dry_run) m_repo.flush();
   Snapshot snapshot = make_snapshot(paths, before);
-  if (m_options.skip_if_unchanged && m_parent && !m_options.dry_run &&
-      same_targets(m_repo, m_repo.load_snapshot(*m_parent).tree, *m_root_tree, paths)) {
+  if (skip_as_unchanged(paths)) {
     m_result.skipped = true;
   } else if (!m_options.dry_run) {
     crash_point("client-before-snapshot");
@@ -118,6 +117,20 @@ BackupResult Archiver::run() {
   }
   m_result.snapshot = std::move(snapshot);
   return std::move(m_result);
+}
+
+bool Archiver::skip_as_unchanged(const std::vector<std::string>& paths) {
+  // A run that could not read a file is saved (partial) and says so: the
+  // failure is news even when the tree looks the same.
+  if (!m_options.skip_if_unchanged || !m_parent || m_options.dry_run || m_summary.files_failed > 0)
+    return false;
+  try {
+    return same_targets(m_repo, m_repo.load_snapshot(*m_parent).tree, *m_root_tree, paths);
+  } catch (const Error& e) {
+    // The parent cannot be compared: what was read is saved as usual.
+    warn(*m_parent, std::string("cannot compare with the parent snapshot: ") + e.what(), false);
+    return false;
+  }
 }
 
 Snapshot Archiver::make_snapshot(const std::vector<std::string>& paths,

@@ -89,6 +89,9 @@ private:
   void poll_cancel();
   void report_progress(const std::string& path);
   Snapshot make_snapshot(const std::vector<std::string>& paths, const RepositoryStats& before);
+  // --skip-if-unchanged applies: the paths hold what the parent holds, and
+  // nothing failed. A parent that cannot be read is a warning, and false.
+  bool skip_as_unchanged(const std::vector<std::string>& paths);
 
   // archiver_heal.cpp
   // Before anything is stored: the index made to match the packs the store

@@ -527,7 +527,11 @@ std::vector<Repository::BlobLoad> Repository::load_blob_run(const std::vector<Bl
       } catch (const Error& e) {
         // As load_from_any: another copy of the blob may be intact.
         if (e.code() != Code::integrity || locations[i].size() == 1) throw;
-        out[i].data = load_from_any(type, ids[i], {locations[i].begin() + 1, locations[i].end()});
+        try {
+          out[i].data = load_from_any(type, ids[i], {locations[i].begin() + 1, locations[i].end()});
+        } catch (const Error&) {
+          throw e; // as load_blob: the first copy's error when all fail
+        }
       }
     } catch (...) {
       out[i].error = std::current_exception();

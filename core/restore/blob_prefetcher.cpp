@@ -34,7 +34,11 @@ void BlobPrefetcher::expect(const std::vector<BlobId>& ids) {
       slot->id = id;
       // Unknown blobs cost nothing here; take() reports them.
       slot->location = m_repo.index().find(id);
-      slot->bytes = slot->location ? slot->location->length : 0;
+      // What it occupies once loaded: its plaintext (8 MiB of zeros seals
+      // to a few hundred bytes), or its sealed bytes while they are read.
+      slot->bytes = slot->location
+                        ? std::max<std::size_t>(slot->location->length, slot->location->raw_length)
+                        : 0;
       m_order.push_back(std::move(slot));
     }
   }
@@ -73,6 +77,16 @@ BlobPrefetcher::Run BlobPrefetcher::start_run_locked(std::size_t first) {
                                  ? std::max(m_max_bytes, run.front()->bytes)
                                  : (m_bytes < m_max_bytes ? m_max_bytes - m_bytes : std::size_t{0});
     const std::uint64_t room = std::min<std::uint64_t>(k_max_run_bytes, left);
+    // The blobs' own bytes count against the budget too; a blob announced
+    // twice joins once (its repeat is loaded on its own, later).
+    std::uint64_t held = run.front()->bytes;
+    const auto joins = [&](const std::shared_ptr<Slot>& slot) {
+      if (held + slot->bytes > left) return false;
+      if (std::any_of(run.begin(), run.end(), [&](const auto& r) { return r->id == slot->id; }))
+        return false;
+      held += slot->bytes;
+      return true;
+    };
     std::uint64_t begin = at->offset;
     std::uint64_t end_at = std::uint64_t{at->offset} + at->length;
     const auto fits = [&](std::uint64_t b, std::uint64_t e) { return e - b <= room; };
@@ -83,6 +97,7 @@ BlobPrefetcher::Run BlobPrefetcher::start_run_locked(std::size_t first) {
       const auto& loc = *(*it)->location;
       const std::uint64_t e = std::max(end_at, std::uint64_t{loc.offset} + loc.length);
       if (loc.offset > end_at + k_max_run_gap || !fits(begin, e)) break;
+      if (!joins(*it)) continue;
       end_at = e;
       run.push_back(*it);
     }
@@ -92,6 +107,7 @@ BlobPrefetcher::Run BlobPrefetcher::start_run_locked(std::size_t first) {
       if (std::uint64_t{loc.offset} + loc.length + k_max_run_gap < begin ||
           !fits(loc.offset, end_at))
         break;
+      if (!joins(*it)) continue;
       begin = std::min<std::uint64_t>(begin, loc.offset);
       run.push_back(*it);
     }

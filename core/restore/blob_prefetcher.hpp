@@ -11,9 +11,9 @@
 // them. take() may skip announced blobs (a file that is not replaced, a
 // hardlink): the ones before the requested blob are dropped. A blob that
 // was never announced is simply loaded on the caller's thread. Memory is
-// bounded by the sealed sizes of the blobs loaded ahead (max_bytes; one blob
-// is always allowed), and a run's range read stays within what the budget
-// has left.
+// bounded by the sizes of the blobs loaded ahead, plaintext or sealed
+// whichever is larger (max_bytes; one blob is always allowed), and a run's range read stays within
+// what the budget has left.
 //
 // Runs: backup shuffles the blobs inside each pack (core/format/pack.cpp), so
 // a file's chunks sit in one pack but not in order. A load therefore looks
@@ -65,7 +65,7 @@ public:
 private:
   struct Slot {
     BlobId id{};
-    std::size_t bytes = 0;                // sealed size, counted against the budget
+    std::size_t bytes = 0; // plaintext or sealed size, the larger: counted against the budget
     std::optional<BlobLocation> location; // nullopt: not indexed, load_blob reports it
     bool started = false;
     bool ready = false;

@@ -3,7 +3,7 @@
 # --skip-if-unchanged through a data-centre pair, as restic users know them.
 source "$(dirname "$0")/lib.sh"
 
-start_pair 127.239.112.177 127.239.113.177
+start_pair 127.239.112.181 127.239.113.181
 cfg=(--config-dir "$WORK/cfg")
 offsite "${cfg[@]}" register "${REGISTER_ARGS[@]}" >/dev/null
 # Lists and outputs go to $out: a new entry in $WORK would change the
@@ -77,4 +77,10 @@ offsite "${cfg[@]}" --json backup --force --files-from "$out/list" >"$out/b6.jso
 offsite "${cfg[@]}" --json backup --parent "${third:0:8}" --files-from "$out/list" >"$out/b7.json"
 [[ $(json_field parent <"$out/b7.json") == "$third" ]] || fail "--parent: $(cat "$out/b7.json")"
 expect_exit 9 offsite "${cfg[@]}" backup --parent deadbeef --files-from "$out/list"
+
+# A list from a pipe is read once, by the backup (not drained by the check).
+offsite "${cfg[@]}" --json backup --files-from <(printf '%s/b\n' "$src") >"$out/b8.json" ||
+  fail "--files-from a pipe: $(cat "$out/b8.json")"
+piped=$(json_field snapshot_id <"$out/b8.json")
+[[ $(listed "$piped") == "/b /b/y.txt " ]] || fail "--files-from a pipe kept: $(listed "$piped")"
 echo ok

@@ -4,7 +4,7 @@
 # too; bad values are usage errors, also for schedule install.
 source "$(dirname "$0")/lib.sh"
 
-start_pair 127.239.112.178 127.239.113.178
+start_pair 127.239.112.182 127.239.113.182
 cfg=(--config-dir "$WORK/cfg")
 offsite "${cfg[@]}" register "${REGISTER_ARGS[@]}" >/dev/null
 mkdir -p "$WORK/src"

@@ -45,6 +45,11 @@ offsite "${cfg[@]}" --json tag --set weekly latest | python3 -c 'import json,sys
   fail "an unchanged --set wrote a snapshot"
 offsite "${cfg[@]}" backup "$WORK/src" >/dev/null 2>"$WORK/backup.err" || fail "backup after tag: $(cat "$WORK/backup.err")"
 
+# Tags given out of order are the same tags: nothing to change.
+offsite "${cfg[@]}" backup --tag b --tag a "$WORK/src" >/dev/null
+offsite "${cfg[@]}" --json tag --add a latest | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["unchanged"]==1 and d["changed"]==[], d' ||
+  fail "tags in another order were rewritten"
+
 expect_exit 2 offsite "${cfg[@]}" tag latest
 expect_exit 2 offsite "${cfg[@]}" tag --set a --add b latest
 expect_exit 2 offsite "${cfg[@]}" tag --add x

@@ -69,7 +69,9 @@ std::size_t RateLimitedStream::read_some(MutableSpan buffer, Deadline deadline) 
 std::optional<std::size_t> RateLimitedStream::read_available(MutableSpan buffer) {
   if (m_download && buffer.size() > k_rate_piece) buffer = buffer.first(k_rate_piece);
   const auto n = m_inner->read_available(buffer);
-  if (n) wait_for(m_download.get(), *n, Deadline::never(), "read");
+  // Never waits (the contract of read_available): the bytes are charged,
+  // and the next read_some or write pays for them.
+  if (n && *n > 0 && m_download) (void)m_download->reserve(*n);
   return n;
 }
 
