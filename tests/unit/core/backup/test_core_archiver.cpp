@@ -314,6 +314,35 @@ TEST_CASE("given a tree with every kind of entry when backed up then each node m
   CHECK(result.files_content_read == sum.files_new);
 }
 
+TEST_CASE("given skip_if_unchanged, when nothing below the paths changed (but the directory "
+          "above them did), then no snapshot is saved; after a change one is") {
+  Fixture f;
+  write_file(f.src / "a", "one");
+  fs::create_directories(f.src / "d");
+  write_file(f.src / "d" / "b", "two");
+  BackupOptions options;
+  options.find_parent = true;
+  options.skip_if_unchanged = true;
+  Recorder r;
+  const BackupResult first = f.backup(options, nullptr, r);
+  CHECK_FALSE(first.skipped);
+  REQUIRE(f.snapshot_count() == 1);
+
+  write_file(f.tmp / "unrelated", "the directory above the path changes"); // tmp's mtime
+  f.reopen();
+  const BackupResult same = f.backup(options, nullptr, r);
+  CHECK(same.skipped);
+  CHECK(same.snapshot_id.empty());
+  CHECK(same.snapshot.parent == first.snapshot_id);
+  CHECK(f.snapshot_count() == 1);
+
+  write_file(f.src / "d" / "b", "three");
+  f.reopen();
+  const BackupResult changed = f.backup(options, nullptr, r);
+  CHECK_FALSE(changed.skipped);
+  CHECK(f.snapshot_count() == 2);
+}
+
 TEST_CASE("given an unchanged tree when backed up again then no file content is read") {
   Fixture f;
   write_file(f.src / "a", random_bytes(3 * k_mib, 2));
