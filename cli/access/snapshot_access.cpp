@@ -121,4 +121,22 @@ core::Snapshot resolve_snapshot_checked(RepositoryContext& context, const Global
                                 list_snapshots_checked(context, options, terminal).listing);
 }
 
+std::vector<core::Snapshot> chosen_snapshots(core::Repository& repo,
+                                             const std::vector<std::string>& ids,
+                                             const core::SnapshotFilter& filter,
+                                             const core::SnapshotListing& listing) {
+  if (ids.empty()) return core::filter_snapshots(listing, filter);
+  std::vector<core::Snapshot> chosen;
+  for (const auto& id : ids) {
+    auto snapshot = core::resolve_snapshot(repo, id, filter, listing);
+    if (std::none_of(chosen.begin(), chosen.end(),
+                     [&](const core::Snapshot& s) { return s.id == snapshot.id; }))
+      chosen.push_back(std::move(snapshot));
+  }
+  std::stable_sort(
+      chosen.begin(), chosen.end(),
+      [](const core::Snapshot& a, const core::Snapshot& b) { return a.time_ns < b.time_ns; });
+  return chosen;
+}
+
 } // namespace offsite::cli

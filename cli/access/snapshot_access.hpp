@@ -61,6 +61,16 @@ core::Snapshot resolve_snapshot_checked(RepositoryContext& context, const Global
                                         Terminal& terminal, const std::string& reference,
                                         const core::SnapshotFilter& filter);
 
+// The snapshots a command was asked about: those `ids` name (IDs, unique
+// prefixes or "latest", resolved with `filter`), each once, oldest first;
+// without IDs, every one `filter` lets through. An unknown ID is
+// Error(not_found), an ambiguous prefix Error(usage): a script asking about
+// one snapshot must not get an empty list instead.
+std::vector<core::Snapshot> chosen_snapshots(core::Repository& repo,
+                                             const std::vector<std::string>& ids,
+                                             const core::SnapshotFilter& filter,
+                                             const core::SnapshotListing& listing);
+
 // The one sentence describing a finding, for warnings and JSON.
 std::string describe_rollback(const core::RollbackFinding& finding);
 

@@ -26,25 +26,6 @@ struct SnapshotsOptions {
 
 namespace {
 
-// The snapshots the IDs name, each once, oldest first like the full list.
-// An unknown ID is Error(not_found), an ambiguous prefix Error(usage): a
-// script asking about one snapshot must not get an empty list instead.
-std::vector<core::Snapshot> chosen_snapshots(core::Repository& repo,
-                                             const SnapshotsOptions& options,
-                                             const core::SnapshotListing& listing) {
-  std::vector<core::Snapshot> chosen;
-  for (const auto& id : options.ids) {
-    auto snapshot = core::resolve_snapshot(repo, id, options.filter, listing);
-    const bool seen = std::any_of(chosen.begin(), chosen.end(),
-                                  [&](const core::Snapshot& s) { return s.id == snapshot.id; });
-    if (!seen) chosen.push_back(std::move(snapshot));
-  }
-  std::stable_sort(
-      chosen.begin(), chosen.end(),
-      [](const core::Snapshot& a, const core::Snapshot& b) { return a.time_ns < b.time_ns; });
-  return chosen;
-}
-
 struct ShownGroup {
   std::optional<std::string> host; // nullopt: not grouped by it
   std::optional<std::vector<std::string>> paths;
@@ -119,9 +100,7 @@ int run_snapshots(const SnapshotsOptions& options, const GlobalOptions& global,
         list_snapshots_checked(ctx, global, terminal, {.accept = options.accept_rollback});
     const auto& listing = checked.listing;
     const auto groups =
-        shown_groups(options.ids.empty() ? core::filter_snapshots(listing, options.filter)
-                                         : chosen_snapshots(ctx.repo, options, listing),
-                     options);
+        shown_groups(chosen_snapshots(ctx.repo, options.ids, options.filter, listing), options);
     std::size_t count = 0;
     for (const auto& g : groups)
       count += g.snapshots.size();

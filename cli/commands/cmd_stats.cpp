@@ -21,20 +21,6 @@ struct StatsOptions {
 
 namespace {
 
-// The snapshots to count: those named, each once, else all the filters let through.
-std::vector<core::Snapshot> chosen(core::Repository& repo, const StatsOptions& options,
-                                   const core::SnapshotListing& listing) {
-  if (options.ids.empty()) return core::filter_snapshots(listing, options.filter);
-  std::vector<core::Snapshot> list;
-  for (const auto& id : options.ids) {
-    auto snapshot = core::resolve_snapshot(repo, id, options.filter, listing);
-    if (std::none_of(list.begin(), list.end(),
-                     [&](const core::Snapshot& s) { return s.id == snapshot.id; }))
-      list.push_back(std::move(snapshot));
-  }
-  return list;
-}
-
 // restic's modes, by their names: what restoring the snapshots writes, or
 // what their blobs take in the repository.
 std::string mode_text(const std::string& mode, const core::StatsResult& s) {
@@ -59,7 +45,7 @@ int run_stats(const StatsOptions& options, const GlobalOptions& global, Terminal
                 "use restore-size (what a restore writes) or raw-data (what the blobs take)");
   return with_repository(global, terminal, {}, RepoLock::none, [&](RepositoryContext& ctx) {
     const auto listing = list_snapshots_checked(ctx, global, terminal).listing;
-    const auto snapshots = chosen(ctx.repo, options, listing);
+    const auto snapshots = chosen_snapshots(ctx.repo, options.ids, options.filter, listing);
     const auto s = core::compute_stats(ctx.repo, snapshots, [&](std::uint64_t trees) {
       if (terminal.progress_enabled()) terminal.progress(fmt::format("reading trees: {}", trees));
     });

@@ -43,19 +43,6 @@ std::vector<std::string> new_tags(const core::Snapshot& s, const TagOptions& opt
   return tags;
 }
 
-std::vector<core::Snapshot> chosen(core::Repository& repo, const TagOptions& options,
-                                   const core::SnapshotListing& listing) {
-  if (options.ids.empty()) return core::filter_snapshots(listing, options.filter);
-  std::vector<core::Snapshot> list;
-  for (const auto& id : options.ids) {
-    auto snapshot = core::resolve_snapshot(repo, id, options.filter, listing);
-    if (std::none_of(list.begin(), list.end(),
-                     [&](const core::Snapshot& s) { return s.id == snapshot.id; }))
-      list.push_back(std::move(snapshot));
-  }
-  return list;
-}
-
 } // namespace
 
 int run_tag(const TagOptions& options, const GlobalOptions& global, Terminal& terminal) {
@@ -74,7 +61,7 @@ int run_tag(const TagOptions& options, const GlobalOptions& global, Terminal& te
     nlohmann::json changed = nlohmann::json::array();
     std::vector<std::string> removed;
     std::size_t unchanged = 0;
-    for (const auto& old : chosen(ctx.repo, options, listing)) {
+    for (const auto& old : chosen_snapshots(ctx.repo, options.ids, options.filter, listing)) {
       if (interrupted())
         throw Error(Code::interrupted,
                     fmt::format("interrupted after {} snapshot(s) were changed", changed.size()),
