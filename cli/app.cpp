@@ -319,6 +319,7 @@ int run(int argc, char** argv) {
   register_repair(app, global);
   register_stats(app, global);
   register_tag(app, global);
+  register_copy(app, global);
   register_test_connection(app, global);
   register_firewall_rules(app, global);
   register_version(app, global);

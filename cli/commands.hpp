@@ -30,6 +30,7 @@ void register_prune(CLI::App& app, GlobalOptions& global);
 void register_repair(CLI::App& app, GlobalOptions& global);
 void register_stats(CLI::App& app, GlobalOptions& global);
 void register_tag(CLI::App& app, GlobalOptions& global);
+void register_copy(CLI::App& app, GlobalOptions& global);
 void register_key(CLI::App& app, GlobalOptions& global);
 void register_schedule(CLI::App& app, GlobalOptions& global);
 

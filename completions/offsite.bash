@@ -5,7 +5,7 @@ _offsite() {
     _init_completion || return
 
     local global_opts="--config-dir --cache-dir -r --repo --password-file --password-command --json -q --quiet -v --verbose --no-progress --retry-lock --proxy --map --source-ports --no-proxy --proxy-password-file --limit-upload --limit-download --version -h --help"
-    local commands="register init backup restore snapshots ls diff dump mount find forget tag version test-connection firewall-rules config check prune repair stats key schedule unlock unregister"
+    local commands="register init backup restore snapshots ls diff dump mount find forget tag copy version test-connection firewall-rules config check prune repair stats key schedule unlock unregister"
 
     # The first word that is not an option (or an option's value) is the command.
     local i command=""
@@ -18,9 +18,9 @@ _offsite() {
     done
 
     case $prev in
-        --config-dir | --cache-dir | -r | --repo | -t | --target)
+        --config-dir | --cache-dir | -r | --repo | --from-repo | -t | --target)
             _filedir -d; return ;;
-        --password-file | --exclude-file | --files-from | --files-from-verbatim | --secret-file | --proxy-password-file | --new-password-file | --from-export | -o | --output)
+        --password-file | --from-password-file | --exclude-file | --files-from | --files-from-verbatim | --secret-file | --proxy-password-file | --new-password-file | --from-export | -o | --output)
             _filedir; return ;;
         --method)
             COMPREPLY=($(compgen -W "auto systemd cron" -- "$cur")); return ;;
@@ -41,7 +41,7 @@ _offsite() {
             return ;;
         --registration | --subnet | --fingerprint | --code | --existing | --compression | --tag | --host | --stdin-filename | --time | --latest | --path | -e | --exclude | -i | --include)
             return ;;
-        --keep-last | --keep-hourly | --keep-daily | --keep-weekly | --keep-monthly | --keep-yearly | --keep-within | --keep-tag | --add | --remove | --set)
+        --keep-last | --keep-hourly | --keep-daily | --keep-weekly | --keep-monthly | --keep-yearly | --keep-within | --keep-tag | --add | --remove | --set | --from-password-command)
             return ;;
         --group-by)
             COMPREPLY=($(compgen -W "host,paths host paths tags host,tags paths,tags host,paths,tags" -- "$cur")); return ;;
@@ -67,6 +67,7 @@ _offsite() {
         prune) opts="-n --dry-run --max-repack-unused" ;;
         stats) opts="--host --tag --path --mode" ;;
         tag) opts="--add --remove --set --host --tag --path" ;;
+        copy) opts="--from-repo --from-account --from-password-file --from-password-command -n --dry-run --host --tag --path" ;;
         unlock) opts="--force" ;;
         unregister) opts="--yes" ;;
         test-connection) opts="--detect --save --timeout" ;;

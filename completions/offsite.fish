@@ -1,6 +1,6 @@
 # fish completion for offsite
 
-set -l commands register init backup restore snapshots ls diff dump mount find forget version config test-connection firewall-rules check prune repair stats tag key schedule unlock unregister
+set -l commands register init backup restore snapshots ls diff dump mount find forget version config test-connection firewall-rules check prune repair stats tag copy key schedule unlock unregister
 complete -c offsite -f
 
 # Global options
@@ -41,6 +41,7 @@ complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a prune -d '
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a repair -d 'Rebuild the index from the packs, remove damaged snapshots'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Show repository statistics'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a tag -d 'Add, remove or set the tags of snapshots'
+complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a copy -d 'Copy snapshots from a local repository into the account, or back'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a test-connection -d 'Check every server step by step'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a firewall-rules -d 'Print what a firewall must allow'
 complete -c offsite -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the version'
@@ -116,6 +117,14 @@ complete -c offsite -n '__fish_seen_subcommand_from tag' -l set -x -d 'Replace a
 complete -c offsite -n '__fish_seen_subcommand_from tag' -l host -r -d 'Only this host'
 complete -c offsite -n '__fish_seen_subcommand_from tag' -l tag -r -d 'Only these tags'
 complete -c offsite -n '__fish_seen_subcommand_from tag' -l path -r -d 'Only this path'
+complete -c offsite -n '__fish_seen_subcommand_from copy' -l from-repo -r -a '(__fish_complete_directories)' -d 'Copy from this local repository'
+complete -c offsite -n '__fish_seen_subcommand_from copy' -l from-account -d 'Copy from the account'
+complete -c offsite -n '__fish_seen_subcommand_from copy' -l from-password-file -r -F -d 'Read the source passphrase from a file'
+complete -c offsite -n '__fish_seen_subcommand_from copy' -l from-password-command -x -d 'Run a command that prints the source passphrase'
+complete -c offsite -n '__fish_seen_subcommand_from copy' -s n -l dry-run -d 'Only say which snapshots would be copied'
+complete -c offsite -n '__fish_seen_subcommand_from copy' -l host -r -d 'Only this host'
+complete -c offsite -n '__fish_seen_subcommand_from copy' -l tag -r -d 'Only these tags'
+complete -c offsite -n '__fish_seen_subcommand_from copy' -l path -r -d 'Only this path'
 
 # ls
 complete -c offsite -n '__fish_seen_subcommand_from ls' -s l -l long -d 'Long format'

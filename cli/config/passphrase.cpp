@@ -73,13 +73,14 @@ std::string read_secret_command(const std::string& command, std::string_view wha
   return first_line(std::move(text));
 }
 
-std::string prompt_secret(std::string_view prompt) {
+std::string prompt_secret(std::string_view prompt, std::string_view hint) {
   const int fd = isatty(STDIN_FILENO) ? open("/dev/tty", O_RDWR | O_CLOEXEC) : -1;
   if (fd < 0)
     throw Error(Code::passphrase_required,
                 "a passphrase is needed but there is no terminal to ask on",
-                "give it with --password-file FILE, --password-command CMD, "
-                "OFFSITE_PASSWORD_FILE or OFFSITE_PASSWORD");
+                hint.empty() ? "give it with --password-file FILE, --password-command CMD, "
+                               "OFFSITE_PASSWORD_FILE or OFFSITE_PASSWORD"
+                             : std::string(hint));
   std::string line;
   {
     EchoOff echo_off(fd);
@@ -111,24 +112,33 @@ std::string nonempty(std::string passphrase, std::string_view source) {
 
 } // namespace
 
-std::string read_passphrase(const GlobalOptions& options, std::string_view prompt, bool confirm) {
-  if (!options.password_file.empty())
-    return nonempty(read_secret_file(options.password_file, "password"),
-                    fmt::format("the password file {}", options.password_file));
-  if (!options.password_command.empty())
-    return nonempty(read_secret_command(options.password_command, "password"),
-                    "the password command");
-  if (const char* env = std::getenv("OFFSITE_PASSWORD"); env && *env) return env;
-  if (const char* env = std::getenv("OFFSITE_PASSWORD_FILE"); env && *env)
+std::string read_passphrase(const PassphraseSources& sources, std::string_view prompt,
+                            bool confirm) {
+  if (!sources.file.empty())
+    return nonempty(read_secret_file(sources.file, "password"),
+                    fmt::format("the password file {}", sources.file));
+  if (!sources.command.empty())
+    return nonempty(read_secret_command(sources.command, "password"), "the password command");
+  if (const char* env = std::getenv(std::string(sources.env).c_str()); env && *env) return env;
+  if (const char* env = std::getenv(std::string(sources.env_file).c_str()); env && *env)
     return nonempty(read_secret_file(env, "password"),
-                    fmt::format("the password file {} (OFFSITE_PASSWORD_FILE)", env));
-  std::string first = prompt_secret(prompt);
+                    fmt::format("the password file {} ({})", env, sources.env_file));
+  const std::string hint = fmt::format("give it with {} FILE, {} CMD, {} or {}", sources.file_flag,
+                                       sources.command_flag, sources.env_file, sources.env);
+  std::string first = prompt_secret(prompt, hint);
   if (confirm) {
-    const std::string again = prompt_secret("Enter the passphrase again: ");
+    const std::string again = prompt_secret("Enter the passphrase again: ", hint);
     if (again != first)
       throw Error(Code::usage, "the two passphrases differ", "type the same passphrase twice");
   }
   return first;
+}
+
+std::string read_passphrase(const GlobalOptions& options, std::string_view prompt, bool confirm) {
+  return read_passphrase(PassphraseSources{options.password_file, options.password_command,
+                                           "--password-file", "--password-command",
+                                           "OFFSITE_PASSWORD", "OFFSITE_PASSWORD_FILE"},
+                         prompt, confirm);
 }
 
 } // namespace offsite::cli

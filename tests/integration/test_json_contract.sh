@@ -202,6 +202,9 @@ jcase check integrity_error lines -- --repo "$WORK/repo-bad" "${pw[@]}" check --
 
 jcase tag ok doc -- "${repo[@]}" "${pw[@]}" tag --add contract latest
 jcase tag usage doc -- "${repo[@]}" "${pw[@]}" tag latest
+jcase copy ok lines -- "${account[@]}" "${pw[@]}" copy --from-repo "$WORK/repo" \
+  --from-password-file "$WORK/passphrase"
+jcase copy usage lines -- "${account[@]}" "${pw[@]}" copy
 jcase forget ok doc -- "${repo[@]}" "${pw[@]}" forget --keep-last 1 --dry-run
 jcase forget not_found doc -- "${repo[@]}" "${pw[@]}" forget deadbeef
 jcase forget wrong_passphrase doc -- "${repo[@]}" "${wrong[@]}" forget --keep-last 1 --prune

@@ -1,0 +1,216 @@
+// copy: snapshots from a local repository into the account (--from-repo), or
+// from the account into a local repository (--repo DIR --from-account), as
+// restic's copy. The destination is whatever --repo names (the account
+// without it); the source has its own passphrase flags and variables. Data
+// the destination already holds is not uploaded again (core/copy).
+//
+// Each snapshot is saved only after everything it names is flushed, so an
+// interrupted copy leaves whole snapshots and reusable data, never a
+// snapshot with holes; running it again skips what was copied.
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/access/repository_access.hpp"
+#include "cli/access/snapshot_access.hpp"
+#include "cli/commands.hpp"
+#include "cli/config/passphrase.hpp"
+#include "cli/ui/interrupt.hpp"
+#include "cli/ui/progress.hpp"
+#include "cli/ui/snapshot_filter.hpp"
+#include "cli/ui/terminal.hpp"
+#include "cli/ui/text.hpp"
+#include "core/common/error.hpp"
+#include "core/copy/snapshot_copy.hpp"
+
+namespace offsite::cli {
+
+struct CopyOptions {
+  std::vector<std::string> ids; // only these (IDs, prefixes or "latest")
+  core::SnapshotFilter filter;
+  std::string from_repo;
+  bool from_account = false;
+  std::string from_password_file;
+  std::string from_password_command;
+  bool dry_run = false;
+};
+
+namespace {
+
+class CopyProgressReporter : public core::CopyReporter {
+public:
+  explicit CopyProgressReporter(Terminal& terminal) : m_output(terminal) {}
+
+  // The snapshot being copied, for the progress line.
+  void start(std::size_t number, std::size_t total) {
+    m_number = number;
+    m_total = total;
+  }
+
+  void progress(const core::CopyProgress& p) override {
+    m_output.draw([&] {
+      return fmt::format("{} snapshot {} of {}, {} read, {}, {}  {}", m_output.elapsed(), m_number,
+                         m_total, count_of(p.files, "file"), format_bytes(p.bytes_read),
+                         rate_text(m_output.rate(p.bytes_read)), printable(p.path));
+    });
+    m_output.status([&] {
+      return nlohmann::json{{"snapshots_done", m_number - 1},
+                            {"snapshots_total", m_total},
+                            {"files_done", p.files},
+                            {"bytes_read", p.bytes_read},
+                            {"current_file", p.path}};
+    });
+  }
+
+  bool cancelled() override { return interrupted(); }
+
+private:
+  ProgressOutput m_output;
+  std::size_t m_number = 0;
+  std::size_t m_total = 0;
+};
+
+void check_copy_options(const CopyOptions& options, const GlobalOptions& global) {
+  if (options.from_repo.empty() == !options.from_account)
+    throw Error(Code::usage, "copy needs exactly one source: --from-repo DIR or --from-account",
+                "for example: offsite copy --from-repo /mnt/usb/offsite, or "
+                "offsite --repo /mnt/usb/offsite copy --from-account");
+  if (options.from_account && global.repo.empty())
+    throw Error(Code::usage, "--from-account copies into a local repository, and none is named",
+                "name the destination with --repo DIR (create it first with \"offsite --repo "
+                "DIR init\")");
+  if (!options.from_repo.empty() && !global.repo.empty()) {
+    std::error_code ec;
+    if (std::filesystem::equivalent(options.from_repo, global.repo, ec))
+      throw Error(Code::usage, "--from-repo and --repo name the same repository",
+                  "copy between two different repositories");
+  }
+}
+
+// The source's own passphrase: never the destination's flags, which may
+// well name a different passphrase.
+std::string source_passphrase(const CopyOptions& options) {
+  return read_passphrase(PassphraseSources{options.from_password_file,
+                                           options.from_password_command, "--from-password-file",
+                                           "--from-password-command", "OFFSITE_FROM_PASSWORD",
+                                           "OFFSITE_FROM_PASSWORD_FILE"},
+                         "Passphrase of the source repository: ");
+}
+
+} // namespace
+
+int run_copy(const CopyOptions& options, const GlobalOptions& global, Terminal& terminal) {
+  check_copy_options(options, global);
+  GlobalOptions source_global = global;
+  source_global.repo = options.from_account ? std::string() : options.from_repo;
+  const std::string from_passphrase = source_passphrase(options);
+  const std::string to_passphrase = read_passphrase(global, "Passphrase of the destination: ");
+
+  return with_repository(
+      source_global, terminal, {}, RepoLock::shared,
+      [&](RepositoryContext& from) {
+        const auto source_listing = list_snapshots_checked(from, source_global, terminal).listing;
+        const auto chosen =
+            chosen_snapshots(from.repo, options.ids, options.filter, source_listing);
+        const RepoLock lock = options.dry_run ? RepoLock::none : RepoLock::shared;
+        return with_repository(
+            global, terminal, {}, lock,
+            [&](RepositoryContext& to) {
+              if (from.repo.id() == to.repo.id())
+                throw Error(Code::usage, "the source and the destination are one repository",
+                            "copy between two different repositories");
+              std::vector<core::Snapshot> present =
+                  list_snapshots_checked(to, global, terminal).listing.snapshots;
+              CopyProgressReporter reporter(terminal);
+              core::SnapshotCopier copier(from.repo, to.repo, reporter);
+              const core::RepositoryStats before = to.repo.stats();
+              nlohmann::json copied = nlohmann::json::array();
+              nlohmann::json skipped = nlohmann::json::array();
+              std::size_t number = 0;
+              for (const auto& source : chosen) {
+                ++number;
+                if (interrupted())
+                  throw Error(Code::interrupted,
+                              fmt::format("interrupted after {} of {} snapshot(s)",
+                                          copied.size() + skipped.size(), chosen.size()),
+                              "run the same copy again: snapshots already copied are skipped");
+                if (core::has_copy_of(source, present)) {
+                  terminal.detail(fmt::format("snapshot {} is already in {}",
+                                              source.id.substr(0, 8), to.location));
+                  skipped.push_back(source.id);
+                  continue;
+                }
+                if (options.dry_run) {
+                  terminal.detail(fmt::format("would copy snapshot {}", source.id.substr(0, 8)));
+                  copied.push_back({{"source_id", source.id}});
+                  continue;
+                }
+                reporter.start(number, chosen.size());
+                const core::BlobId tree = copier.copy_tree(source.tree);
+                to.repo.flush(); // the snapshot names only what is durable
+                core::Snapshot copy =
+                    core::copied_snapshot(source, tree, source_listing.snapshots, present);
+                copy.id = to.repo.save_snapshot(copy);
+                remember_saved_snapshot(to, global, terminal, copy);
+                terminal.clear_progress();
+                terminal.detail(fmt::format("snapshot {} copied as {}", source.id.substr(0, 8),
+                                            copy.id.substr(0, 8)));
+                copied.push_back({{"source_id", source.id}, {"id", copy.id}});
+                present.push_back(std::move(copy));
+              }
+              const core::RepositoryStats after = to.repo.stats();
+              const std::uint64_t added = after.bytes_new_stored - before.bytes_new_stored;
+              if (terminal.json()) {
+                terminal.emit({{"type", "summary"},
+                               {"command", "copy"},
+                               {"dry_run", options.dry_run},
+                               {"copied", copied},
+                               {"skipped", skipped},
+                               {"files_read", copier.progress().files},
+                               {"bytes_read", copier.progress().bytes_read},
+                               {"data_blobs_new", after.data_blobs_new - before.data_blobs_new},
+                               {"tree_blobs_new", after.tree_blobs_new - before.tree_blobs_new},
+                               {"bytes_added", added}});
+              } else {
+                terminal.info(
+                    fmt::format("{} {} snapshot{} to {} ({} already there); {} read, {} added",
+                                options.dry_run ? "would copy" : "copied", copied.size(),
+                                copied.size() == 1 ? "" : "s", to.location, skipped.size(),
+                                format_bytes(copier.progress().bytes_read), format_bytes(added)));
+              }
+              return 0;
+            },
+            &to_passphrase);
+      },
+      &from_passphrase);
+}
+
+void register_copy(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<CopyOptions>();
+  auto* sub = app.add_subcommand(
+      "copy", "Copy snapshots from a local repository into the account, or back");
+  sub->add_option("id", options->ids, "Only these snapshots (ID, unique prefix or \"latest\")")
+      ->type_name("ID");
+  add_snapshot_filter(*sub, options->filter, " to copy");
+  sub->add_option("--from-repo", options->from_repo, "Copy from this local repository")
+      ->envname("OFFSITE_FROM_REPOSITORY")
+      ->type_name("DIR");
+  sub->add_flag("--from-account", options->from_account,
+                "Copy from the account (into the local repository --repo names)");
+  sub->add_option("--from-password-file", options->from_password_file,
+                  "Read the source's passphrase from a file")
+      ->type_name("FILE");
+  sub->add_option("--from-password-command", options->from_password_command,
+                  "Run a command that prints the source's passphrase")
+      ->type_name("CMD");
+  sub->add_flag("-n,--dry-run", options->dry_run, "Only say which snapshots would be copied");
+  sub->footer("Examples:\n"
+              "  offsite copy --from-repo /mnt/usb/offsite\n"
+              "  offsite copy --from-repo /mnt/usb/offsite --host laptop latest\n"
+              "  offsite --repo /mnt/usb/offsite copy --from-account");
+  sub->callback([options, &global] {
+    global.run = [options, &global](Terminal& t) { return run_copy(*options, global, t); };
+  });
+}
+
+} // namespace offsite::cli
