@@ -25,8 +25,14 @@ void Index::add_pack(const std::string& pack_name, const std::vector<PackEntry>&
   std::unique_lock lock(m_mutex);
   auto [it, inserted] =
       m_pack_ids.try_emplace(pack_name, static_cast<std::uint32_t>(m_pack_names.size()));
-  if (inserted) m_pack_names.push_back(pack_name);
+  if (inserted) {
+    m_pack_names.push_back(pack_name);
+    m_pack_has_data.push_back(false);
+  }
   const std::uint32_t pack = it->second;
+  if (std::any_of(entries.begin(), entries.end(),
+                  [](const PackEntry& e) { return e.type == BlobType::data; }))
+    m_pack_has_data[pack] = true;
   m_removed_packs.erase(pack);
   m_entries.reserve(m_entries.size() + entries.size());
   for (const PackEntry& e : entries) {
@@ -52,7 +58,8 @@ std::vector<BlobLocation> Index::find_all(const BlobId& id) const {
 }
 
 BlobLocation Index::location(const Entry& e) const {
-  return BlobLocation{m_pack_names[e.pack], e.type, e.offset, e.length, e.raw_length};
+  return BlobLocation{m_pack_names[e.pack],    e.type, e.offset, e.length, e.raw_length,
+                      !m_pack_has_data[e.pack]};
 }
 
 std::optional<BlobLocation> Index::find(const BlobId& id) const {

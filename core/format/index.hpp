@@ -20,6 +20,10 @@ struct BlobLocation {
   std::uint32_t offset = 0;
   std::uint32_t length = 0;
   std::uint32_t raw_length = 0;
+  // The pack holds tree blobs only (backup writes trees into packs of their
+  // own): reading a block of it around one tree fetches other trees, never
+  // file data.
+  bool in_tree_pack = false;
 };
 
 struct IndexedPack {
@@ -69,6 +73,7 @@ private:
   std::vector<std::string> m_pack_names;
   std::unordered_map<std::string, std::uint32_t> m_pack_ids;
   std::unordered_set<std::uint32_t> m_removed_packs; // names kept: ids are positions
+  std::vector<bool> m_pack_has_data;                 // by pack id: any data blob indexed in it
   std::unordered_map<BlobId, Entry, BlobIdHash> m_entries;
   std::unordered_multimap<BlobId, Entry, BlobIdHash> m_alternates; // rare: copies in other packs
 };

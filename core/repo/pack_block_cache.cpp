@@ -5,8 +5,8 @@
 
 namespace offsite::core {
 
-PackBlockCache::PackBlockCache(Store& store, std::size_t max_bytes)
-    : m_store(store), m_max_bytes(max_bytes) {}
+PackBlockCache::PackBlockCache(Store& store, std::size_t max_bytes, std::uint64_t block_size)
+    : m_store(store), m_max_bytes(max_bytes), m_block_size(block_size) {}
 
 PackBlockCache::Block PackBlockCache::block(const BlockKey& key) {
   std::promise<std::optional<Bytes>> promise;
@@ -23,7 +23,7 @@ PackBlockCache::Block PackBlockCache::block(const BlockKey& key) {
   // This thread reads it; others asking meanwhile wait on the future. Until
   // its size is set the entry is never evicted.
   try {
-    auto data = m_store.get(key.first, key.second * k_block_size, k_block_size);
+    auto data = m_store.get(key.first, key.second * m_block_size, m_block_size);
     // An empty block (a missing object, or one past its end) still counts
     // one byte, so that eviction can tell it from a block being read.
     const std::size_t bytes = std::max<std::size_t>(data ? data->size() : 0, 1);
@@ -62,17 +62,17 @@ std::optional<Bytes> PackBlockCache::get(const std::string& key, std::uint64_t o
   out.reserve(static_cast<std::size_t>(length));
   const std::uint64_t end = offset + length;
   for (std::uint64_t at = offset; at < end;) {
-    const std::uint64_t number = at / k_block_size;
+    const std::uint64_t number = at / m_block_size;
     const Block held = block({key, number}); // keeps the bytes while they are copied
     const std::optional<Bytes>& data = held.get();
     if (!data) return std::nullopt;
-    const std::uint64_t inside = at - number * k_block_size;
+    const std::uint64_t inside = at - number * m_block_size;
     if (inside >= data->size()) break; // past the end of the object
     const std::uint64_t take = std::min<std::uint64_t>(end - at, data->size() - inside);
     out.insert(out.end(), data->begin() + static_cast<std::ptrdiff_t>(inside),
                data->begin() + static_cast<std::ptrdiff_t>(inside + take));
     at += take;
-    if (data->size() < k_block_size) break; // the object's last block
+    if (data->size() < m_block_size) break; // the object's last block
   }
   return out;
 }

@@ -12,9 +12,9 @@
 //
 // Contract: get() returns what Store::get(key, offset, length) would (a
 // short read at the end of the object, nullopt when it is missing), built
-// from blocks of k_block_size. Thread-safe; concurrent readers of one block
-// wait for a single store read. Ready blocks are kept up to `max_bytes`,
-// least recently used dropped first; a failed read is not kept.
+// from blocks of `block_size` (k_block_size unless given). Thread-safe; concurrent readers of one
+// block wait for a single store read. Ready blocks are kept up to `max_bytes`, least recently used
+// dropped first; a failed read is not kept.
 #include <cstddef>
 #include <cstdint>
 #include <future>
@@ -34,7 +34,7 @@ class PackBlockCache {
 public:
   static constexpr std::uint64_t k_block_size = std::uint64_t{1} << 20;
 
-  PackBlockCache(Store& store, std::size_t max_bytes);
+  PackBlockCache(Store& store, std::size_t max_bytes, std::uint64_t block_size = k_block_size);
 
   std::optional<Bytes> get(const std::string& key, std::uint64_t offset, std::uint64_t length);
 
@@ -48,6 +48,7 @@ private:
 
   Store& m_store;
   std::size_t m_max_bytes;
+  std::uint64_t m_block_size;
   std::mutex m_mutex;
   struct Entry {
     Block block;

@@ -148,8 +148,12 @@ Repository::Repository(Store& store, const MasterKey& key, RepositoryOptions opt
 
 Repository::Repository(Store& store, const MasterKey& key, RepositoryOptions options, Config config)
     : m_store(store), m_key(key), m_options(options), m_codec(key, options.zstd_level),
-      m_chunker(key.chunker, config.chunker), m_id(std::move(config.id)), m_pack(key.encryption) {
+      m_chunker(key.chunker, config.chunker),
+      m_id(std::move(config.id)), m_packs{PackBuilder(key.encryption),
+                                          PackBuilder(key.encryption)} {
   if (m_options.pack_size == 0) m_options.pack_size = 1;
+  if (m_store.remote())
+    m_tree_cache = std::make_unique<PackBlockCache>(m_store, k_tree_cache_bytes, k_tree_block_size);
 }
 
 Repository::~Repository() {
@@ -271,7 +275,7 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext) 
     std::unique_lock lock(m_mutex);
     const std::size_t stored = sealed.size();
     try {
-      m_pack.add(type, id, std::move(sealed), static_cast<std::uint32_t>(plaintext.size()));
+      pack_for(type).add(type, id, std::move(sealed), static_cast<std::uint32_t>(plaintext.size()));
     } catch (...) {
       m_in_flight.erase(id);
       throw;
@@ -280,17 +284,16 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext) 
     m_stats.bytes_new_raw += plaintext.size();
     m_stats.bytes_new_stored += stored;
     m_uploads_done.notify_all(); // a load_blob may be waiting for this blob
-    if (m_pack.size() >= m_options.pack_size) full = take_pack_locked(lock, false);
+    if (pack_for(type).size() >= m_options.pack_size)
+      full = take_pack_locked(lock, pack_for(type), false);
   }
   if (full) send_pack(std::move(*full));
   return true;
 }
 
 std::optional<std::vector<PackBuilder::Pending>>
-Repository::take_pack_locked(std::unique_lock<std::mutex>& lock, bool force) {
-  const auto wanted = [&] {
-    return force ? !m_pack.empty() : m_pack.size() >= m_options.pack_size;
-  };
+Repository::take_pack_locked(std::unique_lock<std::mutex>& lock, PackBuilder& pack, bool force) {
+  const auto wanted = [&] { return force ? !pack.empty() : pack.size() >= m_options.pack_size; };
   // While we wait, other threads keep adding to the pack (at most one blob
   // each past the threshold before they wait here too); one of us takes it.
   m_uploads_done.wait(
@@ -298,7 +301,7 @@ Repository::take_pack_locked(std::unique_lock<std::mutex>& lock, bool force) {
   if (m_upload_error) std::rethrow_exception(m_upload_error);
   if (!wanted()) return std::nullopt;
   ++m_uploads_in_flight; // flush() waits for zero
-  return m_pack.take();
+  return pack.take();
 }
 
 void Repository::send_pack(std::vector<PackBuilder::Pending> blobs) {
@@ -409,14 +412,22 @@ void Repository::write_index_locked(std::unique_lock<std::mutex>& lock) {
 
 void Repository::flush() {
   std::unique_lock lock(m_mutex);
-  if (auto blobs = take_pack_locked(lock, true)) {
-    lock.unlock();
-    send_pack(std::move(*blobs));
-    lock.lock();
+  for (PackBuilder& pack : m_packs) {
+    if (auto blobs = take_pack_locked(lock, pack, true)) {
+      lock.unlock();
+      send_pack(std::move(*blobs));
+      lock.lock();
+    }
   }
   m_uploads_done.wait(lock, [&] { return m_uploads_in_flight == 0 || m_upload_error; });
   if (m_upload_error) std::rethrow_exception(m_upload_error);
   if (!m_unindexed.empty()) write_index_locked(lock);
+}
+
+const Bytes* Repository::find_unsent_locked(const BlobId& id) const {
+  for (const PackBuilder& pack : m_packs)
+    if (const Bytes* sealed = pack.find(id)) return sealed;
+  return nullptr;
 }
 
 RepositoryStats Repository::stats() const {
@@ -429,7 +440,7 @@ Bytes Repository::load_blob(BlobType type, const BlobId& id) {
     if (const auto locations = m_index.find_all(id); !locations.empty())
       return load_from_any(type, id, locations);
     std::unique_lock lock(m_mutex);
-    if (const Bytes* sealed = m_pack.find(id)) {
+    if (const Bytes* sealed = find_unsent_locked(id)) {
       // Saved in this session and not yet uploaded: read it from memory.
       const Bytes copy = *sealed;
       lock.unlock();
@@ -447,7 +458,7 @@ Bytes Repository::load_blob(BlobType type, const BlobId& id) {
           "run offsite check; the index may be incomplete or the blob was pruned");
     }
     // Being sealed or uploaded by another thread: wait until it lands.
-    m_uploads_done.wait(lock, [&] { return !m_in_flight.contains(id) || m_pack.find(id); });
+    m_uploads_done.wait(lock, [&] { return !m_in_flight.contains(id) || find_unsent_locked(id); });
   }
 }
 
@@ -475,7 +486,9 @@ std::optional<Bytes> Repository::read_pack_range(const std::string& pack, std::u
 }
 
 Bytes Repository::load_from_pack(BlobType type, const BlobId& id, const BlobLocation& loc) {
-  const auto data = read_pack_range(loc.pack, loc.offset, loc.length);
+  const auto data = m_tree_cache && loc.type == BlobType::tree && loc.in_tree_pack
+                        ? m_tree_cache->get(pack_key(loc.pack), loc.offset, loc.length)
+                        : read_pack_range(loc.pack, loc.offset, loc.length);
   return open_from_pack(type, id, loc, data ? std::optional<ByteView>(*data) : std::nullopt);
 }
 

@@ -9,6 +9,7 @@
 //   snapshots/<sha256>     sealed snapshot documents (JSON)
 //   locks/<name>           lock leases
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -167,10 +168,16 @@ private:
   Repository(Store& store, const MasterKey& key, RepositoryOptions options, Config config);
 
   // Blocks until fewer than k_max_uploads packs are on their way; then, if
-  // m_pack is full (or `force` and non-empty), takes its blobs and counts
+  // `pack` is full (or `force` and non-empty), takes its blobs and counts
   // them in m_uploads_in_flight. Rethrows an earlier upload's failure.
   std::optional<std::vector<PackBuilder::Pending>>
-  take_pack_locked(std::unique_lock<std::mutex>& lock, bool force);
+  take_pack_locked(std::unique_lock<std::mutex>& lock, PackBuilder& pack, bool force);
+  // Data and tree blobs never share a pack: reading trees (every backup with
+  // a parent, restore, ls, find, check) then fetches packs of trees only,
+  // in few requests, instead of one ranged get per tree among data.
+  PackBuilder& pack_for(BlobType type) { return m_packs[type == BlobType::tree ? 1 : 0]; }
+  // A blob saved but not yet taken for upload (in m_packs), or nullptr. Lock held.
+  const Bytes* find_unsent_locked(const BlobId& id) const;
   // Assembles taken blobs into a pack (without the lock) and queues it for
   // the upload thread, starting that thread on first use.
   void send_pack(std::vector<PackBuilder::Pending> blobs);
@@ -205,6 +212,14 @@ private:
 
   Store& m_store;
   std::unique_ptr<PackBlockCache> m_block_cache; // null: every read goes to the store
+  // Trees of a remote store, read in blocks of packs that hold only trees:
+  // a backup with a parent, a restore or an ls reads hundreds of trees that
+  // sit together, and a round trip for each one was most of a 5 % changed
+  // backup's time against S3. Small blocks, because old packs mix trees of
+  // many snapshots and a block may serve only one of them.
+  static constexpr std::size_t k_tree_cache_bytes = std::size_t{32} << 20;
+  static constexpr std::uint64_t k_tree_block_size = std::uint64_t{256} << 10;
+  std::unique_ptr<PackBlockCache> m_tree_cache; // null: the store is local
   MasterKey m_key;
   RepositoryOptions m_options;
   BlobCodec m_codec;
@@ -215,14 +230,14 @@ private:
 
   // Guards everything below. Sealing and store I/O happen outside it.
   mutable std::mutex m_mutex;
-  std::condition_variable m_uploads_done; // also signalled when m_pack or m_in_flight change
-  std::size_t m_uploads_in_flight = 0;    // taken from m_pack, not yet uploaded
+  std::condition_variable m_uploads_done; // also signalled when m_packs or m_in_flight change
+  std::size_t m_uploads_in_flight = 0;    // taken from m_packs, not yet uploaded
   std::condition_variable m_upload_wanted;
   std::deque<FinishedPack> m_upload_queue;
   std::exception_ptr m_upload_error; // the first failed upload; every later write rethrows it
   bool m_stopping = false;
-  std::thread m_uploader; // joined by the destructor
-  PackBuilder m_pack;
+  std::thread m_uploader;                             // joined by the destructor
+  std::array<PackBuilder, 2> m_packs;                 // by pack_for: data, tree
   std::unordered_set<BlobId, BlobIdHash> m_in_flight; // saved, not yet indexed
   std::vector<IndexedPack> m_unindexed;               // uploaded, not yet in an index file
   RepositoryStats m_stats;

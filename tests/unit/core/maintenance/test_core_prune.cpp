@@ -142,26 +142,28 @@ TEST_CASE("given a pack that is mostly unused, when pruning, then it is repacked
   test::BackupFixture f;
   for (int i = 0; i < 10; ++i)
     f.put("a" + std::to_string(i), static_cast<std::uint64_t>(i));
-  const std::string first = f.backup(1 << 20); // one pack for everything
+  const std::string first = f.backup(1 << 20); // one pack of data, one of trees
   for (int i = 2; i < 10; ++i)
     f.drop("a" + std::to_string(i));
-  f.backup(1 << 20); // only new trees: a second pack
+  f.backup(1 << 20); // only new trees: a third pack
   f.forget(first);
-  REQUIRE(f.count("data/") == 2);
+  REQUIRE(f.count("data/") == 3);
 
   auto repo = f.open();
+  // The first snapshot's trees are all unused: their pack goes whatever the
+  // threshold; the data pack is kept at 100 % and repacked at 50 %.
   const auto never = plan(*repo, 100);
   CHECK(never.repack.packs == 0);
-  CHECK(never.remove.packs == 0);
-  CHECK(never.nothing_to_do());
+  CHECK(never.remove.packs == 1);
 
   const auto p = plan(*repo, 50);
   CHECK(p.repack.packs == 1);
   CHECK(p.repack_keep.blobs == 2); // the two files the second snapshot still has
   CHECK(p.repack_sources.size() == 1);
+  CHECK(p.remove.packs == 1);
   const auto result = prune(*repo, 50);
   CHECK(result.packs_written == 1);
-  CHECK(result.packs_removed == 1);
+  CHECK(result.packs_removed == 2);
   CHECK(result.stored_after < p.stored_before);
   CHECK(f.count("index/") == 1);
   f.require_restorable();

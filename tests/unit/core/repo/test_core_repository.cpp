@@ -511,4 +511,80 @@ TEST_CASE("given a run of blobs in one pack, when loaded as a run, then each get
   }
 }
 
+TEST_CASE("given data and tree blobs saved together, when flushed, then they are in packs of "
+          "their own and the index says which packs hold only trees") {
+  Fixture f;
+  BlobId data_id{}, tree_id{};
+  {
+    auto repo = f.open();
+    data_id = repo->save_blob(BlobType::data, content(1, 3000));
+    tree_id = repo->save_blob(BlobType::tree, content(2, 500));
+    // Unsent, both are still readable from memory.
+    CHECK(repo->load_blob(BlobType::tree, tree_id) == content(2, 500));
+    repo->flush();
+  }
+  CHECK(f.count("data/") == 2);
+  auto repo = f.open();
+  const auto data = repo->index().find(data_id);
+  const auto tree = repo->index().find(tree_id);
+  REQUIRE(data);
+  REQUIRE(tree);
+  CHECK(data->pack != tree->pack);
+  CHECK_FALSE(data->in_tree_pack);
+  CHECK(tree->in_tree_pack);
+  CHECK(repo->load_blob(BlobType::tree, tree_id) == content(2, 500));
+}
+
+TEST_CASE("given a pack that mixes data and trees (written before they were kept apart), then "
+          "its trees are not taken for a pack of trees") {
+  Index index;
+  BlobId a{}, b{};
+  a[0] = 1;
+  b[0] = 2;
+  index.add_pack("mixed", {PackEntry{BlobType::tree, a, 0, 10, 10}});
+  index.add_pack("mixed", {PackEntry{BlobType::data, b, 10, 10, 10}});
+  index.add_pack("trees", {PackEntry{BlobType::tree, b, 0, 10, 10}});
+  CHECK_FALSE(index.find(a)->in_tree_pack);
+  CHECK_FALSE(index.find(b)->in_tree_pack);
+  const auto all = index.find_all(b);
+  REQUIRE(all.size() == 2);
+  CHECK(all[1].in_tree_pack);
+}
+
+namespace {
+
+// A store that says it is far away, and counts its gets.
+class CountingRemoteStore : public ForwardingStore {
+public:
+  using ForwardingStore::ForwardingStore;
+  bool remote() const override { return true; }
+  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
+                           std::optional<std::uint64_t> length) override {
+    ++gets;
+    return ForwardingStore::get(key, offset, length);
+  }
+  std::atomic<int> gets{0};
+};
+
+} // namespace
+
+TEST_CASE("given a remote store, when many trees of one pack are loaded, then the store is asked "
+          "once per block of trees, not once per tree") {
+  Fixture f;
+  std::vector<BlobId> trees;
+  {
+    auto repo = f.open(std::size_t{16} << 20);
+    for (std::uint64_t i = 0; i < 100; ++i)
+      trees.push_back(repo->save_blob(BlobType::tree, content(i, 1000)));
+    repo->flush();
+  }
+  CountingRemoteStore remote(f.store);
+  Repository repo(remote, f.key, RepositoryOptions{3, k_small_pack});
+  repo.load_index();
+  const int before = remote.gets.load();
+  for (std::uint64_t i = 0; i < trees.size(); ++i)
+    CHECK(repo.load_blob(BlobType::tree, trees[i]) == content(i, 1000));
+  CHECK(remote.gets.load() - before == 1); // ~100 KB of trees: one 256 KiB block
+}
+
 TEST_SUITE_END();
