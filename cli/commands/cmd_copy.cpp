@@ -7,6 +7,8 @@
 // Each snapshot is saved only after everything it names is flushed, so an
 // interrupted copy leaves whole snapshots and reusable data, never a
 // snapshot with holes; running it again skips what was copied.
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -22,6 +24,7 @@
 #include "cli/ui/text.hpp"
 #include "core/common/error.hpp"
 #include "core/copy/snapshot_copy.hpp"
+#include "core/repo/index_sync.hpp"
 
 namespace offsite::cli {
 
@@ -64,13 +67,22 @@ public:
 
   bool cancelled() override { return interrupted(); }
 
+  void warning(const std::string& path, const std::string& message) {
+    m_output.warning(path, message);
+  }
+
 private:
   ProgressOutput m_output;
   std::size_t m_number = 0;
   std::size_t m_total = 0;
 };
 
-void check_copy_options(const CopyOptions& options, const GlobalOptions& global) {
+// The source, checked before any passphrase is asked for: a mistyped
+// --from-repo is said at once, in the source's own words.
+void check_copy_options(CopyOptions& options, const GlobalOptions& global) {
+  if (options.from_repo.empty() && !options.from_account)
+    if (const char* env = std::getenv("OFFSITE_FROM_REPOSITORY"); env && *env)
+      options.from_repo = env;
   if (options.from_repo.empty() == !options.from_account)
     throw Error(Code::usage, "copy needs exactly one source: --from-repo DIR or --from-account",
                 "for example: offsite copy --from-repo /mnt/usb/offsite, or "
@@ -79,12 +91,16 @@ void check_copy_options(const CopyOptions& options, const GlobalOptions& global)
     throw Error(Code::usage, "--from-account copies into a local repository, and none is named",
                 "name the destination with --repo DIR (create it first with \"offsite --repo "
                 "DIR init\")");
-  if (!options.from_repo.empty() && !global.repo.empty()) {
-    std::error_code ec;
-    if (std::filesystem::equivalent(options.from_repo, global.repo, ec))
-      throw Error(Code::usage, "--from-repo and --repo name the same repository",
-                  "copy between two different repositories");
-  }
+  if (options.from_repo.empty()) return;
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(options.from_repo) / "config", ec))
+    throw Error(Code::config,
+                fmt::format("there is no repository at {} (--from-repo)",
+                            std::filesystem::absolute(options.from_repo).string()),
+                "--from-repo names the local repository to copy from");
+  if (!global.repo.empty() && std::filesystem::equivalent(options.from_repo, global.repo, ec))
+    throw Error(Code::usage, "--from-repo and --repo name the same repository",
+                "copy between two different repositories");
 }
 
 // The source's own passphrase: never the destination's flags, which may
@@ -97,92 +113,126 @@ std::string source_passphrase(const CopyOptions& options) {
                          "Passphrase of the source repository: ");
 }
 
+// An error opening the source, said to be the source's: the destination's
+// flags, which its hint names, are not the ones to change.
+[[noreturn]] void rethrow_for_source(const Error& e) {
+  if (e.code() == Code::wrong_passphrase)
+    throw Error(e.code(), "the passphrase given for the source repository does not open it",
+                "check --from-password-file, --from-password-command, OFFSITE_FROM_PASSWORD or "
+                "OFFSITE_FROM_PASSWORD_FILE");
+  throw Error(e.code(), fmt::format("the source repository: {}", e.what()), e.hint());
+}
+
+// The destination's index made to match its packs, as a backup starts
+// (index_sync.hpp): a lost pack's blobs must be stored again, and packs an
+// interrupted copy uploaded are found instead of uploaded twice.
+void heal_destination(core::Repository& repo, CopyProgressReporter& reporter) {
+  const core::IndexSync sync =
+      core::sync_index_with_packs(repo, true, [](std::uint64_t, std::uint64_t) {
+        if (interrupted())
+          throw Error(Code::interrupted, "copy interrupted before anything was stored",
+                      "run the copy again");
+      });
+  for (const auto& w : core::index_sync_warnings(sync))
+    reporter.warning(w.key, w.message);
+}
+
 } // namespace
 
-int run_copy(const CopyOptions& options, const GlobalOptions& global, Terminal& terminal) {
+int run_copy(CopyOptions options, const GlobalOptions& global, Terminal& terminal) {
+  terminal.stream_events();
   check_copy_options(options, global);
   GlobalOptions source_global = global;
   source_global.repo = options.from_account ? std::string() : options.from_repo;
   const std::string from_passphrase = source_passphrase(options);
   const std::string to_passphrase = read_passphrase(global, "Passphrase of the destination: ");
 
-  return with_repository(
-      source_global, terminal, {}, RepoLock::shared,
-      [&](RepositoryContext& from) {
-        const auto source_listing = list_snapshots_checked(from, source_global, terminal).listing;
-        const auto chosen =
-            chosen_snapshots(from.repo, options.ids, options.filter, source_listing);
-        const RepoLock lock = options.dry_run ? RepoLock::none : RepoLock::shared;
-        return with_repository(
-            global, terminal, {}, lock,
-            [&](RepositoryContext& to) {
-              if (from.repo.id() == to.repo.id())
-                throw Error(Code::usage, "the source and the destination are one repository",
-                            "copy between two different repositories");
-              std::vector<core::Snapshot> present =
-                  list_snapshots_checked(to, global, terminal).listing.snapshots;
-              CopyProgressReporter reporter(terminal);
-              core::SnapshotCopier copier(from.repo, to.repo, reporter);
-              const core::RepositoryStats before = to.repo.stats();
-              nlohmann::json copied = nlohmann::json::array();
-              nlohmann::json skipped = nlohmann::json::array();
-              std::size_t number = 0;
-              for (const auto& source : chosen) {
-                ++number;
-                if (interrupted())
-                  throw Error(Code::interrupted,
-                              fmt::format("interrupted after {} of {} snapshot(s)",
-                                          copied.size() + skipped.size(), chosen.size()),
-                              "run the same copy again: snapshots already copied are skipped");
-                if (core::has_copy_of(source, present)) {
-                  terminal.detail(fmt::format("snapshot {} is already in {}",
-                                              source.id.substr(0, 8), to.location));
-                  skipped.push_back(source.id);
-                  continue;
+  bool source_open = false;
+  try {
+    return with_repository(
+        source_global, terminal, {}, RepoLock::shared,
+        [&](RepositoryContext& from) {
+          source_open = true;
+          const auto source_listing = list_snapshots_checked(from, source_global, terminal).listing;
+          const auto chosen =
+              chosen_snapshots(from.repo, options.ids, options.filter, source_listing);
+          const RepoLock lock = options.dry_run ? RepoLock::none : RepoLock::shared;
+          return with_repository(
+              global, terminal, {}, lock,
+              [&](RepositoryContext& to) {
+                if (from.repo.id() == to.repo.id())
+                  throw Error(Code::usage, "the source and the destination are one repository",
+                              "copy between two different repositories");
+                std::vector<core::Snapshot> present =
+                    list_snapshots_checked(to, global, terminal).listing.snapshots;
+                CopyProgressReporter reporter(terminal);
+                if (!options.dry_run) heal_destination(to.repo, reporter);
+                core::SnapshotCopier copier(from.repo, to.repo, reporter);
+                const core::RepositoryStats before = to.repo.stats();
+                nlohmann::json copied = nlohmann::json::array();
+                nlohmann::json skipped = nlohmann::json::array();
+                std::size_t number = 0;
+                for (const auto& source : chosen) {
+                  ++number;
+                  if (interrupted())
+                    throw Error(Code::interrupted,
+                                fmt::format("interrupted after {} of {} snapshot(s)",
+                                            copied.size() + skipped.size(), chosen.size()),
+                                "run the same copy again: snapshots already copied are skipped");
+                  if (core::has_copy_of(source, present)) {
+                    terminal.detail(fmt::format("snapshot {} is already in {}",
+                                                source.id.substr(0, 8), to.location));
+                    skipped.push_back(source.id);
+                    continue;
+                  }
+                  if (options.dry_run) {
+                    terminal.detail(fmt::format("would copy snapshot {}", source.id.substr(0, 8)));
+                    copied.push_back({{"source_id", source.id}});
+                    continue;
+                  }
+                  reporter.start(number, chosen.size());
+                  const core::BlobId tree = copier.copy_tree(source.tree);
+                  to.repo.flush(); // the snapshot names only what is durable
+                  core::Snapshot copy =
+                      core::copied_snapshot(source, tree, source_listing.snapshots, present);
+                  // Not remembered for rollback detection: the hosts are other
+                  // machines', which this client must not start tracking.
+                  copy.id = to.repo.save_snapshot(copy);
+                  terminal.clear_progress();
+                  terminal.detail(fmt::format("snapshot {} copied as {}", source.id.substr(0, 8),
+                                              copy.id.substr(0, 8)));
+                  copied.push_back({{"source_id", source.id}, {"id", copy.id}});
+                  present.push_back(std::move(copy));
                 }
-                if (options.dry_run) {
-                  terminal.detail(fmt::format("would copy snapshot {}", source.id.substr(0, 8)));
-                  copied.push_back({{"source_id", source.id}});
-                  continue;
+                const core::RepositoryStats after = to.repo.stats();
+                const std::uint64_t added = after.bytes_new_stored - before.bytes_new_stored;
+                if (terminal.json()) {
+                  terminal.emit({{"type", "summary"},
+                                 {"command", "copy"},
+                                 {"dry_run", options.dry_run},
+                                 {"copied", copied},
+                                 {"skipped", skipped},
+                                 {"files_read", copier.progress().files},
+                                 {"bytes_read", copier.progress().bytes_read},
+                                 {"data_blobs_new", after.data_blobs_new - before.data_blobs_new},
+                                 {"tree_blobs_new", after.tree_blobs_new - before.tree_blobs_new},
+                                 {"bytes_added", added}});
+                } else {
+                  terminal.info(
+                      fmt::format("{} {} snapshot{} to {} ({} already there); {} read, {} added",
+                                  options.dry_run ? "would copy" : "copied", copied.size(),
+                                  copied.size() == 1 ? "" : "s", to.location, skipped.size(),
+                                  format_bytes(copier.progress().bytes_read), format_bytes(added)));
                 }
-                reporter.start(number, chosen.size());
-                const core::BlobId tree = copier.copy_tree(source.tree);
-                to.repo.flush(); // the snapshot names only what is durable
-                core::Snapshot copy =
-                    core::copied_snapshot(source, tree, source_listing.snapshots, present);
-                copy.id = to.repo.save_snapshot(copy);
-                remember_saved_snapshot(to, global, terminal, copy);
-                terminal.clear_progress();
-                terminal.detail(fmt::format("snapshot {} copied as {}", source.id.substr(0, 8),
-                                            copy.id.substr(0, 8)));
-                copied.push_back({{"source_id", source.id}, {"id", copy.id}});
-                present.push_back(std::move(copy));
-              }
-              const core::RepositoryStats after = to.repo.stats();
-              const std::uint64_t added = after.bytes_new_stored - before.bytes_new_stored;
-              if (terminal.json()) {
-                terminal.emit({{"type", "summary"},
-                               {"command", "copy"},
-                               {"dry_run", options.dry_run},
-                               {"copied", copied},
-                               {"skipped", skipped},
-                               {"files_read", copier.progress().files},
-                               {"bytes_read", copier.progress().bytes_read},
-                               {"data_blobs_new", after.data_blobs_new - before.data_blobs_new},
-                               {"tree_blobs_new", after.tree_blobs_new - before.tree_blobs_new},
-                               {"bytes_added", added}});
-              } else {
-                terminal.info(
-                    fmt::format("{} {} snapshot{} to {} ({} already there); {} read, {} added",
-                                options.dry_run ? "would copy" : "copied", copied.size(),
-                                copied.size() == 1 ? "" : "s", to.location, skipped.size(),
-                                format_bytes(copier.progress().bytes_read), format_bytes(added)));
-              }
-              return 0;
-            },
-            &to_passphrase);
-      },
-      &from_passphrase);
+                return 0;
+              },
+              &to_passphrase);
+        },
+        &from_passphrase);
+  } catch (const Error& e) {
+    if (source_open) throw;
+    rethrow_for_source(e);
+  }
 }
 
 void register_copy(CLI::App& app, GlobalOptions& global) {
@@ -192,8 +242,10 @@ void register_copy(CLI::App& app, GlobalOptions& global) {
   sub->add_option("id", options->ids, "Only these snapshots (ID, unique prefix or \"latest\")")
       ->type_name("ID");
   add_snapshot_filter(*sub, options->filter, " to copy");
-  sub->add_option("--from-repo", options->from_repo, "Copy from this local repository")
-      ->envname("OFFSITE_FROM_REPOSITORY")
+  // OFFSITE_FROM_REPOSITORY is read by check_copy_options: as an envname it
+  // would count as given and clash with --from-account.
+  sub->add_option("--from-repo", options->from_repo,
+                  "Copy from this local repository (or OFFSITE_FROM_REPOSITORY)")
       ->type_name("DIR");
   sub->add_flag("--from-account", options->from_account,
                 "Copy from the account (into the local repository --repo names)");

@@ -75,7 +75,7 @@ int run_tag(const TagOptions& options, const GlobalOptions& global, Terminal& te
         ++unchanged;
         continue;
       }
-      updated.original = old.original ? old.original : old.id;
+      updated.original = core::original_of(old);
       const std::string id = ctx.repo.save_snapshot(updated);
       ctx.repo.store().remove("snapshots/" + old.id);
       // The time stays, so rollback detection (which compares times) sees no

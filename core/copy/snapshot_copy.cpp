@@ -26,12 +26,8 @@ constexpr std::size_t k_max_in_flight_bytes = std::size_t{64} << 20;
 
 } // namespace
 
-std::string original_of(const Snapshot& snapshot) {
-  return snapshot.original.value_or(snapshot.id);
-}
-
 bool has_copy_of(const Snapshot& source, const std::vector<Snapshot>& destination) {
-  const std::string original = original_of(source);
+  const std::string& original = original_of(source);
   return std::any_of(destination.begin(), destination.end(),
                      [&](const Snapshot& s) { return original_of(s) == original; });
 }
@@ -71,12 +67,15 @@ SnapshotCopier::ContentKey SnapshotCopier::content_key(const std::vector<BlobId>
 }
 
 BlobId SnapshotCopier::copy_tree(const BlobId& root) {
+  if (m_contents.size() > k_max_remembered) m_contents.clear();
+  if (m_trees.size() > k_max_remembered) m_trees.clear();
   const BlobId id = copy_dir(root, "/");
   m_pipeline->drain();
   return id;
 }
 
 BlobId SnapshotCopier::copy_dir(const BlobId& source_tree, const std::string& path) {
+  poll_cancel(); // also where no file needs reading: a walk of copied trees
   if (const auto it = m_trees.find(source_tree); it != m_trees.end()) return it->second;
   Tree tree;
   try {

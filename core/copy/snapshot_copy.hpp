@@ -56,9 +56,6 @@ Snapshot copied_snapshot(const Snapshot& source, const BlobId& tree,
                          const std::vector<Snapshot>& source_snapshots,
                          const std::vector<Snapshot>& destination);
 
-// The snapshot backup first saved, that `snapshot` is (a copy or retag of).
-std::string original_of(const Snapshot& snapshot);
-
 // Whether `destination` already holds a copy of `source` (or `source`
 // itself, copied back): by original_of, so a copy retagged since is found.
 bool has_copy_of(const Snapshot& source, const std::vector<Snapshot>& destination);
@@ -81,6 +78,10 @@ public:
   const CopyProgress& progress() const { return m_progress; }
 
 private:
+  // Past this many remembered contents or trees, the memory is cleared
+  // rather than grown (about 200 MB): a later file is then read again, but
+  // never stored twice.
+  static constexpr std::size_t k_max_remembered = std::size_t{1} << 20;
   // A file content of the source, by the hash of its blob list.
   using ContentKey = crypto::Hash;
   static ContentKey content_key(const std::vector<BlobId>& content);

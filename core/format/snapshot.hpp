@@ -46,6 +46,12 @@ struct Snapshot {
   SnapshotSummary summary;
 };
 
+// The ID of the snapshot backup first saved, that `snapshot` is (itself, or
+// a retag or copy of it, whose `original` names it).
+inline const std::string& original_of(const Snapshot& snapshot) {
+  return snapshot.original ? *snapshot.original : snapshot.id;
+}
+
 nlohmann::json snapshot_to_json(const Snapshot& snapshot); // without id
 // Throws Error(Code::integrity) when a required field is missing or malformed.
 Snapshot snapshot_from_json(const nlohmann::json& doc, std::string id);

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include <fmt/format.h>
+
 #include "core/common/error.hpp"
 #include "core/repo/repo_scan.hpp"
 
@@ -74,6 +76,31 @@ IndexSync sync_index_with_packs(Repository& repo, bool write, const PackHeaderPr
   repo.add_packs(headers.packs);
   if (write) sync.index_files = write_index_files(repo, headers.packs);
   return sync;
+}
+
+namespace {
+
+std::string and_more(std::size_t count) {
+  return count > 1 ? fmt::format(" (and {} more)", count - 1) : "";
+}
+
+} // namespace
+
+std::vector<IndexSyncWarning> index_sync_warnings(const IndexSync& sync) {
+  std::vector<IndexSyncWarning> out;
+  if (!sync.missing_packs.empty())
+    out.push_back({Repository::pack_key(sync.missing_packs.front()),
+                   fmt::format("pack missing from the repository{}: the {} blob(s) indexed in it "
+                               "are stored again where this run still has them; run \"offsite "
+                               "check\" to see which snapshots lost data",
+                               and_more(sync.missing_packs.size()), sync.blobs_dropped)});
+  if (!sync.damaged_packs.empty())
+    out.push_back({Repository::pack_key(sync.damaged_packs.front()),
+                   fmt::format("pack in no index with a damaged header{}: left alone; its blobs "
+                               "are stored again where needed (\"offsite repair index\" reports "
+                               "it)",
+                               and_more(sync.damaged_packs.size()))});
+  return out;
 }
 
 } // namespace offsite::core

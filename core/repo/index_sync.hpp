@@ -52,4 +52,13 @@ struct IndexSync {
 IndexSync sync_index_with_packs(Repository& repo, bool write,
                                 const PackHeaderProgress& progress = {});
 
+// What a command that stores data (backup, copy) warns about after the sync:
+// the store key of the first pack concerned and the sentence, for a lost
+// pack and for a pack whose header is damaged.
+struct IndexSyncWarning {
+  std::string key;
+  std::string message;
+};
+std::vector<IndexSyncWarning> index_sync_warnings(const IndexSync& sync);
+
 } // namespace offsite::core

@@ -84,15 +84,31 @@ PY
 back restore latest --target "$WORK/r3" >/dev/null
 compare_trees "$WORK/src" "$WORK/r3$WORK/src" --no-dir-mtime || fail "the copy back restores other data"
 back check --read-data >/dev/null 2>"$WORK/check.err" || fail "check after copy: $(cat "$WORK/check.err")"
+# A pack the destination lost is noticed before copying: the copy stores its
+# blobs again (the data of the copied file is there to read), so check passes.
+lost=$(find "$WORK/back/data" -type f -size +1M | head -n 1)
+rm "$lost"
+rm "$WORK/back/snapshots/"*
+OFFSITE_FROM_PASSWORD_FILE=$WORK/passphrase back --json copy --from-account \
+  --config-dir "$WORK/cfg" >"$WORK/heal.json" 2>"$WORK/heal.err" || fail "copy over a lost pack: $(cat "$WORK/heal.err")"
+grep -q "pack missing from the repository" "$WORK/heal.json" || fail "the lost pack was not named: $(cat "$WORK/heal.json")"
+back check >"$WORK/check2.out" 2>&1 && fail "check missed the lost pack"
+grep -q "no snapshot uses the data it lost" "$WORK/check2.out" || fail "the copy did not store the lost data again: $(cat "$WORK/check2.out")"
+back repair index >/dev/null 2>&1
+back check --read-data >/dev/null 2>"$WORK/check2.err" || fail "check after healing copy: $(cat "$WORK/check2.err")"
+back restore latest --target "$WORK/r4" >/dev/null
+compare_trees "$WORK/src" "$WORK/r4$WORK/src" --no-dir-mtime || fail "the healed copy restores other data"
+
 # Copied back, the same snapshots are found by their original: nothing new.
 offsite "${cfg[@]}" --json copy --from-repo "$WORK/back" --from-password-file "$WORK/back-pass" \
   | tail -n 1 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["copied"]==[] and len(d["skipped"])==3, d' ||
   fail "copying back and forth made new snapshots"
 
-# --dry-run names what would be copied and saves nothing.
+# --dry-run names what would be copied and saves nothing; the source from
+# OFFSITE_FROM_REPOSITORY, its passphrase from --from-password-command.
 "$OFFSITE_BIN" --repo "$WORK/dry" --password-file "$WORK/back-pass" init >/dev/null
-"$OFFSITE_BIN" --repo "$WORK/dry" --password-file "$WORK/back-pass" --json copy --dry-run --tag seed \
-  --from-repo "$WORK/home" --from-password-file "$WORK/home-pass" | tail -n 1 |
+OFFSITE_FROM_REPOSITORY=$WORK/home "$OFFSITE_BIN" --repo "$WORK/dry" --password-file "$WORK/back-pass" \
+  --json copy --dry-run --tag seed --from-password-command "cat '$WORK/home-pass'" | tail -n 1 |
   python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["dry_run"] and len(d["copied"])==1, d' ||
   fail "copy --dry-run"
 [[ -z $(ls "$WORK/dry/snapshots") ]] || fail "copy --dry-run saved a snapshot"
@@ -115,7 +131,18 @@ expect_exit 2 offsite "${cfg[@]}" copy --from-account
 expect_exit 2 back copy --from-repo "$WORK/home" --from-account --from-password-file "$WORK/home-pass"
 expect_exit 2 back copy --from-repo "$WORK/back" --from-password-file "$WORK/back-pass"
 expect_exit 11 offsite "${cfg[@]}" copy --from-repo "$WORK/nope" --from-password-file "$WORK/home-pass"
-expect_exit 6 offsite "${cfg[@]}" copy --from-repo "$WORK/home" --from-password-file "$WORK/back-pass"
+expect_exit 6 offsite "${cfg[@]}" copy --from-repo "$WORK/home" --from-password-file "$WORK/back-pass" 2>"$WORK/wrong.err"
+grep -q "source repository" "$WORK/wrong.err" && grep -q -- "--from-password-file" "$WORK/wrong.err" ||
+  fail "a wrong source passphrase is not said to be the source's: $(cat "$WORK/wrong.err")"
+# The source from OFFSITE_FROM_REPOSITORY does not clash with --from-account;
+# its passphrase from OFFSITE_FROM_PASSWORD.
+OFFSITE_FROM_REPOSITORY=$WORK/home OFFSITE_FROM_PASSWORD='test passphrase' back --json copy \
+  --from-account --config-dir "$WORK/cfg" | tail -n 1 |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["copied"]==[] and len(d["skipped"])==3, d' ||
+  fail "copy --from-account with OFFSITE_FROM_REPOSITORY set"
+mkdir -p "$WORK/not-a-repo"
+expect_exit 11 offsite "${cfg[@]}" copy --from-repo "$WORK/not-a-repo" </dev/null 2>"$WORK/norepo.err"
+grep -q -- "--from-repo" "$WORK/norepo.err" || fail "no repository: $(cat "$WORK/norepo.err")"
 expect_exit 9 offsite "${cfg[@]}" copy --from-repo "$WORK/home" --from-password-file "$WORK/home-pass" deadbeef
 # No source passphrase and no terminal: said so, naming copy's own flags.
 expect_exit 2 offsite "${cfg[@]}" copy --from-repo "$WORK/home" </dev/null 2>"$WORK/nopass.err"
