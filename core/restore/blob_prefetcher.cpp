@@ -45,6 +45,11 @@ void BlobPrefetcher::expect(const std::vector<BlobId>& ids) {
   m_work.notify_all();
 }
 
+std::size_t BlobPrefetcher::pending() const {
+  std::lock_guard lock(m_mutex);
+  return m_order.size();
+}
+
 std::optional<std::size_t> BlobPrefetcher::startable_locked() {
   while (m_started_prefix < m_order.size() && m_order[m_started_prefix]->started)
     ++m_started_prefix;

@@ -62,6 +62,10 @@ public:
   // The plaintext of data blob `id`; rethrows the Error its load raised.
   Bytes take(const BlobId& id);
 
+  // How many announced blobs are not taken (nor passed over) yet: how far
+  // ahead of the caller the announcements reach.
+  std::size_t pending() const;
+
 private:
   struct Slot {
     BlobId id{};
@@ -91,7 +95,7 @@ private:
 
   Repository& m_repo;
   std::size_t m_max_bytes;
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
   // Two conditions, so that a finished load wakes only the consumer and a
   // freed budget only one worker: one shared condition woke all of them for
   // every blob, about ten futex calls per blob of a restore.

@@ -128,10 +128,8 @@ RestoreResult Restorer::run() {
 
 void Restorer::restore_children(int dirfd, const Tree& tree, const std::string& path,
                                 std::vector<std::string>& rel, bool inside_included, int depth) {
-  std::size_t announced = 0;
   for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
     const Node& node = tree.nodes[i];
-    if (i >= announced) announced = announce_files(tree, i, path, inside_included);
     poll_cancel();
     const std::string child = util::join_path(path, node.name);
     const Selection sel = m_filter.select(child, node, inside_included);
@@ -145,20 +143,15 @@ void Restorer::restore_children(int dirfd, const Tree& tree, const std::string& 
   }
 }
 
-std::size_t Restorer::announce_files(const Tree& tree, std::size_t from, const std::string& path,
-                                     bool inside_included) {
-  if (m_options.dry_run) return tree.nodes.size(); // fetches nothing
-  std::vector<BlobId> ids;
-  std::size_t i = from;
-  for (; i < tree.nodes.size() && tree.nodes[i].type != NodeType::dir; ++i) {
-    const Node& node = tree.nodes[i];
-    if (node.type != NodeType::file) continue;
-    if (m_filter.select(util::join_path(path, node.name), node, inside_included) == Selection::skip)
-      continue;
-    ids.insert(ids.end(), node.content.begin(), node.content.end());
+void Restorer::announce_ahead() {
+  if (m_options.dry_run) return; // fetches nothing
+  const std::vector<BlobId>& all = m_scan.contents;
+  while (m_announced < all.size() && m_prefetch.pending() < k_announce_ahead) {
+    const std::size_t n = std::min(k_announce_batch, all.size() - m_announced);
+    const auto from = all.begin() + static_cast<std::ptrdiff_t>(m_announced);
+    m_prefetch.expect(std::vector<BlobId>(from, from + static_cast<std::ptrdiff_t>(n)));
+    m_announced += n;
   }
-  m_prefetch.expect(ids);
-  return i + 1;
 }
 
 void Restorer::restore_entry(int dirfd, const Node& node, const std::string& path,

@@ -25,6 +25,7 @@ void Restorer::restore_file(int dirfd, const Node& node, const std::string& path
     return;
   }
   if (node.links > 1 && link_to_first(dirfd, node, path)) return;
+  announce_ahead();
 
   util::Fd fd;
   const std::string tmp = m_temps.create(node.name, [&](const std::string& name) {

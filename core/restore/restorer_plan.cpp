@@ -183,6 +183,7 @@ public:
       }
     } else if (node.type == NodeType::file) {
       m_result.bytes_total += node.size;
+      m_result.contents.insert(m_result.contents.end(), node.content.begin(), node.content.end());
     }
     ++m_result.entries;
     return true;

@@ -82,6 +82,9 @@ struct ScanResult {
   std::unordered_set<std::string> empty_leading;
   // Dirs whose listing cannot be read: restored empty, and named.
   std::unordered_set<std::string> unreadable;
+  // The data blobs of every selected file, in the order the restore walk
+  // takes them (the scan walks as it does), for the prefetcher.
+  std::vector<BlobId> contents;
 };
 
 // Checks every tree the restore will enter; throws Error(integrity) before

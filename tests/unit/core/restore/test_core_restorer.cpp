@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -540,6 +541,46 @@ TEST_CASE("given an unknown sub-path when restoring then not_found and nothing i
   o.sub_path = "/home/a/notes.txt/below";
   CHECK(restore_code(f, snap, o) == Code::not_found);
   CHECK_FALSE(fs::exists(f.target));
+}
+
+namespace {
+
+// Counts the gets of one object (a pack), from any thread.
+class ObjectGetCounter : public ForwardingStore {
+public:
+  using ForwardingStore::ForwardingStore;
+  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
+                           std::optional<std::uint64_t> length) override {
+    if (key == watched) ++gets;
+    return ForwardingStore::get(key, offset, length);
+  }
+  std::string watched;
+  std::atomic<int> gets{0};
+};
+
+} // namespace
+
+TEST_CASE("given many directories of one small file each when restoring then their blobs are "
+          "read in runs across directories, not with a get per directory") {
+  Fixture f;
+  std::vector<Node> dirs;
+  BlobId first{};
+  for (int i = 0; i < 60; ++i) {
+    Node file = file_node(f, "f", "content of file " + std::to_string(i));
+    if (i == 0) first = file.content.front();
+    dirs.push_back(dir_node("d" + std::to_string(100 + i), f.tree({file})));
+  }
+  const Snapshot snap = f.snapshot(f.tree(dirs));
+  ObjectGetCounter counting(f.store);
+  Repository repo(counting, f.key);
+  repo.load_index();
+  counting.watched = Repository::pack_key(repo.index().find(first)->pack);
+  Recorder r;
+  restore(repo, snap, f.options(), r);
+  CHECK(read_file(f.target / "d100" / "f") == "content of file 0");
+  CHECK(read_file(f.target / "d159" / "f") == "content of file 59");
+  // One directory at a time, every file was a get of its own (60).
+  CHECK(counting.gets.load() < 10);
 }
 
 TEST_CASE("given excludes when restoring then matching entries and everything below are skipped") {
