@@ -7,6 +7,7 @@
 // Each snapshot is saved only after everything it names is flushed, so an
 // interrupted copy leaves whole snapshots and reusable data, never a
 // snapshot with holes; running it again skips what was copied.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -103,6 +104,10 @@ void check_copy_options(CopyOptions& options, const GlobalOptions& global) {
                 "copy between two different repositories");
 }
 
+// Snapshots copied per flush of the destination, at most; and source bytes.
+constexpr std::size_t k_batch_snapshots = 32;
+constexpr std::uint64_t k_batch_bytes = std::uint64_t{1} << 30;
+
 // The source's own passphrase: never the destination's flags, which may
 // well name a different passphrase.
 std::string source_passphrase(const CopyOptions& options) {
@@ -171,15 +176,49 @@ int run_copy(CopyOptions options, const GlobalOptions& global, Terminal& termina
                 const core::RepositoryStats before = to.repo.stats();
                 nlohmann::json copied = nlohmann::json::array();
                 nlohmann::json skipped = nlohmann::json::array();
+                // Copied trees wait for one flush per batch, then their
+                // snapshots are saved in order: a flush per snapshot wrote a
+                // small pack of trees and an index file for each of hundreds
+                // of small snapshots.
+                struct Pending {
+                  core::Snapshot source;
+                  core::BlobId tree;
+                };
+                std::vector<Pending> pending;
+                std::uint64_t read_at_flush = 0;
+                const auto save_pending = [&] {
+                  if (pending.empty()) return;
+                  to.repo.flush(); // the snapshots name only what is durable
+                  for (const auto& p : pending) {
+                    core::Snapshot copy =
+                        core::copied_snapshot(p.source, p.tree, source_listing.snapshots, present);
+                    // Not remembered for rollback detection: the hosts are
+                    // other machines', which this client must not start tracking.
+                    copy.id = to.repo.save_snapshot(copy);
+                    terminal.clear_progress();
+                    terminal.detail(fmt::format("snapshot {} copied as {}",
+                                                p.source.id.substr(0, 8), copy.id.substr(0, 8)));
+                    copied.push_back({{"source_id", p.source.id}, {"id", copy.id}});
+                    present.push_back(std::move(copy));
+                  }
+                  pending.clear();
+                };
+                const auto is_pending = [&](const core::Snapshot& s) {
+                  return std::any_of(pending.begin(), pending.end(), [&](const Pending& p) {
+                    return core::original_of(p.source) == core::original_of(s);
+                  });
+                };
                 std::size_t number = 0;
                 for (const auto& source : chosen) {
                   ++number;
-                  if (interrupted())
+                  if (interrupted()) {
+                    save_pending(); // what is copied whole is kept
                     throw Error(Code::interrupted,
                                 fmt::format("interrupted after {} of {} snapshot(s)",
                                             copied.size() + skipped.size(), chosen.size()),
                                 "run the same copy again: snapshots already copied are skipped");
-                  if (core::has_copy_of(source, present)) {
+                  }
+                  if (core::has_copy_of(source, present) || is_pending(source)) {
                     terminal.detail(fmt::format("snapshot {} is already in {}",
                                                 source.id.substr(0, 8), to.location));
                     skipped.push_back(source.id);
@@ -191,19 +230,14 @@ int run_copy(CopyOptions options, const GlobalOptions& global, Terminal& termina
                     continue;
                   }
                   reporter.start(number, chosen.size());
-                  const core::BlobId tree = copier.copy_tree(source.tree);
-                  to.repo.flush(); // the snapshot names only what is durable
-                  core::Snapshot copy =
-                      core::copied_snapshot(source, tree, source_listing.snapshots, present);
-                  // Not remembered for rollback detection: the hosts are other
-                  // machines', which this client must not start tracking.
-                  copy.id = to.repo.save_snapshot(copy);
-                  terminal.clear_progress();
-                  terminal.detail(fmt::format("snapshot {} copied as {}", source.id.substr(0, 8),
-                                              copy.id.substr(0, 8)));
-                  copied.push_back({{"source_id", source.id}, {"id", copy.id}});
-                  present.push_back(std::move(copy));
+                  pending.push_back({source, copier.copy_tree(source.tree)});
+                  if (pending.size() >= k_batch_snapshots ||
+                      copier.progress().bytes_read - read_at_flush >= k_batch_bytes) {
+                    save_pending();
+                    read_at_flush = copier.progress().bytes_read;
+                  }
                 }
+                save_pending();
                 const core::RepositoryStats after = to.repo.stats();
                 const std::uint64_t added = after.bytes_new_stored - before.bytes_new_stored;
                 if (terminal.json()) {

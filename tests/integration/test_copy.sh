@@ -113,6 +113,31 @@ OFFSITE_FROM_REPOSITORY=$WORK/home "$OFFSITE_BIN" --repo "$WORK/dry" --password-
   fail "copy --dry-run"
 [[ -z $(ls "$WORK/dry/snapshots") ]] || fail "copy --dry-run saved a snapshot"
 
+# More snapshots than one flush batch (32): all copied, in order, each
+# parent the copy of its parent, the newest restoring the newest state.
+many() { "$OFFSITE_BIN" --repo "$WORK/many" --password-file "$WORK/back-pass" "$@"; }
+many init >/dev/null
+mkdir -p "$WORK/small"
+for i in $(seq 1 35); do
+  printf 'version %s\n' "$i" >"$WORK/small/f"
+  many backup "$WORK/small" >/dev/null
+done
+"$OFFSITE_BIN" --repo "$WORK/many-copy" --password-file "$WORK/back-pass" init >/dev/null
+"$OFFSITE_BIN" --repo "$WORK/many-copy" --password-file "$WORK/back-pass" --json copy \
+  --from-repo "$WORK/many" --from-password-file "$WORK/back-pass" | tail -n 1 |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["copied"])==35, d' ||
+  fail "copying 35 snapshots"
+"$OFFSITE_BIN" --repo "$WORK/many-copy" --password-file "$WORK/back-pass" --json snapshots |
+  python3 -c '
+import json, sys
+s = json.load(sys.stdin)["snapshots"]
+assert len(s) == 35, len(s)
+for prev, cur in zip(s, s[1:]):
+    assert cur["parent"] == prev["id"], (prev, cur)
+' || fail "the copies of 35 snapshots do not chain"
+"$OFFSITE_BIN" --repo "$WORK/many-copy" --password-file "$WORK/back-pass" dump latest:"$WORK/small/f" |
+  grep -qx "version 35" || fail "the newest copy holds another version"
+
 # Damage in the source: the copy stops naming the file; no snapshot is saved.
 "$OFFSITE_BIN" --repo "$WORK/bad" --password-file "$WORK/back-pass" init >/dev/null
 mkdir -p "$WORK/one"
