@@ -95,6 +95,25 @@ def limits_section(limits, med, tools):
     return "\n".join(lines)
 
 
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def floor_section(floor, med, tools):
+    """The restore against `tar x` of the same tree (issue 20: within 1.5x)."""
+    if not floor:
+        return ""
+    lines = [f"Restore floor: `tar x` of the changed tree, its archive in the page cache, into an "
+             f"empty directory: {floor:.2f} s. Each restore's wall time over it:", "",
+             "| " + " | ".join(tools) + " |", "|" + "---:|" * len(tools)]
+    cells = []
+    for tool in tools:
+        wall = med["restore"][tool]["wall_s"]
+        cells.append("–" if wall is None else f"{wall / floor:.2f}×")
+    lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _first_line(cmd):
     try:
         return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[0]
@@ -122,17 +141,24 @@ def machine(work_dir):
     }
 
 
+def _tree_line(tree, args):
+    if tree.get("kind") == "linux":
+        return (f"- tree: the Linux source from Debian's {tree['package']}, {tree['bytes'] / 2**20:.0f} MiB "
+                f"in {tree['files']} files, {tree['dirs']} directories, {tree['symlinks']} symlinks")
+    return (f"- tree: seed {args.seed}, {tree['bytes'] / 2**20:.0f} MiB in {tree['files']} files "
+            f"({tree['text_bytes'] / 2**20:.0f} MiB text-like, {tree['binary_bytes'] / 2**20:.0f} MiB "
+            f"incompressible, {tree['small_bytes'] / 2**20:.0f} MiB small files), {tree['dirs']} "
+            f"directories, {tree['symlinks']} symlinks; {tree['duplicate_bytes'] / 2**20:.0f} MiB "
+            f"duplicates, {tree['shared_version_bytes'] / 2**20:.0f} MiB in versions of other files")
+
+
 def header(info, versions, tree, mutation, args):
     m = info
     lines = [f"# offsite benchmark, {m['date']}", "",
              f"- machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}, "
              f"kernel {m['kernel']}",
              f"- work directory file system: {m['disk']}",
-             f"- tree: seed {args.seed}, {tree['bytes'] / 2**20:.0f} MiB in {tree['files']} files "
-             f"({tree['text_bytes'] / 2**20:.0f} MiB text-like, {tree['binary_bytes'] / 2**20:.0f} MiB "
-             f"incompressible, {tree['small_bytes'] / 2**20:.0f} MiB small files), {tree['dirs']} "
-             f"directories, {tree['symlinks']} symlinks; {tree['duplicate_bytes'] / 2**20:.0f} MiB "
-             f"duplicates, {tree['shared_version_bytes'] / 2**20:.0f} MiB in versions of other files",
+             _tree_line(tree, args),
              f"- change: {mutation['changed_percent']:.1f}% of the bytes ({mutation['files_changed']} files "
              f"changed, {mutation['files_created']} new, {mutation['files_deleted']} deleted)",
              f"- medians of {args.runs} run(s), tool order rotated each run; every restore verified "
