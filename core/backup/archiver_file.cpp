@@ -61,12 +61,15 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
   bool known = false; // the file existed in the last backup
   bool same = false;  // ...with the same metadata
   std::optional<std::vector<BlobId>> reuse;
+  // Its extended attributes as they were, when unchanged (same ctime) and known.
+  std::optional<std::vector<std::pair<std::string, std::string>>> same_xattrs;
   if (m_cache) {
     if (auto e = m_cache->find(path)) {
       known = true;
       if (key_of(*e) == key_of(node)) {
         same = true;
         if (all_blobs_present(e->content)) reuse = std::move(e->content);
+        if (e->no_xattrs) same_xattrs.emplace();
       }
     }
   }
@@ -77,18 +80,23 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
     if (key_of(*previous) == key_of(node)) {
       same = true;
       if (all_blobs_present(previous->content)) reuse = previous->content;
+      same_xattrs = previous->xattrs;
     }
   }
 
   if (m_options.reread) reuse.reset(); // still counted as unmodified when `same`
   if (reuse) {
     node.content = std::move(*reuse);
-    add_xattrs(node, path, -1);
+    bool xattrs_read = true;
+    if (same_xattrs)
+      node.xattrs = std::move(*same_xattrs);
+    else
+      xattrs_read = add_xattrs(node, path, -1);
     ++m_summary.files_unmodified;
     m_summary.bytes_processed += node.size;
     if (m_cache && !m_options.dry_run)
-      m_cache->record(
-          path, FilesCacheEntry{node.size, node.mtime_ns, node.ctime_ns, node.inode, node.content});
+      m_cache->record(path, FilesCacheEntry{node.size, node.mtime_ns, node.ctime_ns, node.inode,
+                                            node.content, xattrs_read && node.xattrs.empty()});
     ++m_progress.files_done;
     m_progress.bytes_done += node.size;
     into.nodes.push_back(std::move(node));
@@ -138,7 +146,7 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
     warn(path, "file changed while being read; the backup holds a mix of old and new content",
          false);
   node.size = *size;
-  add_xattrs(node, path, fd.get());
+  const bool xattrs_read = add_xattrs(node, path, fd.get());
   fd.reset();
 
   if (same)
@@ -157,7 +165,8 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
   pending.record_in_cache = m_cache && !m_options.dry_run && !changed;
   pending.path = path;
   pending.cache_entry = FilesCacheEntry{
-      static_cast<std::uint64_t>(before.st_size), node.mtime_ns, node.ctime_ns, node.inode, {}};
+      static_cast<std::uint64_t>(before.st_size), node.mtime_ns, node.ctime_ns, node.inode, {},
+      xattrs_read && node.xattrs.empty()};
   into.nodes.push_back(std::move(node));
   into.pending.push_back(std::move(pending));
   report_progress(path);

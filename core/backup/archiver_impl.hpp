@@ -106,7 +106,8 @@ private:
   void back_up_dir(int dir_fd, const std::string& path, const struct stat& st, Node node,
                    DirState& into, dev_t root_dev);
   // From `fd` when >= 0, else from `path` without following a symlink.
-  void add_xattrs(Node& node, const std::string& path, int fd);
+  // Returns false when they could not be read (warned).
+  bool add_xattrs(Node& node, const std::string& path, int fd);
 
   // archiver_file.cpp
   void back_up_file(int dir_fd, const std::string& path, Node node, DirState& into);

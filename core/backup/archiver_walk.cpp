@@ -150,10 +150,11 @@ void Archiver::back_up_dir(int dir_fd, const std::string& path, const struct sta
   finish_dir(std::move(state));
 }
 
-void Archiver::add_xattrs(Node& node, const std::string& path, int fd) {
+bool Archiver::add_xattrs(Node& node, const std::string& path, int fd) {
   XattrResult r = fd >= 0 ? read_xattrs_fd(fd) : read_xattrs(path);
   if (r.error != 0) warn(path, "cannot read extended attributes: " + errno_text(r.error), false);
   node.xattrs = std::move(r.xattrs);
+  return r.error == 0;
 }
 
 } // namespace offsite::core::archiver_detail

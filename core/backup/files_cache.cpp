@@ -1,11 +1,12 @@
 // Files cache file format (local only, never uploaded), little-endian:
 //
 //   magic    8 bytes  "OFSFCACH"
-//   version  u32      1
+//   version  u32      2 (1 is read too: it has no flags)
 //   count    u64      number of entries
 //   entries  count x {
 //              path_len u32, path bytes (raw, absolute),
 //              size u64, mtime_ns i64, ctime_ns i64, inode u64,
+//              flags u8 (version 2: bit 0 = no extended attributes),
 //              n_content u32, n_content x 32-byte blob ID }
 //   check    u64      FNV-1a 64 of every byte before it
 //
@@ -33,7 +34,8 @@ namespace offsite::core {
 namespace {
 
 constexpr std::string_view k_magic = "OFSFCACH";
-constexpr std::uint32_t k_version = 1;
+constexpr std::uint32_t k_version = 2;
+constexpr std::uint8_t k_flag_no_xattrs = 1;
 constexpr std::size_t k_id_size = sizeof(BlobId);
 
 std::uint64_t fnv1a(ByteView data) {
@@ -53,6 +55,12 @@ public:
     if (m_data.size() - m_pos < n) return false;
     out = m_data.data() + m_pos;
     m_pos += n;
+    return true;
+  }
+  bool u8(std::uint8_t& v) {
+    const std::uint8_t* p = nullptr;
+    if (!take(1, p)) return false;
+    v = *p;
     return true;
   }
   bool u32(std::uint32_t& v) {
@@ -88,16 +96,20 @@ std::optional<std::unordered_map<std::string, FilesCacheEntry>> parse(ByteView d
   Reader r(body.subspan(k_magic.size()));
   std::uint32_t version = 0;
   std::uint64_t count = 0;
-  if (!r.u32(version) || version != k_version || !r.u64(count)) return std::nullopt;
+  if (!r.u32(version) || (version != 1 && version != k_version) || !r.u64(count))
+    return std::nullopt;
   std::unordered_map<std::string, FilesCacheEntry> entries;
   for (std::uint64_t i = 0; i < count; ++i) {
     std::uint32_t path_len = 0;
     const std::uint8_t* path = nullptr;
     FilesCacheEntry e;
     std::uint32_t n_content = 0;
+    std::uint8_t flags = 0;
     if (!r.u32(path_len) || !r.take(path_len, path) || !r.u64(e.size) || !r.i64(e.mtime_ns) ||
-        !r.i64(e.ctime_ns) || !r.u64(e.inode) || !r.u32(n_content))
+        !r.i64(e.ctime_ns) || !r.u64(e.inode) || (version >= 2 && !r.u8(flags)) ||
+        !r.u32(n_content))
       return std::nullopt;
+    e.no_xattrs = (flags & k_flag_no_xattrs) != 0;
     if (r.remaining() / k_id_size < n_content) return std::nullopt;
     e.content.resize(n_content);
     for (auto& id : e.content) {
@@ -124,6 +136,7 @@ Bytes serialize(const std::unordered_map<std::string, FilesCacheEntry>& entries)
     put_u64(out, static_cast<std::uint64_t>(e.mtime_ns));
     put_u64(out, static_cast<std::uint64_t>(e.ctime_ns));
     put_u64(out, e.inode);
+    out.push_back(e.no_xattrs ? k_flag_no_xattrs : std::uint8_t{0});
     put_u32(out, static_cast<std::uint32_t>(e.content.size()));
     for (const auto& id : e.content)
       out.insert(out.end(), id.begin(), id.end());

@@ -1,5 +1,6 @@
 #pragma once
-// The files cache: path -> (size, mtime, ctime, inode, content IDs) from the
+// The files cache: path -> (size, mtime, ctime, inode, content IDs, whether
+// it had extended attributes) from the
 // last backup, so an unchanged file is not read again. Local, per repository;
 // losing it costs only time.
 
@@ -20,6 +21,11 @@ struct FilesCacheEntry {
   std::int64_t ctime_ns = 0;
   std::uint64_t inode = 0;
   std::vector<BlobId> content;
+  // The file had no extended attributes (read without error). Setting one
+  // changes the ctime, so while size, times and inode match, an unchanged
+  // file's attributes need not be listed again: one path lookup less per
+  // file in a re-backup.
+  bool no_xattrs = false;
 };
 
 // Thread-safe.

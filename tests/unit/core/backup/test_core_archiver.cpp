@@ -804,4 +804,46 @@ TEST_CASE("given a small in-flight budget when a multi-chunk file is backed up t
   CHECK(f.content(*node) == data);
 }
 
+TEST_CASE("given unchanged files when backed up again through the files cache or the parent "
+          "then their extended attributes are kept, and one set since is seen") {
+  Fixture f;
+  write_file(f.src / "with", "has an attribute");
+  write_file(f.src / "without", "has none");
+  if (::setxattr((f.src / "with").c_str(), "user.offsite", "v", 1, 0) != 0) {
+    MESSAGE("the file system refuses user xattrs; skipped");
+    return;
+  }
+  FilesCache cache;
+  const BackupResult first = f.backup(&cache);
+  cache.save(f.tmp / "fc");
+  CHECK(FilesCache::load(f.tmp / "fc").find((f.src / "without").string())->no_xattrs);
+  CHECK_FALSE(FilesCache::load(f.tmp / "fc").find((f.src / "with").string())->no_xattrs);
+
+  SUBCASE("through the files cache") {
+    FilesCache loaded = FilesCache::load(f.tmp / "fc");
+    const BackupResult second = f.backup(&loaded);
+    CHECK(second.files_content_read == 0);
+    CHECK(f.node_at(second.snapshot, f.src / "with")->xattrs.size() == 1);
+    CHECK(f.node_at(second.snapshot, f.src / "without")->xattrs.empty());
+    loaded.save(f.tmp / "fc");
+    // An attribute set since changes the ctime: listed again, and kept.
+    REQUIRE(::setxattr((f.src / "without").c_str(), "user.later", "w", 1, 0) == 0);
+    FilesCache again = FilesCache::load(f.tmp / "fc");
+    const BackupResult third = f.backup(&again);
+    const auto later = f.node_at(third.snapshot, f.src / "without")->xattrs;
+    REQUIRE(later.size() == 1);
+    CHECK(later[0].first == "user.later");
+  }
+  SUBCASE("through the parent snapshot") {
+    Recorder r;
+    BackupOptions o;
+    o.parent = first.snapshot_id;
+    const BackupResult second = f.backup(o, nullptr, r);
+    CHECK(second.files_content_read == 0);
+    const auto with = f.node_at(second.snapshot, f.src / "with")->xattrs;
+    REQUIRE(with.size() == 1);
+    CHECK(with[0].second == "v");
+  }
+}
+
 TEST_SUITE_END();

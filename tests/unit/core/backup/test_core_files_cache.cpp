@@ -53,7 +53,9 @@ TEST_CASE("given recorded entries when saved and loaded then every field comes b
   {
     FilesCache cache;
     cache.record("/home/a/big", entry(123456789, 1, 3));
-    cache.record(odd_path, entry(0, 9, 0));
+    auto bare = entry(0, 9, 0);
+    bare.no_xattrs = true;
+    cache.record(odd_path, bare);
     cache.save(file);
   }
   FilesCache loaded = FilesCache::load(file);
@@ -65,9 +67,11 @@ TEST_CASE("given recorded entries when saved and loaded then every field comes b
   CHECK(e->ctime_ns == want.ctime_ns);
   CHECK(e->inode == want.inode);
   CHECK(e->content == want.content);
+  CHECK_FALSE(e->no_xattrs);
   auto odd = loaded.find(odd_path);
   REQUIRE(odd.has_value());
   CHECK(odd->content.empty());
+  CHECK(odd->no_xattrs);
   CHECK_FALSE(loaded.find("/home/a").has_value());
 
   struct stat st {};
@@ -78,6 +82,44 @@ TEST_CASE("given recorded entries when saved and loaded then every field comes b
   for ([[maybe_unused]] const auto& ent : std::filesystem::directory_iterator(file.parent_path()))
     ++n;
   CHECK(n == 1);
+}
+
+TEST_CASE("given a cache file of version 1 (no flags) when loaded then its entries are used, "
+          "their extended attributes unknown") {
+  test::TempDir dir;
+  const auto file = dir / "files";
+  std::string v1 = "OFSFCACH";
+  const auto u32 = [&](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i)
+      v1.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  const auto u64 = [&](std::uint64_t v) {
+    for (int i = 0; i < 8; ++i)
+      v1.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  u32(1); // version
+  u64(1); // entries
+  u32(2);
+  v1 += "/f";
+  u64(5);  // size
+  u64(10); // mtime
+  u64(11); // ctime
+  u64(12); // inode
+  u32(1);
+  v1 += std::string(32, '\x07');
+  std::uint64_t h = 0xcbf29ce484222325ULL; // FNV-1a 64, as the format says
+  for (unsigned char c : v1) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  u64(h);
+  write_all(file, v1);
+  const auto e = FilesCache::load(file).find("/f");
+  REQUIRE(e.has_value());
+  CHECK(e->size == 5);
+  CHECK(e->inode == 12);
+  CHECK(e->content.size() == 1);
+  CHECK_FALSE(e->no_xattrs);
 }
 
 TEST_CASE("given a loaded cache when saved then only entries recorded in this run are kept") {
