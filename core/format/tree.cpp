@@ -1,6 +1,7 @@
 // Tree encoding (the plaintext of a tree blob).
 //
-// A tree is one CBOR (RFC 8949) map, written and read by nlohmann::json:
+// A tree is one CBOR (RFC 8949) map, read by nlohmann::json and written by
+// util::CborWriter in the same bytes nlohmann's to_cbor gave:
 //
 //   {"v": 1, "nodes": [node, ...]}
 //
@@ -49,6 +50,7 @@
 
 #include "core/common/error.hpp"
 #include "util/cbor_shape.hpp"
+#include "util/cbor_writer.hpp"
 
 namespace offsite::core {
 
@@ -56,20 +58,12 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int k_tree_version = 1;
+constexpr unsigned k_tree_version = 1;
 constexpr std::uint32_t k_max_node_type = static_cast<std::uint32_t>(NodeType::socket);
 // A tree nests 5 containers deep (map, nodes, node, xattrs, pair); the rest
 // is room for fields a later version may add. Checked before parsing, whose
 // recursion a deeper document would overflow.
 constexpr std::size_t k_max_tree_depth = 16;
-
-json::binary_t to_binary(std::string_view s) {
-  return json::binary_t(std::vector<std::uint8_t>(s.begin(), s.end()));
-}
-
-json::binary_t to_binary(const BlobId& id) {
-  return json::binary_t(std::vector<std::uint8_t>(id.begin(), id.end()));
-}
 
 [[noreturn]] void malformed_tree(std::string_view what) {
   throw Error(Code::integrity, "malformed tree blob: " + std::string(what),
@@ -114,39 +108,100 @@ std::int64_t get_int(const json& v, std::string_view field) {
   return v.get<std::int64_t>();
 }
 
-json encode_node(const Node& node) {
-  json j = json::object();
-  j["n"] = to_binary(node.name);
-  j["t"] = static_cast<std::uint32_t>(node.type);
-  if (node.mode != 0) j["m"] = node.mode;
-  if (node.uid != 0) j["u"] = node.uid;
-  if (node.gid != 0) j["g"] = node.gid;
-  if (!node.user.empty()) j["un"] = to_binary(node.user);
-  if (!node.group.empty()) j["gn"] = to_binary(node.group);
-  if (node.mtime_ns != 0) j["mt"] = node.mtime_ns;
-  if (node.atime_ns != 0) j["at"] = node.atime_ns;
-  if (node.ctime_ns != 0) j["ct"] = node.ctime_ns;
-  if (node.size != 0) j["s"] = node.size;
-  if (node.inode != 0) j["i"] = node.inode;
-  if (node.device_id != 0) j["d"] = node.device_id;
-  if (node.links != 1) j["l"] = node.links;
-  if (node.rdev != 0) j["r"] = node.rdev;
-  if (node.sparse) j["sp"] = true;
-  if (!node.link_target.empty()) j["lt"] = to_binary(node.link_target);
-  if (!node.xattrs.empty()) {
-    json xs = json::array();
-    for (const auto& [name, value] : node.xattrs)
-      xs.push_back(json::array({to_binary(name), to_binary(value)}));
-    j["x"] = std::move(xs);
+// The keys in the order nlohmann's std::map sorts them, which is the order
+// the trees stored so far were written in: an unchanged directory must
+// encode to the same bytes, hence the same tree ID.
+void encode_node(util::CborWriter& w, const Node& node) {
+  const std::size_t fields =
+      2 + (node.atime_ns != 0) + !node.content.empty() + (node.ctime_ns != 0) +
+      (node.device_id != 0) + (node.gid != 0) + !node.group.empty() + (node.inode != 0) +
+      (node.links != 1) + !node.link_target.empty() + (node.mode != 0) + (node.mtime_ns != 0) +
+      (node.rdev != 0) + (node.size != 0) + node.sparse + node.subtree.has_value() +
+      (node.uid != 0) + !node.user.empty() + !node.xattrs.empty();
+  w.map(fields);
+  if (node.atime_ns != 0) {
+    w.text("at");
+    w.signed_int(node.atime_ns);
   }
   if (!node.content.empty()) {
-    json cs = json::array();
+    w.text("c");
+    w.array(node.content.size());
     for (const auto& id : node.content)
-      cs.push_back(to_binary(id));
-    j["c"] = std::move(cs);
+      w.bytes(id);
   }
-  if (node.subtree) j["st"] = to_binary(*node.subtree);
-  return j;
+  if (node.ctime_ns != 0) {
+    w.text("ct");
+    w.signed_int(node.ctime_ns);
+  }
+  if (node.device_id != 0) {
+    w.text("d");
+    w.unsigned_int(node.device_id);
+  }
+  if (node.gid != 0) {
+    w.text("g");
+    w.unsigned_int(node.gid);
+  }
+  if (!node.group.empty()) {
+    w.text("gn");
+    w.bytes(node.group);
+  }
+  if (node.inode != 0) {
+    w.text("i");
+    w.unsigned_int(node.inode);
+  }
+  if (node.links != 1) {
+    w.text("l");
+    w.unsigned_int(node.links);
+  }
+  if (!node.link_target.empty()) {
+    w.text("lt");
+    w.bytes(node.link_target);
+  }
+  if (node.mode != 0) {
+    w.text("m");
+    w.unsigned_int(node.mode);
+  }
+  if (node.mtime_ns != 0) {
+    w.text("mt");
+    w.signed_int(node.mtime_ns);
+  }
+  w.text("n");
+  w.bytes(node.name);
+  if (node.rdev != 0) {
+    w.text("r");
+    w.unsigned_int(node.rdev);
+  }
+  if (node.size != 0) {
+    w.text("s");
+    w.unsigned_int(node.size);
+  }
+  if (node.sparse) {
+    w.text("sp");
+    w.boolean(true);
+  }
+  if (node.subtree) {
+    w.text("st");
+    w.bytes(*node.subtree);
+  }
+  w.text("t");
+  w.unsigned_int(static_cast<std::uint32_t>(node.type));
+  if (node.uid != 0) {
+    w.text("u");
+    w.unsigned_int(node.uid);
+  }
+  if (!node.user.empty()) {
+    w.text("un");
+    w.bytes(node.user);
+  }
+  if (!node.xattrs.empty()) {
+    w.text("x");
+    w.array(node.xattrs.size());
+    for (const auto& [name, value] : node.xattrs) {
+      w.array(2);
+      w.bytes(name);
+      w.bytes(value);
+    }
+  }
 }
 
 Node decode_node(const json& j) {
@@ -236,13 +291,16 @@ std::string_view node_type_name(NodeType type) {
 }
 
 Bytes encode_tree(const Tree& tree) {
-  json nodes = json::array();
+  util::CborWriter w;
+  w.reserve(16 + tree.nodes.size() * 128);
+  w.map(2); // {"nodes": [...], "v": 1}, keys sorted as nlohmann wrote them
+  w.text("nodes");
+  w.array(tree.nodes.size());
   for (const auto& node : tree.nodes)
-    nodes.push_back(encode_node(node));
-  json doc = json::object();
-  doc["v"] = k_tree_version;
-  doc["nodes"] = std::move(nodes);
-  return json::to_cbor(doc);
+    encode_node(w, node);
+  w.text("v");
+  w.unsigned_int(k_tree_version);
+  return w.take();
 }
 
 Tree decode_tree(ByteView data) {

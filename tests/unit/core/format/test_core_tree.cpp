@@ -74,7 +74,108 @@ Bytes tree_with_node(const json& node) {
   return json::to_cbor(json{{"v", 1}, {"nodes", json::array({node})}});
 }
 
+// The encoder trees were written with before util::CborWriter: a json
+// document through nlohmann's to_cbor. Trees already stored must encode to
+// the same bytes, or every unchanged directory would get a new ID.
+json::binary_t binary_of(std::string_view s) {
+  return json::binary_t(std::vector<std::uint8_t>(s.begin(), s.end()));
+}
+json::binary_t binary_of(const BlobId& id) {
+  return json::binary_t(std::vector<std::uint8_t>(id.begin(), id.end()));
+}
+json reference_node(const Node& node) {
+  json j = json::object();
+  j["n"] = binary_of(node.name);
+  j["t"] = static_cast<std::uint32_t>(node.type);
+  if (node.mode != 0) j["m"] = node.mode;
+  if (node.uid != 0) j["u"] = node.uid;
+  if (node.gid != 0) j["g"] = node.gid;
+  if (!node.user.empty()) j["un"] = binary_of(node.user);
+  if (!node.group.empty()) j["gn"] = binary_of(node.group);
+  if (node.mtime_ns != 0) j["mt"] = node.mtime_ns;
+  if (node.atime_ns != 0) j["at"] = node.atime_ns;
+  if (node.ctime_ns != 0) j["ct"] = node.ctime_ns;
+  if (node.size != 0) j["s"] = node.size;
+  if (node.inode != 0) j["i"] = node.inode;
+  if (node.device_id != 0) j["d"] = node.device_id;
+  if (node.links != 1) j["l"] = node.links;
+  if (node.rdev != 0) j["r"] = node.rdev;
+  if (node.sparse) j["sp"] = true;
+  if (!node.link_target.empty()) j["lt"] = binary_of(node.link_target);
+  if (!node.xattrs.empty()) {
+    json xs = json::array();
+    for (const auto& [name, value] : node.xattrs)
+      xs.push_back(json::array({binary_of(name), binary_of(value)}));
+    j["x"] = std::move(xs);
+  }
+  if (!node.content.empty()) {
+    json cs = json::array();
+    for (const auto& id : node.content)
+      cs.push_back(binary_of(id));
+    j["c"] = std::move(cs);
+  }
+  if (node.subtree) j["st"] = binary_of(*node.subtree);
+  return j;
+}
+Bytes reference_encode(const Tree& tree) {
+  json nodes = json::array();
+  for (const auto& node : tree.nodes)
+    nodes.push_back(reference_node(node));
+  json doc = json::object();
+  doc["v"] = 1;
+  doc["nodes"] = std::move(nodes);
+  return json::to_cbor(doc);
+}
+
 } // namespace
+
+TEST_CASE("given nodes with every field at and around its size boundaries when encoded then the "
+          "bytes are those trees were always written in") {
+  std::uint64_t x = 88172645463325252ULL; // xorshift: the same nodes every run
+  const auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const auto pick = [&](std::uint64_t mask) -> std::uint64_t {
+    const std::uint64_t edges[] = {0, 1, 23, 24, 255, 256, 65535, 65536, 0xffffffffULL, 1ULL << 32};
+    return next() % 3 == 0 ? edges[next() % 10] & mask : next() & mask;
+  };
+  Tree tree;
+  for (int i = 0; i < 300; ++i) {
+    Node n;
+    n.name = std::string(static_cast<std::size_t>(next() % 40), static_cast<char>(next()));
+    n.type = static_cast<NodeType>(next() % 7);
+    n.mode = static_cast<std::uint32_t>(pick(07777));
+    n.uid = static_cast<std::uint32_t>(pick(0xffffffff));
+    n.gid = static_cast<std::uint32_t>(pick(0xffffffff));
+    if (next() % 2) n.user = "user" + std::to_string(i);
+    if (next() % 2) n.group = std::string(300, 'g');
+    n.mtime_ns = static_cast<std::int64_t>(pick(UINT64_MAX));
+    n.atime_ns = -static_cast<std::int64_t>(pick(0xffffffffffffULL));
+    n.ctime_ns = static_cast<std::int64_t>(pick(UINT64_MAX));
+    n.size = pick(UINT64_MAX);
+    n.inode = pick(UINT64_MAX);
+    n.device_id = pick(0xffff);
+    n.links = static_cast<std::uint32_t>(pick(0xffffffff));
+    n.rdev = pick(0xff);
+    n.sparse = next() % 2 == 0;
+    if (next() % 3 == 0) n.link_target = std::string(static_cast<std::size_t>(next() % 300), 'l');
+    for (std::uint64_t k = next() % 3; k > 0; --k)
+      n.xattrs.emplace_back("user.a" + std::to_string(k),
+                            std::string(static_cast<std::size_t>(next() % 70000 % 300), 'v'));
+    for (std::uint64_t k = next() % 30; k > 0; --k)
+      n.content.push_back(id_filled(static_cast<std::uint8_t>(next())));
+    if (next() % 2) n.subtree = id_filled(static_cast<std::uint8_t>(next()));
+    tree.nodes.push_back(n);
+  }
+  CHECK(encode_tree(tree) == reference_encode(tree));
+  CHECK(encode_tree(Tree{}) == reference_encode(Tree{}));
+  Tree one;
+  one.nodes.push_back(full_file_node());
+  CHECK(encode_tree(one) == reference_encode(one));
+}
 
 TEST_CASE("given nodes of every type when encoded and decoded then every field survives") {
   Tree tree;
