@@ -170,7 +170,8 @@ void Restorer::restore_entry(int dirfd, const Node& node, const std::string& pat
 void Restorer::restore_dir(int dirfd, const Node& node, const std::string& path,
                            std::vector<std::string>& rel, bool inside_included, int depth) {
   if (!node.subtree || depth > k_max_depth) throw EntryFailure{"not a valid directory"};
-  const auto existing = stat_at(dirfd, node.name);
+  const auto existing =
+      m_fresh_dirs.contains(dirfd) ? std::optional<struct stat>() : stat_at(dirfd, node.name);
   bool created = false;
   if (existing && !S_ISDIR(existing->st_mode)) {
     if (m_options.overwrite == Overwrite::never) {
@@ -194,7 +195,9 @@ void Restorer::restore_dir(int dirfd, const Node& node, const std::string& path,
   const auto tree = m_trees.load_readable(*node.subtree, path, reason);
   if (tree) {
     rel.push_back(node.name);
+    if (created && !m_options.dry_run) m_fresh_dirs.insert(fd.get());
     restore_children(fd.get(), *tree, path, rel, inside_included, depth);
+    m_fresh_dirs.erase(fd.get());
     rel.pop_back();
     delete_extra(fd.get(), *tree, path);
   } else {
@@ -264,6 +267,10 @@ bool Restorer::unchanged(int dirfd, const Node& node, const struct stat& st) con
 }
 
 bool Restorer::may_replace(int dirfd, const Node& node, const std::string& path) {
+  if (m_fresh_dirs.contains(dirfd)) { // nothing can be in the way
+    m_existed = false;
+    return true;
+  }
   const auto existing = stat_at(dirfd, node.name);
   m_existed = existing.has_value();
   if (!existing) return true;

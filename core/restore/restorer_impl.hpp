@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -91,6 +92,10 @@ private:
   std::map<std::pair<std::uint64_t, std::uint64_t>, FirstLink> m_links; // (device, inode)
 
   bool m_existed = false; // may_replace found an entry in the way (and let it go)
+  // Directories this restore created (by fd) while their entries are
+  // restored: empty and 0700 until then, so nothing can be in the way of a
+  // name and the stat that asks (one failing system call per entry) is left out.
+  std::unordered_set<int> m_fresh_dirs;
   std::uint64_t m_verify_failures = 0;
   std::string m_first_verify_failure;
 };
