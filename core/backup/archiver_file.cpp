@@ -61,15 +61,16 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
   bool known = false; // the file existed in the last backup
   bool same = false;  // ...with the same metadata
   std::optional<std::vector<BlobId>> reuse;
-  // Its extended attributes as they were, when unchanged (same ctime) and known.
-  std::optional<std::vector<std::pair<std::string, std::string>>> same_xattrs;
+  // It had no extended attributes when the cache last read them without
+  // error, and its ctime, which setting one changes, is the same.
+  bool known_without_xattrs = false;
   if (m_cache) {
     if (auto e = m_cache->find(path)) {
       known = true;
       if (key_of(*e) == key_of(node)) {
         same = true;
         if (all_blobs_present(e->content)) reuse = std::move(e->content);
-        if (e->no_xattrs) same_xattrs.emplace();
+        known_without_xattrs = e->no_xattrs;
       }
     }
   }
@@ -79,19 +80,15 @@ void Archiver::back_up_file(int dir_fd, const std::string& path, Node node, DirS
     known = true;
     if (key_of(*previous) == key_of(node)) {
       same = true;
+      // Not its xattrs: a node cannot tell "none" from "could not be read".
       if (all_blobs_present(previous->content)) reuse = previous->content;
-      same_xattrs = previous->xattrs;
     }
   }
 
   if (m_options.reread) reuse.reset(); // still counted as unmodified when `same`
   if (reuse) {
     node.content = std::move(*reuse);
-    bool xattrs_read = true;
-    if (same_xattrs)
-      node.xattrs = std::move(*same_xattrs);
-    else
-      xattrs_read = add_xattrs(node, path, -1);
+    const bool xattrs_read = known_without_xattrs || add_xattrs(node, path, -1);
     ++m_summary.files_unmodified;
     m_summary.bytes_processed += node.size;
     if (m_cache && !m_options.dry_run)

@@ -202,9 +202,12 @@ PruneResult execute_prune(Repository& repo, PrunePlan plan, const PruneOptions& 
   }
 
   // 1. Copy what the repacked packs still hold into new packs.
+  // Trees and data into packs of their own, as backup writes them
+  // (repository.hpp): a repacked tree must stay readable in blocks of trees.
   std::vector<IndexedPack> written;
-  PackBuilder builder(repo.key().encryption);
-  const auto upload = [&] {
+  PackBuilder data_builder(repo.key().encryption);
+  PackBuilder tree_builder(repo.key().encryption);
+  const auto upload = [&](PackBuilder& builder) {
     FinishedPack pack = builder.finish();
     store.put(Repository::pack_key(pack.name), pack.bytes); // false: identical bytes exist
     ++result.packs_written;
@@ -230,14 +233,16 @@ PruneResult execute_prune(Repository& repo, PrunePlan plan, const PruneOptions& 
       if (!repo.codec().open(e.type, e.id, sealed))
         throw incomplete(fmt::format("blob {} in pack {} failed authentication", blob_id_hex(e.id),
                                      source.name));
+      PackBuilder& builder = e.type == BlobType::tree ? tree_builder : data_builder;
       builder.add(e.type, e.id, std::move(sealed), e.raw_length);
-      if (builder.size() >= options.pack_size) upload();
+      if (builder.size() >= options.pack_size) upload(builder);
       progress.bytes_done += e.length;
     }
     ++progress.done;
     reporter.progress(progress);
   }
-  if (!builder.empty()) upload();
+  for (PackBuilder* builder : {&data_builder, &tree_builder})
+    if (!builder->empty()) upload(*builder);
 
   // 2. Index files for everything that stays.
   stop_if_cancelled(reporter);

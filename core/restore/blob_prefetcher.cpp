@@ -50,6 +50,17 @@ std::size_t BlobPrefetcher::pending() const {
   return m_order.size();
 }
 
+void BlobPrefetcher::clear() {
+  {
+    std::lock_guard lock(m_mutex);
+    for (const auto& slot : m_order)
+      release_locked(*slot);
+    m_order.clear();
+    m_started_prefix = 0;
+  }
+  m_work.notify_all(); // budget freed
+}
+
 std::optional<std::size_t> BlobPrefetcher::startable_locked() {
   while (m_started_prefix < m_order.size() && m_order[m_started_prefix]->started)
     ++m_started_prefix;

@@ -66,6 +66,10 @@ public:
   // ahead of the caller the announcements reach.
   std::size_t pending() const;
 
+  // Forgets every announced blob not taken yet (loads under way finish and
+  // are dropped): for a caller that went past them.
+  void clear();
+
 private:
   struct Slot {
     BlobId id{};

@@ -89,7 +89,7 @@ RestoreResult Restorer::run() {
       m_snapshot.id.empty() ? "(unsaved)" : m_snapshot.id.substr(0, 8);
   const RestoreRoot root =
       resolve_sub_path(m_trees, m_snapshot.tree, m_options.sub_path, snapshot_name);
-  m_scan = scan(m_trees, m_filter, m_snapshot.tree, root);
+  m_scan = scan(m_trees, m_filter, m_snapshot.tree, root, !m_options.dry_run);
   m_progress.bytes_total = m_scan.bytes_total;
   poll_cancel();
 
@@ -143,8 +143,31 @@ void Restorer::restore_children(int dirfd, const Tree& tree, const std::string& 
   }
 }
 
+void Restorer::follow_walk(const Node& node) {
+  if (node.content.empty()) return;
+  // The walk passes files the pre-scan listed without restoring them
+  // (unchanged, kept, under a directory it could not create), so the file's
+  // place is searched from the last one: the first place its blobs start.
+  const std::vector<BlobId>& all = m_scan.contents;
+  const std::size_t n = node.content.size();
+  for (std::size_t p = m_walked; p + n <= all.size(); ++p) {
+    if (all[p] != node.content.front() || !std::equal(node.content.begin(), node.content.end(),
+                                                      all.begin() + static_cast<std::ptrdiff_t>(p)))
+      continue;
+    m_file_start = p;
+    m_walked = p + n;
+    return;
+  }
+}
+
 void Restorer::announce_ahead() {
   if (m_options.dry_run) return; // fetches nothing
+  if (m_announced < m_file_start) {
+    // The walk went past everything announced without taking it: those
+    // slots would stay, and hold the look-ahead at its limit, for good.
+    m_prefetch.clear();
+    m_announced = m_file_start;
+  }
   const std::vector<BlobId>& all = m_scan.contents;
   while (m_announced < all.size() && m_prefetch.pending() < k_announce_ahead) {
     const std::size_t n = std::min(k_announce_batch, all.size() - m_announced);

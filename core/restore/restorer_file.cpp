@@ -16,6 +16,7 @@ namespace offsite::core::restore_detail {
 
 void Restorer::restore_file(int dirfd, const Node& node, const std::string& path,
                             const std::vector<std::string>& rel) {
+  follow_walk(node);
   if (!may_replace(dirfd, node, path)) return;
   if (m_options.dry_run) {
     ++m_result.files;
@@ -42,8 +43,10 @@ void Restorer::restore_file(int dirfd, const Node& node, const std::string& path
   std::uint64_t offset = 0;
   std::vector<std::uint32_t> lengths;
   lengths.reserve(node.content.size());
-  for (const auto& id : node.content) {
+  for (std::size_t i = 0; i < node.content.size(); ++i) {
+    const BlobId& id = node.content[i];
     poll_cancel();
+    if (i % k_announce_batch == k_announce_batch - 1) announce_ahead();
     Bytes data;
     try {
       data = m_prefetch.take(id);

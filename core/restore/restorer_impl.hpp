@@ -37,7 +37,12 @@ private:
   // the walk (from the scan's list, across directories). Announcing one
   // directory's files at a time left its workers idle at every directory
   // of few small files: a 1 GiB restore ran at the speed of one core.
+  // Also within a file (every k_announce_batch of its blobs): a file of
+  // more blobs than the look-ahead is announced as it is written.
   void announce_ahead();
+  // Moves the walk's place in m_scan.contents to `node`, a file the walk has
+  // reached (restored or not).
+  void follow_walk(const Node& node);
   static constexpr std::size_t k_announce_ahead = 4096;
   static constexpr std::size_t k_announce_batch = 1024;
 
@@ -82,7 +87,9 @@ private:
   RestoreResult m_result;
   RestoreProgress m_progress;
   BlobPrefetcher m_prefetch;
-  std::size_t m_announced = 0; // of m_scan.contents
+  std::size_t m_announced = 0;  // of m_scan.contents
+  std::size_t m_walked = 0;     // of m_scan.contents: up to the end of the last file reached
+  std::size_t m_file_start = 0; // of m_scan.contents: where that file's blobs start
 
   struct FirstLink {
     std::vector<std::string> rel; // path from the target, last = file name

@@ -138,7 +138,8 @@ namespace {
 
 class Scanner {
 public:
-  Scanner(TreeLoader& trees, const Filter& filter) : m_trees(trees), m_filter(filter) {}
+  Scanner(TreeLoader& trees, const Filter& filter, bool list_contents)
+      : m_trees(trees), m_filter(filter), m_list_contents(list_contents) {}
 
   // Returns whether anything below `path` is selected.
   bool scan_dir(const BlobId& tree_id, const std::string& path, bool inside_included, int depth) {
@@ -183,7 +184,8 @@ public:
       }
     } else if (node.type == NodeType::file) {
       m_result.bytes_total += node.size;
-      m_result.contents.insert(m_result.contents.end(), node.content.begin(), node.content.end());
+      if (m_list_contents)
+        m_result.contents.insert(m_result.contents.end(), node.content.begin(), node.content.end());
     }
     ++m_result.entries;
     return true;
@@ -194,14 +196,15 @@ public:
 private:
   TreeLoader& m_trees;
   const Filter& m_filter;
+  bool m_list_contents;
   ScanResult m_result;
 };
 
 } // namespace
 
 ScanResult scan(TreeLoader& trees, const Filter& filter, const BlobId& root_tree,
-                const RestoreRoot& root) {
-  Scanner scanner(trees, filter);
+                const RestoreRoot& root, bool list_contents) {
+  Scanner scanner(trees, filter, list_contents);
   if (!root.node) {
     scanner.scan_dir(root_tree, "/", false, 0);
   } else {

@@ -90,7 +90,9 @@ struct ScanResult {
 // Checks every tree the restore will enter; throws Error(integrity) before
 // anything is written for unsafe names. A tree that cannot be loaded is
 // noted in `unreadable` and not entered.
+// `list_contents`: fill ScanResult::contents (32 bytes per blob; a dry run
+// fetches nothing and needs none).
 ScanResult scan(TreeLoader& trees, const Filter& filter, const BlobId& root_tree,
-                const RestoreRoot& root);
+                const RestoreRoot& root, bool list_contents = true);
 
 } // namespace offsite::core::restore_detail

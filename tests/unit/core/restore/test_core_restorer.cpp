@@ -583,6 +583,56 @@ TEST_CASE("given many directories of one small file each when restoring then the
   CHECK(counting.gets.load() < 10);
 }
 
+TEST_CASE("given a file of more blobs than the restore looks ahead when restoring then its "
+          "later blobs are read in runs too") {
+  Fixture f;
+  Node big = file_node(f, "big", "");
+  std::string expected;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string piece = "piece " + std::to_string(i) + ";";
+    big.content.push_back(f.data(piece));
+    expected += piece;
+  }
+  big.size = expected.size();
+  const Snapshot snap = f.snapshot(f.tree({big}));
+  ObjectGetCounter counting(f.store);
+  Repository repo(counting, f.key);
+  repo.load_index();
+  counting.watched = Repository::pack_key(repo.index().find(big.content.front())->pack);
+  Recorder r;
+  restore(repo, snap, f.options(), r);
+  CHECK(read_file(f.target / "big") == expected);
+  // The 904 blobs past the first 4096 used to be fetched one by one.
+  CHECK(counting.gets.load() < 100);
+}
+
+TEST_CASE("given a target where most files are already in place when restoring with "
+          "if-changed then the files still missing are read in runs") {
+  Fixture f;
+  std::vector<Node> files;
+  // More files in place than the restore looks ahead (4096 blobs).
+  for (int i = 0; i < 4300; ++i)
+    files.push_back(file_node(f, "f" + std::to_string(10000 + i), "file " + std::to_string(i)));
+  const Snapshot snap = f.snapshot(f.tree(files));
+  {
+    Recorder r;
+    restore(*f.repo, snap, f.options(), r);
+  }
+  for (int i = 4200; i < 4300; ++i) // an interrupted restore: the last hundred are missing
+    fs::remove(f.target / ("f" + std::to_string(10000 + i)));
+  ObjectGetCounter counting(f.store);
+  Repository repo(counting, f.key);
+  repo.load_index();
+  counting.watched = Repository::pack_key(repo.index().find(files.front().content.front())->pack);
+  RestoreOptions o = f.options();
+  o.overwrite = Overwrite::if_changed;
+  Recorder r;
+  const RestoreResult result = restore(repo, snap, o, r);
+  CHECK(result.skipped == 4200);
+  CHECK(read_file(f.target / "f14299") == "file 4299");
+  CHECK(counting.gets.load() < 20);
+}
+
 TEST_CASE("given excludes when restoring then matching entries and everything below are skipped") {
   Fixture f;
   const auto snap = home_snapshot(f);
