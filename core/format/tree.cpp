@@ -112,89 +112,89 @@ std::int64_t get_int(const json& v, std::string_view field) {
 // the trees stored so far were written in: an unchanged directory must
 // encode to the same bytes, hence the same tree ID.
 void encode_node(util::CborWriter& w, const Node& node) {
-  const std::size_t fields =
-      2 + (node.atime_ns != 0) + !node.content.empty() + (node.ctime_ns != 0) +
-      (node.device_id != 0) + (node.gid != 0) + !node.group.empty() + (node.inode != 0) +
-      (node.links != 1) + !node.link_target.empty() + (node.mode != 0) + (node.mtime_ns != 0) +
-      (node.rdev != 0) + (node.size != 0) + node.sparse + node.subtree.has_value() +
-      (node.uid != 0) + !node.user.empty() + !node.xattrs.empty();
-  w.map(fields);
+  // At most 20 fields, so the map's head is one byte, counted at the end.
+  const std::size_t head = w.small_map();
+  std::size_t fields = 0;
+  const auto key = [&](std::string_view name) {
+    w.text(name);
+    ++fields;
+  };
   if (node.atime_ns != 0) {
-    w.text("at");
+    key("at");
     w.signed_int(node.atime_ns);
   }
   if (!node.content.empty()) {
-    w.text("c");
+    key("c");
     w.array(node.content.size());
     for (const auto& id : node.content)
       w.bytes(id);
   }
   if (node.ctime_ns != 0) {
-    w.text("ct");
+    key("ct");
     w.signed_int(node.ctime_ns);
   }
   if (node.device_id != 0) {
-    w.text("d");
+    key("d");
     w.unsigned_int(node.device_id);
   }
   if (node.gid != 0) {
-    w.text("g");
+    key("g");
     w.unsigned_int(node.gid);
   }
   if (!node.group.empty()) {
-    w.text("gn");
+    key("gn");
     w.bytes(node.group);
   }
   if (node.inode != 0) {
-    w.text("i");
+    key("i");
     w.unsigned_int(node.inode);
   }
   if (node.links != 1) {
-    w.text("l");
+    key("l");
     w.unsigned_int(node.links);
   }
   if (!node.link_target.empty()) {
-    w.text("lt");
+    key("lt");
     w.bytes(node.link_target);
   }
   if (node.mode != 0) {
-    w.text("m");
+    key("m");
     w.unsigned_int(node.mode);
   }
   if (node.mtime_ns != 0) {
-    w.text("mt");
+    key("mt");
     w.signed_int(node.mtime_ns);
   }
-  w.text("n");
+  key("n");
   w.bytes(node.name);
   if (node.rdev != 0) {
-    w.text("r");
+    key("r");
     w.unsigned_int(node.rdev);
   }
   if (node.size != 0) {
-    w.text("s");
+    key("s");
     w.unsigned_int(node.size);
   }
   if (node.sparse) {
-    w.text("sp");
+    key("sp");
     w.boolean(true);
   }
   if (node.subtree) {
-    w.text("st");
+    key("st");
     w.bytes(*node.subtree);
   }
-  w.text("t");
+  key("t");
   w.unsigned_int(static_cast<std::uint32_t>(node.type));
   if (node.uid != 0) {
-    w.text("u");
+    key("u");
     w.unsigned_int(node.uid);
   }
   if (!node.user.empty()) {
-    w.text("un");
+    key("un");
     w.bytes(node.user);
   }
   if (!node.xattrs.empty()) {
-    w.text("x");
+    key("x");
     w.array(node.xattrs.size());
     for (const auto& [name, value] : node.xattrs) {
       w.array(2);
@@ -202,6 +202,7 @@ void encode_node(util::CborWriter& w, const Node& node) {
       w.bytes(value);
     }
   }
+  w.end_small_map(head, fields);
 }
 
 Node decode_node(const json& j) {

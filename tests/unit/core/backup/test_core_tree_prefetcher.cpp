@@ -9,6 +9,7 @@
 #include "core/common/error.hpp"
 #include "core/repo/repository.hpp"
 #include "core/store/local_store.hpp"
+#include "tests/unit/counting_store.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using namespace offsite;
@@ -17,18 +18,6 @@ using namespace offsite::core;
 TEST_SUITE_BEGIN("core::TreePrefetcher");
 
 namespace {
-
-// Counts the gets of packs, which are the tree loads here.
-class CountingStore : public ForwardingStore {
-public:
-  using ForwardingStore::ForwardingStore;
-  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
-                           std::optional<std::uint64_t> length) override {
-    if (key.starts_with("data/")) ++pack_gets;
-    return ForwardingStore::get(key, offset, length);
-  }
-  std::atomic<int> pack_gets{0};
-};
 
 // Trees named "t0", "t1", ...: each a directory of one file whose name
 // tells the trees apart.
@@ -93,17 +82,17 @@ TEST_CASE("given trees announced as a walk meets them, when taken depth-first wi
 TEST_CASE("given announced trees, when the walk has not taken any yet, then at most `ahead` are "
           "loaded, and taking them all loads each exactly once") {
   Fixture f(10);
-  CountingStore counting(f.store);
+  test::CountingStore counting(f.store, "data/");
   auto repo = f.open(counting);
-  const int before = counting.pack_gets.load();
+  const int before = counting.gets.load();
   TreePrefetcher trees(*repo, 4, 3);
   trees.expect_next(f.ids);
-  REQUIRE(reaches(counting.pack_gets, before + 3));
+  REQUIRE(reaches(counting.gets, before + 3));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  CHECK(counting.pack_gets.load() == before + 3);
+  CHECK(counting.gets.load() == before + 3);
   for (std::size_t i = 0; i < f.ids.size(); ++i)
     CHECK(first_name(trees.take(f.ids[i])) == "file-" + std::to_string(i));
-  CHECK(counting.pack_gets.load() == before + 10);
+  CHECK(counting.gets.load() == before + 10);
 }
 
 TEST_CASE("given the same tree announced twice (two empty directories), when taken twice, then "

@@ -7,6 +7,7 @@
 
 #include "core/repo/pack_block_cache.hpp"
 #include "core/store/local_store.hpp"
+#include "tests/unit/counting_store.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using namespace offsite;
@@ -17,17 +18,6 @@ TEST_SUITE_BEGIN("core::PackBlockCache");
 namespace {
 
 constexpr std::uint64_t k_block = PackBlockCache::k_block_size;
-
-class CountingStore : public ForwardingStore {
-public:
-  using ForwardingStore::ForwardingStore;
-  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
-                           std::optional<std::uint64_t> length) override {
-    ++gets;
-    return ForwardingStore::get(key, offset, length);
-  }
-  std::atomic<int> gets{0};
-};
 
 struct Fixture {
   test::TempDir dir;
@@ -71,7 +61,7 @@ TEST_CASE("given a 3.5-block object, when ranges are read through the cache, the
 TEST_CASE("given many reads inside one block, when read through the cache, then the store is "
           "asked once, and again only after the block was evicted") {
   Fixture f;
-  CountingStore counting(f.store);
+  test::CountingStore counting(f.store);
   PackBlockCache cache(counting, 2 * k_block);
   for (std::uint64_t at = 0; at < k_block - 100; at += 4096)
     CHECK(cache.get("data/p", at, 100)->size() == 100);
@@ -87,7 +77,7 @@ TEST_CASE("given many reads inside one block, when read through the cache, then 
 TEST_CASE("given eight threads reading one block at once, when they finish, then the store was "
           "asked once and all got the same bytes") {
   Fixture f;
-  CountingStore counting(f.store);
+  test::CountingStore counting(f.store);
   PackBlockCache cache(counting, 8 * k_block);
   std::vector<std::thread> threads;
   std::atomic<int> right{0};

@@ -14,6 +14,7 @@
 #include "core/repo/repository.hpp"
 #include "core/store/local_store.hpp"
 #include "tests/unit/backup_fixture.hpp"
+#include "tests/unit/counting_store.hpp"
 #include "tests/unit/temp_dir.hpp"
 
 using namespace offsite;
@@ -551,23 +552,6 @@ TEST_CASE("given a pack that mixes data and trees (written before they were kept
   CHECK(all[1].in_tree_pack);
 }
 
-namespace {
-
-// A store that says it is far away, and counts its gets.
-class CountingRemoteStore : public ForwardingStore {
-public:
-  using ForwardingStore::ForwardingStore;
-  bool remote() const override { return true; }
-  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
-                           std::optional<std::uint64_t> length) override {
-    ++gets;
-    return ForwardingStore::get(key, offset, length);
-  }
-  std::atomic<int> gets{0};
-};
-
-} // namespace
-
 TEST_CASE("given a remote store, when many trees of one pack are loaded, then the store is asked "
           "once per block of trees, not once per tree") {
   Fixture f;
@@ -578,7 +562,7 @@ TEST_CASE("given a remote store, when many trees of one pack are loaded, then th
       trees.push_back(repo->save_blob(BlobType::tree, content(i, 1000)));
     repo->flush();
   }
-  CountingRemoteStore remote(f.store);
+  test::CountingStore remote(f.store, "", true);
   Repository repo(remote, f.key, RepositoryOptions{3, k_small_pack});
   repo.load_index();
   const int before = remote.gets.load();

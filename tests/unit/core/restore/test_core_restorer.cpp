@@ -20,6 +20,7 @@
 #include "core/restore/restorer.hpp"
 #include "core/restore/restorer_fs.hpp"
 #include "core/store/local_store.hpp"
+#include "tests/unit/counting_store.hpp"
 #include "tests/unit/temp_dir.hpp"
 #include "util/printable.hpp"
 
@@ -543,23 +544,6 @@ TEST_CASE("given an unknown sub-path when restoring then not_found and nothing i
   CHECK_FALSE(fs::exists(f.target));
 }
 
-namespace {
-
-// Counts the gets of one object (a pack), from any thread.
-class ObjectGetCounter : public ForwardingStore {
-public:
-  using ForwardingStore::ForwardingStore;
-  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
-                           std::optional<std::uint64_t> length) override {
-    if (key == watched) ++gets;
-    return ForwardingStore::get(key, offset, length);
-  }
-  std::string watched;
-  std::atomic<int> gets{0};
-};
-
-} // namespace
-
 TEST_CASE("given many directories of one small file each when restoring then their blobs are "
           "read in runs across directories, not with a get per directory") {
   Fixture f;
@@ -571,10 +555,10 @@ TEST_CASE("given many directories of one small file each when restoring then the
     dirs.push_back(dir_node("d" + std::to_string(100 + i), f.tree({file})));
   }
   const Snapshot snap = f.snapshot(f.tree(dirs));
-  ObjectGetCounter counting(f.store);
+  test::CountingStore counting(f.store);
   Repository repo(counting, f.key);
   repo.load_index();
-  counting.watched = Repository::pack_key(repo.index().find(first)->pack);
+  counting.count_only(Repository::pack_key(repo.index().find(first)->pack));
   Recorder r;
   restore(repo, snap, f.options(), r);
   CHECK(read_file(f.target / "d100" / "f") == "content of file 0");
@@ -595,10 +579,10 @@ TEST_CASE("given a file of more blobs than the restore looks ahead when restorin
   }
   big.size = expected.size();
   const Snapshot snap = f.snapshot(f.tree({big}));
-  ObjectGetCounter counting(f.store);
+  test::CountingStore counting(f.store);
   Repository repo(counting, f.key);
   repo.load_index();
-  counting.watched = Repository::pack_key(repo.index().find(big.content.front())->pack);
+  counting.count_only(Repository::pack_key(repo.index().find(big.content.front())->pack));
   Recorder r;
   restore(repo, snap, f.options(), r);
   CHECK(read_file(f.target / "big") == expected);
@@ -620,10 +604,10 @@ TEST_CASE("given a target where most files are already in place when restoring w
   }
   for (int i = 4200; i < 4300; ++i) // an interrupted restore: the last hundred are missing
     fs::remove(f.target / ("f" + std::to_string(10000 + i)));
-  ObjectGetCounter counting(f.store);
+  test::CountingStore counting(f.store);
   Repository repo(counting, f.key);
   repo.load_index();
-  counting.watched = Repository::pack_key(repo.index().find(files.front().content.front())->pack);
+  counting.count_only(Repository::pack_key(repo.index().find(files.front().content.front())->pack));
   RestoreOptions o = f.options();
   o.overwrite = Overwrite::if_changed;
   Recorder r;
