@@ -48,10 +48,18 @@ std::shared_ptr<const Tree> TreeLoader::load(const BlobId& id, const std::string
   if (auto it = m_cache.find(id); it != m_cache.end()) {
     tree = it->second;
   } else {
-    const Bytes data = m_repo.load_blob(BlobType::tree, id);
-    tree = std::make_shared<const Tree>(decode_tree(data));
-    if (m_cached_bytes + data.size() <= k_cache_budget) {
-      m_cached_bytes += data.size();
+    std::size_t bytes = 0;
+    if (m_prefetch) {
+      tree = std::make_shared<const Tree>(m_prefetch->take(id));
+      const auto location = m_repo.index().find(id);
+      bytes = location ? location->length : 0; // sealed: near enough to the encoded size
+    } else {
+      const Bytes data = m_repo.load_blob(BlobType::tree, id);
+      tree = std::make_shared<const Tree>(decode_tree(data));
+      bytes = data.size();
+    }
+    if (m_cached_bytes + bytes <= k_cache_budget) {
+      m_cached_bytes += bytes;
       m_cache.emplace(id, tree);
     }
   }
@@ -71,6 +79,12 @@ std::shared_ptr<const Tree> TreeLoader::load_readable(const BlobId& id, const st
   }
   check_tree_names(*tree, dir);
   return tree;
+}
+
+void TreeLoader::start_prefetch() { m_prefetch = std::make_unique<TreePrefetcher>(m_repo); }
+
+void TreeLoader::expect_next(const std::vector<BlobId>& ids) {
+  if (m_prefetch) m_prefetch->expect_next(ids);
 }
 
 Selection Filter::select(const std::string& path, const Node& node, bool inside_included) const {
@@ -156,14 +170,20 @@ public:
       m_result.unreadable.insert(path);
       return true;
     }
-    bool any = false;
+    std::vector<std::pair<const Node*, Selection>> selected;
+    std::vector<BlobId> subtrees; // entered next, in this order
     for (const auto& node : tree->nodes) {
-      const std::string child = util::join_path(path, node.name);
-      const Selection sel = m_filter.select(child, node, inside_included);
+      const Selection sel = m_filter.select(util::join_path(path, node.name), node, inside_included);
       if (sel == Selection::skip) continue;
-      if (!scan_node(node, child, sel, inside_included || sel == Selection::all, depth + 1))
-        continue;
-      any = true;
+      selected.emplace_back(&node, sel);
+      if (node.type == NodeType::dir && node.subtree) subtrees.push_back(*node.subtree);
+    }
+    m_trees.expect_next(subtrees);
+    bool any = false;
+    for (const auto& [node, sel] : selected) {
+      if (scan_node(*node, util::join_path(path, node->name), sel,
+                    inside_included || sel == Selection::all, depth + 1))
+        any = true;
     }
     return any;
   }
@@ -205,6 +225,7 @@ private:
 ScanResult scan(TreeLoader& trees, const Filter& filter, const BlobId& root_tree,
                 const RestoreRoot& root, bool list_contents) {
   Scanner scanner(trees, filter, list_contents);
+  trees.start_prefetch();
   if (!root.node) {
     scanner.scan_dir(root_tree, "/", false, 0);
   } else {
@@ -212,6 +233,7 @@ ScanResult scan(TreeLoader& trees, const Filter& filter, const BlobId& root_tree
     if (sel != Selection::skip)
       scanner.scan_node(*root.node, root.path, sel, sel == Selection::all, 0);
   }
+  trees.stop_prefetch(); // its threads would only compete with the restore's
   return scanner.take();
 }
 

@@ -15,6 +15,7 @@
 #include "core/backup/exclude.hpp"
 #include "core/format/tree.hpp"
 #include "core/repo/repository.hpp"
+#include "core/repo/tree_prefetcher.hpp"
 
 namespace offsite::core::restore_detail {
 
@@ -39,8 +40,16 @@ public:
   std::shared_ptr<const Tree> load_readable(const BlobId& id, const std::string& dir,
                                             std::string& reason);
 
+  // Between these two, trees announced with expect_next() (see
+  // TreePrefetcher's contract) load on worker threads ahead of the caller:
+  // for the pre-scan, which loads every tree the restore enters.
+  void start_prefetch();
+  void expect_next(const std::vector<BlobId>& ids);
+  void stop_prefetch() { m_prefetch.reset(); }
+
 private:
   Repository& m_repo;
+  std::unique_ptr<TreePrefetcher> m_prefetch;
   std::unordered_map<BlobId, std::shared_ptr<const Tree>, BlobIdHash> m_cache;
   std::size_t m_cached_bytes = 0; // encoded size of the cached trees
 };

@@ -1,22 +1,25 @@
 #pragma once
-// Loads the parent snapshot's trees ahead of the backup walk.
+// Loads trees ahead of a depth-first walk of a snapshot on worker threads.
 //
-// Why: a backup compares each directory with its version in the parent
-// snapshot, and loading that tree is a round trip to the server. The walk
-// needs them one after the other, so on an S3-backed data centre a 5%
-// changed backup spent most of its time waiting for ~2,400 tree reads in a
-// row. With a few loads in flight ahead of the walk, the round trips overlap.
+// Why: a walk needs trees one after the other, and loading one is a round
+// trip to the server plus its decryption and decoding. A backup compares
+// each directory with its version in the parent snapshot: on an S3-backed
+// data centre a 5% changed backup spent most of its time waiting for ~2,400
+// tree reads in a row. A restore's pre-scan loads every tree it will enter
+// before anything is written, so it was a phase of one busy core. With a
+// few loads in flight ahead of the walk, the round trips overlap and the
+// cores share the decoding.
 //
 // Contract: the announced trees form one sequence in the order the walk
 // reaches them (depth-first, by name). When the walk takes a tree, the
-// subdirectories it lists are announced with expect_next(): they come next,
-// ahead of everything announced before, as the walk goes down before it goes
-// on. take() may skip announced trees (a directory that is gone, or whose
-// files all hit the files cache): those before the taken one are dropped. A
-// tree that was never announced is loaded on the caller's thread.
+// subdirectories it will enter are announced with expect_next(): they come
+// next, ahead of everything announced before, as the walk goes down before
+// it goes on. take() may skip announced trees (a directory that is gone, or
+// whose files all hit the files cache): those before the taken one are
+// dropped. A tree that was never announced is loaded on the caller's thread.
 //
 // Bounds: at most `ahead` trees are loaded and not yet taken, and their
-// encoded sizes stay within max_bytes (one is always allowed), so a parent
+// encoded sizes stay within max_bytes (one is always allowed), so a
 // snapshot of any size costs bounded memory.
 #include <condition_variable>
 #include <cstddef>

@@ -5,7 +5,7 @@
 #include <string>
 #include <thread>
 
-#include "core/backup/tree_prefetcher.hpp"
+#include "core/repo/tree_prefetcher.hpp"
 #include "core/common/error.hpp"
 #include "core/repo/repository.hpp"
 #include "core/store/local_store.hpp"

@@ -1,4 +1,4 @@
-#include "core/backup/tree_prefetcher.hpp"
+#include "core/repo/tree_prefetcher.hpp"
 
 #include <algorithm>
 
