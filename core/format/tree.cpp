@@ -1,6 +1,6 @@
 // Tree encoding (the plaintext of a tree blob).
 //
-// A tree is one CBOR (RFC 8949) map, read by nlohmann::json and written by
+// A tree is one CBOR (RFC 8949) map, read by util::CborReader and written by
 // util::CborWriter in the same bytes nlohmann's to_cbor gave:
 //
 //   {"v": 1, "nodes": [node, ...]}
@@ -46,23 +46,19 @@
 
 #include <limits>
 
-#include <nlohmann/json.hpp>
-
 #include "core/common/error.hpp"
-#include "util/cbor_shape.hpp"
+#include "util/cbor_reader.hpp"
 #include "util/cbor_writer.hpp"
 
 namespace offsite::core {
 
 namespace {
 
-using nlohmann::json;
-
 constexpr unsigned k_tree_version = 1;
 constexpr std::uint32_t k_max_node_type = static_cast<std::uint32_t>(NodeType::socket);
 // A tree nests 5 containers deep (map, nodes, node, xattrs, pair); the rest
-// is room for fields a later version may add. Checked before parsing, whose
-// recursion a deeper document would overflow.
+// is room for fields a later version may add, whose values are skipped by
+// a reader that recurses once per level.
 constexpr std::size_t k_max_tree_depth = 16;
 
 [[noreturn]] void malformed_tree(std::string_view what) {
@@ -70,43 +66,92 @@ constexpr std::size_t k_max_tree_depth = 16;
               "the repository holds a damaged tree; run \"offsite check\"");
 }
 
-std::string get_bytes(const json& v, std::string_view field) {
-  if (!v.is_binary()) malformed_tree("field \"" + std::string(field) + "\" is not a byte string");
-  const auto& b = v.get_binary();
-  return std::string(b.begin(), b.end());
-}
+// Reads a tree's CBOR straight into nodes. nlohmann's reader took twice as
+// long, building a document of a dozen allocations per node first.
+class TreeReader {
+public:
+  explicit TreeReader(ByteView data) : m_in(data) {}
 
-BlobId get_id(const json& v, std::string_view field) {
-  if (!v.is_binary()) malformed_tree("field \"" + std::string(field) + "\" is not a byte string");
-  const auto& b = v.get_binary();
-  BlobId id{};
-  if (b.size() != id.size())
-    malformed_tree("field \"" + std::string(field) + "\" is not a 32-byte ID");
-  std::copy(b.begin(), b.end(), id.begin());
-  return id;
-}
+  util::CborReader& in() { return m_in; }
 
-std::uint64_t get_uint(const json& v, std::string_view field, std::uint64_t max) {
-  if (!v.is_number_unsigned())
-    malformed_tree("field \"" + std::string(field) + "\" is not an unsigned integer");
-  auto x = v.get<std::uint64_t>();
-  if (x > max) malformed_tree("field \"" + std::string(field) + "\" is out of range");
-  return x;
-}
-
-std::int64_t get_int(const json& v, std::string_view field) {
-  // CBOR keeps non-negative integers as major type 0, which nlohmann reads
-  // back as unsigned; both kinds are valid for a signed field.
-  if (v.is_number_unsigned()) {
-    auto x = v.get<std::uint64_t>();
-    if (x > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      malformed_tree("field \"" + std::string(field) + "\" is out of range");
-    return static_cast<std::int64_t>(x);
+  util::CborReader::Head head(std::string_view field) {
+    const auto h = m_in.head();
+    if (!h) malformed("field \"" + std::string(field) + "\" is not valid CBOR");
+    return *h;
   }
-  if (!v.is_number_integer())
-    malformed_tree("field \"" + std::string(field) + "\" is not an integer");
-  return v.get<std::int64_t>();
-}
+
+  std::string_view key() {
+    const auto k = m_in.text();
+    if (!k) malformed_tree("a map key is not a text string");
+    return *k;
+  }
+
+  std::span<const std::uint8_t> bytes(std::string_view field) {
+    const auto h = head(field);
+    if (h.major != 2) malformed("field \"" + std::string(field) + "\" is not a byte string");
+    const auto p = m_in.payload(h.argument);
+    if (!p) malformed("field \"" + std::string(field) + "\" is cut short");
+    return *p;
+  }
+
+  std::string string(std::string_view field) {
+    const auto b = bytes(field);
+    return std::string(b.begin(), b.end());
+  }
+
+  BlobId id(std::string_view field) {
+    const auto b = bytes(field);
+    BlobId id{};
+    if (b.size() != id.size())
+      malformed("field \"" + std::string(field) + "\" is not a 32-byte ID");
+    std::copy(b.begin(), b.end(), id.begin());
+    return id;
+  }
+
+  std::uint64_t uint(std::string_view field, std::uint64_t max) {
+    const auto h = head(field);
+    if (h.major != 0) malformed("field \"" + std::string(field) + "\" is not an unsigned integer");
+    if (h.argument > max) malformed("field \"" + std::string(field) + "\" is out of range");
+    return h.argument;
+  }
+
+  std::int64_t int64(std::string_view field) {
+    const auto h = head(field);
+    constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (h.major != 0 && h.major != 1)
+      malformed("field \"" + std::string(field) + "\" is not an integer");
+    if (h.argument > max) malformed("field \"" + std::string(field) + "\" is out of range");
+    const auto v = static_cast<std::int64_t>(h.argument);
+    return h.major == 0 ? v : -1 - v;
+  }
+
+  bool boolean(std::string_view field) {
+    const auto h = head(field);
+    if (h.major != 7 || (h.info != 20 && h.info != 21))
+      malformed("field \"" + std::string(field) + "\" is not a boolean");
+    return h.info == 21;
+  }
+
+  // The length of an array or map whose head comes next; `per_item`: the
+  // fewest bytes one item (map: entry) takes, so no count beyond the bytes
+  // present is believed (or reserved).
+  std::size_t container(std::uint8_t major, std::string_view what, std::size_t per_item = 1) {
+    const auto h = m_in.head();
+    if (!h || h->major != major) malformed(std::string(what));
+    if (h->argument > m_in.remaining() / per_item) malformed(std::string(what) + " is cut short");
+    return static_cast<std::size_t>(h->argument);
+  }
+
+  void skip_value() {
+    if (!m_in.skip(k_max_tree_depth))
+      malformed_tree("not valid CBOR, or nested deeper than a tree");
+  }
+
+  [[noreturn]] static void malformed(const std::string& what) { malformed_tree(what); }
+
+private:
+  util::CborReader m_in;
+};
 
 // The keys in the order nlohmann's std::map sorts them, which is the order
 // the trees stored so far were written in: an unchanged directory must
@@ -205,68 +250,78 @@ void encode_node(util::CborWriter& w, const Node& node) {
   w.end_small_map(head, fields);
 }
 
-Node decode_node(const json& j) {
-  if (!j.is_object()) malformed_tree("a node is not a map");
+Node decode_node(TreeReader& r) {
+  const std::size_t fields = r.container(5, "a node is not a map", 2);
   Node node;
-  auto name = j.find("n");
-  if (name == j.end()) malformed_tree("a node has no name");
-  node.name = get_bytes(*name, "n");
-  auto type = j.find("t");
-  if (type == j.end()) malformed_tree("node has no type");
-  node.type = static_cast<NodeType>(get_uint(*type, "t", k_max_node_type));
-
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& key = it.key();
-    const json& v = it.value();
-    constexpr auto u32 = std::numeric_limits<std::uint32_t>::max();
-    constexpr auto u64 = std::numeric_limits<std::uint64_t>::max();
-    if (key == "m")
-      node.mode = static_cast<std::uint32_t>(get_uint(v, key, 07777));
+  bool named = false;
+  bool typed = false;
+  constexpr auto u32 = std::numeric_limits<std::uint32_t>::max();
+  constexpr auto u64 = std::numeric_limits<std::uint64_t>::max();
+  // A key given twice counts once, its last value, as in a json document.
+  for (std::size_t f = 0; f < fields; ++f) {
+    const std::string_view key = r.key();
+    if (key == "n") {
+      node.name = r.string(key);
+      named = true;
+    } else if (key == "t") {
+      node.type = static_cast<NodeType>(r.uint(key, k_max_node_type));
+      typed = true;
+    } else if (key == "m")
+      node.mode = static_cast<std::uint32_t>(r.uint(key, 07777));
     else if (key == "u")
-      node.uid = static_cast<std::uint32_t>(get_uint(v, key, u32));
+      node.uid = static_cast<std::uint32_t>(r.uint(key, u32));
     else if (key == "g")
-      node.gid = static_cast<std::uint32_t>(get_uint(v, key, u32));
+      node.gid = static_cast<std::uint32_t>(r.uint(key, u32));
     else if (key == "un")
-      node.user = get_bytes(v, key);
+      node.user = r.string(key);
     else if (key == "gn")
-      node.group = get_bytes(v, key);
+      node.group = r.string(key);
     else if (key == "mt")
-      node.mtime_ns = get_int(v, key);
+      node.mtime_ns = r.int64(key);
     else if (key == "at")
-      node.atime_ns = get_int(v, key);
+      node.atime_ns = r.int64(key);
     else if (key == "ct")
-      node.ctime_ns = get_int(v, key);
+      node.ctime_ns = r.int64(key);
     else if (key == "s")
-      node.size = get_uint(v, key, u64);
+      node.size = r.uint(key, u64);
     else if (key == "i")
-      node.inode = get_uint(v, key, u64);
+      node.inode = r.uint(key, u64);
     else if (key == "d")
-      node.device_id = get_uint(v, key, u64);
+      node.device_id = r.uint(key, u64);
     else if (key == "l")
-      node.links = static_cast<std::uint32_t>(get_uint(v, key, u32));
+      node.links = static_cast<std::uint32_t>(r.uint(key, u32));
     else if (key == "r")
-      node.rdev = get_uint(v, key, u64);
-    else if (key == "sp") {
-      if (!v.is_boolean()) malformed_tree("field \"sp\" is not a boolean");
-      node.sparse = v.get<bool>();
-    } else if (key == "lt")
-      node.link_target = get_bytes(v, key);
+      node.rdev = r.uint(key, u64);
+    else if (key == "sp")
+      node.sparse = r.boolean(key);
+    else if (key == "lt")
+      node.link_target = r.string(key);
     else if (key == "x") {
-      if (!v.is_array()) malformed_tree("field \"x\" is not an array");
-      for (const auto& pair : v) {
-        if (!pair.is_array() || pair.size() != 2)
+      // A pair is a head and two byte-string heads: at least 3 bytes.
+      const std::size_t n = r.container(4, "field \"x\" is not an array", 3);
+      node.xattrs.clear();
+      node.xattrs.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto h = r.in().head();
+        if (!h || h->major != 4 || h->argument != 2)
           malformed_tree("an xattr is not a [name, value] pair");
-        node.xattrs.emplace_back(get_bytes(pair[0], "x"), get_bytes(pair[1], "x"));
+        std::string name = r.string("x");
+        node.xattrs.emplace_back(std::move(name), r.string("x"));
       }
     } else if (key == "c") {
-      if (!v.is_array()) malformed_tree("field \"c\" is not an array");
-      node.content.reserve(v.size());
-      for (const auto& id : v)
-        node.content.push_back(get_id(id, key));
+      const std::size_t n = r.container(4, "field \"c\" is not an array", 1 + sizeof(BlobId));
+      node.content.clear();
+      node.content.reserve(n);
+      for (std::size_t i = 0; i < n; ++i)
+        node.content.push_back(r.id(key));
     } else if (key == "st")
-      node.subtree = get_id(v, key);
+      node.subtree = r.id(key);
+    else
+      r.skip_value(); // a later version's field
   }
 
+  if (!named) malformed_tree("a node has no name");
+  if (!typed) malformed_tree("node has no type");
   if (node.type == NodeType::dir && !node.subtree)
     malformed_tree("a directory node has no subtree");
   if (node.type != NodeType::dir && node.subtree)
@@ -305,27 +360,38 @@ Bytes encode_tree(const Tree& tree) {
 }
 
 Tree decode_tree(ByteView data) {
-  if (!util::is_shallow_cbor(data, k_max_tree_depth))
-    malformed_tree("not valid CBOR of definite lengths, or nested deeper than a tree");
-  json doc;
-  try {
-    doc = json::from_cbor(data.begin(), data.end(), /*strict=*/true, /*allow_exceptions=*/true,
-                          json::cbor_tag_handler_t::error);
-  } catch (const json::exception& e) {
-    malformed_tree(std::string("not valid CBOR (") + e.what() + ")");
+  TreeReader top(data);
+  const std::size_t keys = top.container(5, "the top level is not a map", 2);
+  // The nodes are read once the version is known to be this one: keys come
+  // in any order ("nodes" sorts first), so their place is noted, not read.
+  std::optional<ByteView> nodes;
+  bool version_known = false;
+  for (std::size_t k = 0; k < keys; ++k) {
+    const std::string_view key = top.key();
+    if (key == "v") {
+      const auto h = top.in().head();
+      if (!h || !top.in().skip_rest(*h, k_max_tree_depth))
+        malformed_tree("not valid CBOR, or nested deeper than a tree");
+      version_known = h->major == 0 && h->argument == k_tree_version;
+    } else {
+      const std::size_t from = top.in().position();
+      top.skip_value();
+      if (key == "nodes") nodes = data.subspan(from, top.in().position() - from);
+    }
   }
-  if (!doc.is_object()) malformed_tree("the top level is not a map");
-  auto version = doc.find("v");
-  if (version == doc.end() || !version->is_number_unsigned() ||
-      version->get<std::uint64_t>() != k_tree_version)
-    malformed_tree("unknown tree version");
-  auto nodes = doc.find("nodes");
-  if (nodes == doc.end() || !nodes->is_array())
-    malformed_tree("\"nodes\" is missing or not an array");
+  if (!top.in().at_end()) malformed_tree("trailing bytes after the tree");
+  if (!version_known) malformed_tree("unknown tree version");
+  if (!nodes) malformed_tree("\"nodes\" is missing or not an array");
+
+  TreeReader r(*nodes);
+  const auto h = r.in().head();
+  if (!h || h->major != 4) malformed_tree("\"nodes\" is missing or not an array");
+  // A node is at least a map head and two fields of two bytes each.
+  if (h->argument > r.in().remaining() / 5) malformed_tree("\"nodes\" is cut short");
   Tree tree;
-  tree.nodes.reserve(nodes->size());
-  for (const auto& j : *nodes)
-    tree.nodes.push_back(decode_node(j));
+  tree.nodes.reserve(static_cast<std::size_t>(h->argument));
+  for (std::uint64_t i = 0; i < h->argument; ++i)
+    tree.nodes.push_back(decode_node(r));
   return tree;
 }
 

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/common/error.hpp"
@@ -294,6 +296,34 @@ TEST_CASE("given malformed tree blobs when decoded then Error(integrity) is thro
     expect_integrity(json::to_cbor(json{{"v", 2}, {"nodes", json::array()}}));
   }
   SUBCASE("missing nodes") { expect_integrity(json::to_cbor(json{{"v", 1}})); }
+  SUBCASE("nodes is a map") {
+    expect_integrity(json::to_cbor(json{{"v", 1}, {"nodes", json::object()}}));
+  }
+  SUBCASE("a map key that is not text") {
+    Bytes b = tree_with_node(good);
+    const Bytes v = json::to_cbor(json("v"));
+    const auto at = std::search(b.begin(), b.end(), v.begin(), v.end());
+    REQUIRE(at != b.end());
+    *at = 0x41; // the top level's "v" as a byte string
+    expect_integrity(b);
+  }
+  SUBCASE("an unknown key holding a tag") {
+    Bytes b = tree_with_node(good);
+    b.insert(b.end(), {0x62, 'z', 'z', 0xc1, 0x00}); // "zz": 1(0), a tagged value
+    b[0] = 0xa3;
+    expect_integrity(b);
+  }
+  SUBCASE("an unknown key holding the simple value undefined") {
+    Bytes b = tree_with_node(good);
+    b.insert(b.end(), {0x62, 'z', 'z', 0xf7});
+    b[0] = 0xa3;
+    expect_integrity(b);
+  }
+  SUBCASE("cut short inside a name") {
+    Bytes b = tree_with_node(good);
+    b.resize(b.size() - 3);
+    expect_integrity(b);
+  }
   SUBCASE("node is not a map") { expect_integrity(tree_with_node(json(5))); }
   SUBCASE("name is a text string") {
     json j = good;
@@ -378,8 +408,71 @@ TEST_CASE("given an unknown key when decoded then it is ignored for forward comp
   Node n;
   n.name = "f";
   json j = node_json(n);
-  j["future"] = 42;
+  SUBCASE("an integer") { j["future"] = 42; }
+  SUBCASE("nested containers, a float, null and text") {
+    j["future"] = json{{"a", json::array({1.5, nullptr, "text", json::array({-7, true})})}};
+  }
   CHECK(decode_tree(tree_with_node(j)).nodes.at(0).name == "f");
+  json top = json::parse(R"({"v": 1, "zz": {"later": [1, 2]}})");
+  top["nodes"] = json::array({j});
+  CHECK(decode_tree(json::to_cbor(top)).nodes.at(0).name == "f");
+}
+
+TEST_CASE("given a key written twice when decoded then its last value counts, as in a document") {
+  Node n;
+  n.name = "f";
+  Bytes b = tree_with_node(node_json(n)); // {"nodes": [{"n": h'66', "t": 0}], "v": 1}
+  // The node map {"n": h'66', "t": 0} is followed by the top level's "v";
+  // append a second "s" by hand: nlohmann's json cannot hold a key twice.
+  const Bytes node = json::to_cbor(node_json(n));
+  const auto at = std::search(b.begin(), b.end(), node.begin(), node.end());
+  REQUIRE(at != b.end());
+  const auto pos = static_cast<std::size_t>(at - b.begin());
+  Bytes twice = json::to_cbor(json{{"s", 5}});
+  const Bytes again = json::to_cbor(json{{"s", 7}});
+  Bytes fields(node.begin() + 1, node.end());
+  fields.insert(fields.end(), twice.begin() + 1, twice.end());
+  fields.insert(fields.end(), again.begin() + 1, again.end());
+  fields.insert(fields.begin(), static_cast<std::uint8_t>(0xa0 | 4)); // a map of 4 entries
+  b.erase(b.begin() + static_cast<std::ptrdiff_t>(pos),
+          b.begin() + static_cast<std::ptrdiff_t>(pos + node.size()));
+  b.insert(b.begin() + static_cast<std::ptrdiff_t>(pos), fields.begin(), fields.end());
+  CHECK(decode_tree(b).nodes.at(0).size == 7);
+}
+
+TEST_CASE(
+    "given the version before the nodes when decoded then the order of keys does not matter") {
+  Node n;
+  n.name = "f";
+  Bytes b = json::to_cbor(json{{"v", 1}});
+  b[0] = 0xa2; // {"v": 1, "nodes": [node]}
+  const Bytes key = json::to_cbor(json("nodes"));
+  const Bytes nodes = json::to_cbor(json::array({node_json(n)}));
+  b.insert(b.end(), key.begin(), key.end());
+  b.insert(b.end(), nodes.begin(), nodes.end());
+  CHECK(decode_tree(b).nodes.at(0).name == "f");
+}
+
+TEST_CASE(
+    "given counts beyond the bytes present when decoded then nothing that large is reserved") {
+  auto expect_integrity = [](const Bytes& data) { CHECK_THROWS_AS(decode_tree(data), Error); };
+  const Bytes key = json::to_cbor(json("nodes"));
+  Bytes b = json::to_cbor(json{{"v", 1}});
+  b[0] = 0xa2;
+  b.insert(b.end(), key.begin(), key.end());
+  SUBCASE("four billion nodes") {
+    b.insert(b.end(), {0x9b, 0, 0, 0, 1, 0, 0, 0, 0}); // an array of 2^32 items
+    expect_integrity(b);
+  }
+  SUBCASE("a node of four billion fields") {
+    b.insert(b.end(), {0x81, 0xba, 0xff, 0xff, 0xff, 0xff});
+    expect_integrity(b);
+  }
+  SUBCASE("content of four billion IDs") {
+    b.insert(b.end(), {0x81, 0xa3, 0x61, 'n', 0x41, 'f', 0x61, 't', 0x00, 0x61, 'c', 0x9a, 0xff,
+                       0xff, 0xff, 0xff});
+    expect_integrity(b);
+  }
 }
 
 TEST_CASE("given names when judged then only single safe components pass") {
