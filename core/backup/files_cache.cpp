@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/common/bytes.hpp"
@@ -88,61 +89,67 @@ private:
   std::size_t m_pos = 0;
 };
 
-std::optional<std::unordered_map<std::string, FilesCacheEntry>> parse(ByteView data) {
-  if (data.size() < k_magic.size() + 4 + 8 + 8) return std::nullopt;
+// The fields after an entry's path, up to and including its content IDs.
+bool read_fields(Reader& r, std::uint32_t version, FilesCacheEntry* out) {
+  FilesCacheEntry e;
+  std::uint32_t n_content = 0;
+  std::uint8_t flags = 0;
+  if (!r.u64(e.size) || !r.i64(e.mtime_ns) || !r.i64(e.ctime_ns) || !r.u64(e.inode) ||
+      (version >= 2 && !r.u8(flags)) || !r.u32(n_content))
+    return false;
+  if (r.remaining() / k_id_size < n_content) return false;
+  const std::uint8_t* ids = nullptr;
+  r.take(n_content * k_id_size, ids);
+  if (out == nullptr) return true;
+  e.no_xattrs = (flags & k_flag_no_xattrs) != 0;
+  e.content.resize(n_content);
+  for (std::size_t i = 0; i < n_content; ++i)
+    std::memcpy(e.content[i].data(), ids + i * k_id_size, k_id_size);
+  *out = std::move(e);
+  return true;
+}
+
+constexpr std::size_t k_header_size = k_magic.size() + 4 + 8;
+
+// Checks the whole file and indexes its entries: path -> offset of the
+// fields after it. nullopt when anything is wrong.
+std::optional<std::unordered_map<std::string_view, std::size_t>>
+index_entries(ByteView data, std::uint32_t& version) {
+  if (data.size() < k_header_size + 8) return std::nullopt;
   ByteView body = data.first(data.size() - 8);
   if (fnv1a(body) != get_u64(data.data() + body.size())) return std::nullopt;
   if (as_string(body.first(k_magic.size())) != k_magic) return std::nullopt;
   Reader r(body.subspan(k_magic.size()));
-  std::uint32_t version = 0;
   std::uint64_t count = 0;
   if (!r.u32(version) || (version != 1 && version != k_version) || !r.u64(count))
     return std::nullopt;
-  std::unordered_map<std::string, FilesCacheEntry> entries;
+  std::unordered_map<std::string_view, std::size_t> entries;
+  // Each entry takes at least 40 bytes: no count beyond that is believed.
+  entries.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, body.size() / 40)));
   for (std::uint64_t i = 0; i < count; ++i) {
     std::uint32_t path_len = 0;
     const std::uint8_t* path = nullptr;
-    FilesCacheEntry e;
-    std::uint32_t n_content = 0;
-    std::uint8_t flags = 0;
-    if (!r.u32(path_len) || !r.take(path_len, path) || !r.u64(e.size) || !r.i64(e.mtime_ns) ||
-        !r.i64(e.ctime_ns) || !r.u64(e.inode) || (version >= 2 && !r.u8(flags)) ||
-        !r.u32(n_content))
-      return std::nullopt;
-    e.no_xattrs = (flags & k_flag_no_xattrs) != 0;
-    if (r.remaining() / k_id_size < n_content) return std::nullopt;
-    e.content.resize(n_content);
-    for (auto& id : e.content) {
-      const std::uint8_t* p = nullptr;
-      r.take(k_id_size, p);
-      std::memcpy(id.data(), p, k_id_size);
-    }
-    entries.insert_or_assign(std::string(reinterpret_cast<const char*>(path), path_len),
-                             std::move(e));
+    if (!r.u32(path_len) || !r.take(path_len, path)) return std::nullopt;
+    const std::size_t fields = body.size() - r.remaining();
+    if (!read_fields(r, version, nullptr)) return std::nullopt;
+    entries.insert_or_assign(std::string_view(reinterpret_cast<const char*>(path), path_len),
+                             fields);
   }
   if (r.remaining() != 0) return std::nullopt;
   return entries;
 }
 
-Bytes serialize(const std::unordered_map<std::string, FilesCacheEntry>& entries) {
-  Bytes out(k_magic.size());
-  std::memcpy(out.data(), k_magic.data(), k_magic.size());
-  put_u32(out, k_version);
-  put_u64(out, entries.size());
-  for (const auto& [path, e] : entries) {
-    put_u32(out, static_cast<std::uint32_t>(path.size()));
-    out.insert(out.end(), path.begin(), path.end());
-    put_u64(out, e.size);
-    put_u64(out, static_cast<std::uint64_t>(e.mtime_ns));
-    put_u64(out, static_cast<std::uint64_t>(e.ctime_ns));
-    put_u64(out, e.inode);
-    out.push_back(e.no_xattrs ? k_flag_no_xattrs : std::uint8_t{0});
-    put_u32(out, static_cast<std::uint32_t>(e.content.size()));
-    for (const auto& id : e.content)
-      out.insert(out.end(), id.begin(), id.end());
-  }
-  put_u64(out, fnv1a(out));
-  return out;
+void append_entry(Bytes& out, std::string_view path, const FilesCacheEntry& e) {
+  put_u32(out, static_cast<std::uint32_t>(path.size()));
+  out.insert(out.end(), path.begin(), path.end());
+  put_u64(out, e.size);
+  put_u64(out, static_cast<std::uint64_t>(e.mtime_ns));
+  put_u64(out, static_cast<std::uint64_t>(e.ctime_ns));
+  put_u64(out, e.inode);
+  out.push_back(e.no_xattrs ? k_flag_no_xattrs : std::uint8_t{0});
+  put_u32(out, static_cast<std::uint32_t>(e.content.size()));
+  for (const auto& id : e.content)
+    out.insert(out.end(), id.begin(), id.end());
 }
 
 void write_all(int fd, ByteView data, const std::string& what) {
@@ -182,35 +189,50 @@ std::optional<Bytes> read_regular_file(const std::filesystem::path& file) {
 
 FilesCache FilesCache::load(const std::filesystem::path& file) {
   FilesCache cache;
-  if (auto data = read_regular_file(file))
-    if (auto entries = parse(*data)) cache.m_old = std::move(*entries);
+  if (auto data = read_regular_file(file)) {
+    cache.m_loaded = std::move(*data);
+    if (auto entries = index_entries(cache.m_loaded, cache.m_loaded_version))
+      cache.m_old = std::move(*entries);
+    else
+      cache.m_loaded = Bytes();
+  }
   return cache;
 }
 
-FilesCache::FilesCache(FilesCache&& other) noexcept {
+// Moving the byte vector keeps its buffer, so m_old's views stay valid.
+FilesCache::FilesCache(FilesCache&& other) noexcept
+    : m_loaded(std::move(other.m_loaded)), m_loaded_version(other.m_loaded_version),
+      m_old(std::move(other.m_old)) {
   std::lock_guard lock(other.m_mutex);
-  m_old = std::move(other.m_old);
   m_new = std::move(other.m_new);
+  m_new_count = other.m_new_count;
 }
 
 std::optional<FilesCacheEntry> FilesCache::find(const std::string& path) const {
-  std::lock_guard lock(m_mutex);
-  auto it = m_old.find(path);
+  const auto it = m_old.find(path);
   if (it == m_old.end()) return std::nullopt;
-  return it->second;
+  Reader r(ByteView(m_loaded).subspan(it->second));
+  FilesCacheEntry entry;
+  if (!read_fields(r, m_loaded_version, &entry)) return std::nullopt; // checked at load
+  return entry;
 }
 
-void FilesCache::record(const std::string& path, FilesCacheEntry entry) {
+void FilesCache::record(const std::string& path, const FilesCacheEntry& entry) {
   std::lock_guard lock(m_mutex);
-  m_new.insert_or_assign(path, std::move(entry));
+  append_entry(m_new, path, entry);
+  ++m_new_count;
 }
 
 void FilesCache::save(const std::filesystem::path& file) const {
-  Bytes data;
+  Bytes data(k_magic.begin(), k_magic.end());
   {
     std::lock_guard lock(m_mutex);
-    data = serialize(m_new);
+    data.reserve(k_header_size + m_new.size() + 8);
+    put_u32(data, k_version);
+    put_u64(data, m_new_count);
+    data.insert(data.end(), m_new.begin(), m_new.end());
   }
+  put_u64(data, fnv1a(data));
   std::filesystem::path dir = file.parent_path();
   if (dir.empty()) dir = ".";
   std::error_code ec;
