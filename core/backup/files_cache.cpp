@@ -191,9 +191,12 @@ FilesCache FilesCache::load(const std::filesystem::path& file) {
   FilesCache cache;
   if (auto data = read_regular_file(file)) {
     cache.m_loaded = std::move(*data);
-    if (auto entries = index_entries(cache.m_loaded, cache.m_loaded_version))
+    if (auto entries = index_entries(cache.m_loaded, cache.m_loaded_version)) {
       cache.m_old = std::move(*entries);
-    else
+      // Mostly the same entries are recorded again: grown once, not copied
+      // at every doubling.
+      cache.m_new.reserve(cache.m_loaded.size());
+    } else
       cache.m_loaded = Bytes();
   }
   return cache;

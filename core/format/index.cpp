@@ -34,7 +34,6 @@ void Index::add_pack(const std::string& pack_name, const std::vector<PackEntry>&
                   [](const PackEntry& e) { return e.type == BlobType::data; }))
     m_pack_has_data[pack] = true;
   m_removed_packs.erase(pack);
-  m_entries.reserve(m_entries.size() + entries.size());
   for (const PackEntry& e : entries) {
     const Entry entry{pack, e.offset, e.length, e.raw_length, e.type};
     const auto [at, fresh] = m_entries.try_emplace(e.id, entry);
