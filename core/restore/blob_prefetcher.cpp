@@ -6,9 +6,11 @@ namespace offsite::core {
 
 BlobPrefetcher::BlobPrefetcher(Repository& repo, std::size_t threads, std::size_t max_bytes,
                                bool cache_pack_reads)
-    : m_repo(repo), m_max_bytes(max_bytes),
-      // A local store reads a blob with one pread: blocks would only copy more.
-      m_size_block_cache(cache_pack_reads && repo.store().remote()) {
+    : m_repo(repo), m_max_bytes(max_bytes) {
+  // A local store reads a blob with one pread: blocks would only copy more.
+  // A few blocks at least, or a small budget would evict each one at once.
+  if (cache_pack_reads && m_repo.store().remote())
+    m_repo.cache_pack_reads(std::max<std::size_t>(max_bytes, 4 * PackBlockCache::k_block_size));
   for (std::size_t i = 0; i < threads; ++i)
     m_threads.emplace_back([this] { work(); });
 }
@@ -23,35 +25,10 @@ BlobPrefetcher::~BlobPrefetcher() {
     thread.join();
 }
 
-void BlobPrefetcher::size_block_cache_locked(const std::vector<BlobId>& ids) {
-  // The look-ahead holds up to max_bytes of plaintext; the blocks under it
-  // hold its sealed bytes, which compression makes fewer: a fixed cache as
-  // large as the budget held ~50 MiB of blocks already used up in a restore
-  // of source code (ratio ~0.2), as fast with a quarter of it. The first
-  // blobs announced stand for the rest. A quarter more covers blocks shared
-  // between the two ends of the look-ahead; a few blocks at least, or each
-  // would be evicted before its neighbours are read.
-  std::uint64_t sealed = 0;
-  std::uint64_t plain = 0;
-  for (const auto& id : ids)
-    if (const auto at = m_repo.index().find(id)) {
-      sealed += at->length;
-      plain += std::max<std::uint64_t>(at->length, at->raw_length);
-    }
-  const double ratio = plain == 0 ? 1.0 : static_cast<double>(sealed) / static_cast<double>(plain);
-  const auto wanted = static_cast<std::size_t>(static_cast<double>(m_max_bytes) * ratio * 1.25);
-  m_repo.cache_pack_reads(
-      std::clamp<std::size_t>(wanted, 4 * PackBlockCache::k_block_size,
-                              std::max(m_max_bytes, 4 * PackBlockCache::k_block_size)));
-  m_size_block_cache = false;
-}
-
 void BlobPrefetcher::expect(const std::vector<BlobId>& ids) {
   if (ids.empty()) return;
   {
     std::lock_guard lock(m_mutex);
-    // Before the first slot exists, so no worker is loading through it yet.
-    if (m_size_block_cache) size_block_cache_locked(ids);
     for (const auto& id : ids) {
       auto slot = std::make_shared<Slot>();
       slot->id = id;

@@ -39,9 +39,8 @@ namespace offsite::core {
 class BlobPrefetcher {
 public:
   // `cache_pack_reads`: when the store is remote, the repository reads packs
-  // in blocks kept in memory (Repository::cache_pack_reads), so the data
-  // centre is asked once per block, not per blob. The cache is sized at the
-  // first expect(), to the sealed bytes under the look-ahead (see there).
+  // in blocks kept in memory (Repository::cache_pack_reads, as much again as
+  // max_bytes), so the data centre is asked once per block, not per blob.
   explicit BlobPrefetcher(Repository& repo, std::size_t threads = 4,
                           std::size_t max_bytes = 64u << 20, bool cache_pack_reads = true);
   ~BlobPrefetcher();
@@ -85,8 +84,6 @@ private:
   using Run = std::vector<std::shared_ptr<Slot>>;
 
   void work();
-  // Creates the repository's pack block cache for the blobs first announced.
-  void size_block_cache_locked(const std::vector<BlobId>& ids);
   // The position in m_order of the first slot not yet started, if the
   // budget lets it start. Lock held.
   std::optional<std::size_t> startable_locked();
@@ -102,7 +99,6 @@ private:
 
   Repository& m_repo;
   std::size_t m_max_bytes;
-  bool m_size_block_cache; // at the first expect()
   mutable std::mutex m_mutex;
   // Two conditions, so that a finished load wakes only the consumer and a
   // freed budget only one worker: one shared condition woke all of them for
