@@ -173,7 +173,8 @@ public:
     std::vector<std::pair<const Node*, Selection>> selected;
     std::vector<BlobId> subtrees; // entered next, in this order
     for (const auto& node : tree->nodes) {
-      const Selection sel = m_filter.select(util::join_path(path, node.name), node, inside_included);
+      const Selection sel =
+          m_filter.select(util::join_path(path, node.name), node, inside_included);
       if (sel == Selection::skip) continue;
       selected.emplace_back(&node, sel);
       if (node.type == NodeType::dir && node.subtree) subtrees.push_back(*node.subtree);
