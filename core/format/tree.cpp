@@ -76,7 +76,7 @@ public:
 
   util::CborReader::Head head(std::string_view field) {
     const auto h = m_in.head();
-    if (!h) malformed("field \"" + std::string(field) + "\" is not valid CBOR");
+    if (!h) malformed_tree("field \"" + std::string(field) + "\" is not valid CBOR");
     return *h;
   }
 
@@ -88,9 +88,9 @@ public:
 
   std::span<const std::uint8_t> bytes(std::string_view field) {
     const auto h = head(field);
-    if (h.major != 2) malformed("field \"" + std::string(field) + "\" is not a byte string");
+    if (h.major != 2) malformed_tree("field \"" + std::string(field) + "\" is not a byte string");
     const auto p = m_in.payload(h.argument);
-    if (!p) malformed("field \"" + std::string(field) + "\" is cut short");
+    if (!p) malformed_tree("field \"" + std::string(field) + "\" is cut short");
     return *p;
   }
 
@@ -103,15 +103,16 @@ public:
     const auto b = bytes(field);
     BlobId id{};
     if (b.size() != id.size())
-      malformed("field \"" + std::string(field) + "\" is not a 32-byte ID");
+      malformed_tree("field \"" + std::string(field) + "\" is not a 32-byte ID");
     std::copy(b.begin(), b.end(), id.begin());
     return id;
   }
 
   std::uint64_t uint(std::string_view field, std::uint64_t max) {
     const auto h = head(field);
-    if (h.major != 0) malformed("field \"" + std::string(field) + "\" is not an unsigned integer");
-    if (h.argument > max) malformed("field \"" + std::string(field) + "\" is out of range");
+    if (h.major != 0)
+      malformed_tree("field \"" + std::string(field) + "\" is not an unsigned integer");
+    if (h.argument > max) malformed_tree("field \"" + std::string(field) + "\" is out of range");
     return h.argument;
   }
 
@@ -119,8 +120,8 @@ public:
     const auto h = head(field);
     constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     if (h.major != 0 && h.major != 1)
-      malformed("field \"" + std::string(field) + "\" is not an integer");
-    if (h.argument > max) malformed("field \"" + std::string(field) + "\" is out of range");
+      malformed_tree("field \"" + std::string(field) + "\" is not an integer");
+    if (h.argument > max) malformed_tree("field \"" + std::string(field) + "\" is out of range");
     const auto v = static_cast<std::int64_t>(h.argument);
     return h.major == 0 ? v : -1 - v;
   }
@@ -128,7 +129,7 @@ public:
   bool boolean(std::string_view field) {
     const auto h = head(field);
     if (h.major != 7 || (h.info != 20 && h.info != 21))
-      malformed("field \"" + std::string(field) + "\" is not a boolean");
+      malformed_tree("field \"" + std::string(field) + "\" is not a boolean");
     return h.info == 21;
   }
 
@@ -137,8 +138,9 @@ public:
   // present is believed (or reserved).
   std::size_t container(std::uint8_t major, std::string_view what, std::size_t per_item = 1) {
     const auto h = m_in.head();
-    if (!h || h->major != major) malformed(std::string(what));
-    if (h->argument > m_in.remaining() / per_item) malformed(std::string(what) + " is cut short");
+    if (!h || h->major != major) malformed_tree(std::string(what));
+    if (h->argument > m_in.remaining() / per_item)
+      malformed_tree(std::string(what) + " is cut short");
     return static_cast<std::size_t>(h->argument);
   }
 
@@ -146,8 +148,6 @@ public:
     if (!m_in.skip(k_max_tree_depth))
       malformed_tree("not valid CBOR, or nested deeper than a tree");
   }
-
-  [[noreturn]] static void malformed(const std::string& what) { malformed_tree(what); }
 
 private:
   util::CborReader m_in;
