@@ -43,8 +43,33 @@ PackBlockCache::Block PackBlockCache::block(const BlockKey& key) {
   return mine;
 }
 
+void PackBlockCache::advise(NextUse next_use) {
+  std::lock_guard lock(m_mutex);
+  m_next_use = std::move(next_use);
+}
+
 void PackBlockCache::evict_locked() {
-  // Oldest first; blocks still being read (bytes 0) are skipped, kept.
+  // Blocks still being read (bytes 0) are skipped, kept.
+  while (m_next_use && m_bytes > m_max_bytes) {
+    // The one needed last, the least recently used of those.
+    auto victim = m_blocks.end();
+    std::uint64_t latest = 0;
+    for (auto it = m_lru.rbegin(); it != m_lru.rend(); ++it) {
+      auto entry = m_blocks.find(*it);
+      if (entry->second.bytes == 0) continue;
+      const std::uint64_t next = m_next_use(it->first, it->second);
+      if (victim == m_blocks.end() || next > latest) {
+        victim = entry;
+        latest = next;
+        if (next == UINT64_MAX) break;
+      }
+    }
+    if (victim == m_blocks.end()) return;
+    m_bytes -= victim->second.bytes;
+    m_lru.erase(victim->second.use);
+    m_blocks.erase(victim);
+  }
+  // Oldest first.
   auto it = m_lru.end();
   while (m_bytes > m_max_bytes && it != m_lru.begin()) {
     --it;

@@ -17,6 +17,7 @@
 // dropped first; a failed read is not kept.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <list>
 #include <map>
@@ -32,11 +33,29 @@ namespace offsite::core {
 
 class PackBlockCache {
 public:
-  static constexpr std::uint64_t k_block_size = std::uint64_t{1} << 20;
+  // A block read for one blob carries its neighbours, which a restore of a
+  // snapshot after incremental backups may need only much later. Restoring
+  // such a snapshot of a generated 1 GiB tree (64 MiB cache) fetched 2.3
+  // times its data with 1 MiB blocks, 1.6 with 512 KiB and 1.2 with
+  // 256 KiB, in a few more requests than 1 MiB blocks took; Ceph's CPU for
+  // the restore fell by a quarter.
+  static constexpr std::uint64_t k_block_size = std::uint64_t{1} << 18;
 
   PackBlockCache(Store& store, std::size_t max_bytes, std::uint64_t block_size = k_block_size);
 
   std::optional<Bytes> get(const std::string& key, std::uint64_t offset, std::uint64_t length);
+
+  // When block `block` of object `key` is read next, in the reader's own
+  // order (smaller is sooner; UINT64_MAX: not again, as far as it knows).
+  // Called with the cache's lock held: it must not block.
+  using NextUse = std::function<std::uint64_t(const std::string& key, std::uint64_t block)>;
+  // From now on the block needed last is dropped first (Belady's rule), not
+  // the least recently used: for a reader that knows its order in advance.
+  // A restore of a snapshot after incremental backups needs blocks of the
+  // later packs now and then all through its run; least-recently-used
+  // dropped them between uses, and the data centre sent 3.5 times the
+  // restored data. An empty function goes back to least recently used.
+  void advise(NextUse next_use);
 
 private:
   using BlockKey = std::pair<std::string, std::uint64_t>; // object, block number
@@ -58,6 +77,7 @@ private:
   std::map<BlockKey, Entry> m_blocks;
   std::list<BlockKey> m_lru; // most recently used first
   std::size_t m_bytes = 0;
+  NextUse m_next_use;
 };
 
 } // namespace offsite::core

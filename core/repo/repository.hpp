@@ -120,6 +120,9 @@ public:
   // the packs they touch. Call before other threads load blobs; a second
   // call keeps the first cache.
   void cache_pack_reads(std::size_t max_bytes);
+  // Passes the reader's order to that cache (PackBlockCache::advise); no
+  // effect without one.
+  void advise_pack_reads(PackBlockCache::NextUse next_use);
 
   // One blob of load_blob_run: its plaintext, or what load_blob would throw.
   struct BlobLoad {

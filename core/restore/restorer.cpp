@@ -61,6 +61,10 @@ Restorer::Restorer(Repository& repo, const Snapshot& snapshot, const RestoreOpti
              [this](const std::string& path, const std::string& message) { warn(path, message); }),
       m_prefetch(repo) {}
 
+Restorer::~Restorer() {
+  if (m_schedule) m_repo.advise_pack_reads({}); // the cache outlives this restore
+}
+
 static util::Fd open_target(const std::filesystem::path& target) {
   // The target path is the user's choice, so following symlinks in it is
   // right; below it, nothing is followed.
@@ -92,6 +96,14 @@ RestoreResult Restorer::run() {
   m_scan = scan(m_trees, m_filter, m_snapshot.tree, root, !m_options.dry_run);
   m_progress.bytes_total = m_scan.bytes_total;
   poll_cancel();
+  if (!m_options.dry_run && m_repo.store().remote()) {
+    m_schedule =
+        std::make_unique<BlockSchedule>(m_repo, m_scan.contents, PackBlockCache::k_block_size);
+    m_repo.advise_pack_reads(
+        [schedule = m_schedule.get()](const std::string& key, std::uint64_t block) {
+          return schedule->next_use(key, block);
+        });
+  }
 
   m_target =
       m_options.dry_run ? open_existing_target(m_options.target) : open_target(m_options.target);
@@ -156,6 +168,7 @@ void Restorer::follow_walk(const Node& node) {
       continue;
     m_file_start = p;
     m_walked = p + n;
+    if (m_schedule) m_schedule->advance(p);
     return;
   }
 }

@@ -5,12 +5,14 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "core/restore/blob_prefetcher.hpp"
+#include "core/restore/block_schedule.hpp"
 #include "core/restore/restorer.hpp"
 #include "core/restore/restorer_fs.hpp"
 #include "core/restore/restorer_meta.hpp"
@@ -22,6 +24,9 @@ class Restorer {
 public:
   Restorer(Repository& repo, const Snapshot& snapshot, const RestoreOptions& options,
            RestoreReporter& reporter);
+  ~Restorer();
+  Restorer(const Restorer&) = delete;
+  Restorer& operator=(const Restorer&) = delete;
   RestoreResult run();
 
 private:
@@ -87,7 +92,8 @@ private:
   RestoreResult m_result;
   RestoreProgress m_progress;
   BlobPrefetcher m_prefetch;
-  std::size_t m_announced = 0;  // of m_scan.contents
+  std::unique_ptr<BlockSchedule> m_schedule; // on a remote store: for its pack block cache
+  std::size_t m_announced = 0;               // of m_scan.contents
   std::size_t m_walked = 0;     // of m_scan.contents: up to the end of the last file reached
   std::size_t m_file_start = 0; // of m_scan.contents: where that file's blobs start
 

@@ -74,6 +74,32 @@ TEST_CASE("given many reads inside one block, when read through the cache, then 
   CHECK(counting.gets.load() == 5);
 }
 
+TEST_CASE("given the reader's order, when a block must go, then the one needed last goes, not "
+          "the least recently used") {
+  Fixture f;
+  test::CountingStore counting(f.store);
+  PackBlockCache cache(counting, 2 * k_block);
+  // Block 0 is needed again at step 10, block 1 never, block 2 at step 5.
+  cache.advise([](const std::string&, std::uint64_t block) -> std::uint64_t {
+    return block == 0 ? 10 : block == 2 ? 5 : UINT64_MAX;
+  });
+  (void)cache.get("data/p", 0, 10);
+  (void)cache.get("data/p", k_block, 10);
+  (void)cache.get("data/p", 2 * k_block, 10); // over the budget: block 1 goes, not block 0
+  CHECK(counting.gets.load() == 3);
+  (void)cache.get("data/p", 0, 10);
+  (void)cache.get("data/p", 2 * k_block, 10);
+  CHECK(counting.gets.load() == 3);
+  // Without advice, least recently used again: block 0 (used before 2) goes.
+  cache.advise({});
+  (void)cache.get("data/p", k_block, 10);
+  CHECK(counting.gets.load() == 4);
+  (void)cache.get("data/p", 2 * k_block, 10);
+  CHECK(counting.gets.load() == 4);
+  (void)cache.get("data/p", 0, 10);
+  CHECK(counting.gets.load() == 5);
+}
+
 TEST_CASE("given eight threads reading one block at once, when they finish, then the store was "
           "asked once and all got the same bytes") {
   Fixture f;
