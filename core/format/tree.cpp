@@ -133,12 +133,13 @@ public:
     return h.info == 21;
   }
 
-  // The length of an array or map whose head comes next; `per_item`: the
-  // fewest bytes one item (map: entry) takes, so no count beyond the bytes
-  // present is believed (or reserved).
-  std::size_t container(std::uint8_t major, std::string_view what, std::size_t per_item = 1) {
+  // The length of the array (major 4) or map (5) `what` whose head comes
+  // next; `per_item`: the fewest bytes one item (map: entry) takes, so no
+  // count beyond the bytes present is believed (or reserved).
+  std::size_t container(std::uint8_t major, std::string_view what, std::size_t per_item) {
     const auto h = m_in.head();
-    if (!h || h->major != major) malformed_tree(std::string(what));
+    if (!h || h->major != major)
+      malformed_tree(std::string(what) + (major == 5 ? " is not a map" : " is not an array"));
     if (h->argument > m_in.remaining() / per_item)
       malformed_tree(std::string(what) + " is cut short");
     return static_cast<std::size_t>(h->argument);
@@ -251,7 +252,7 @@ void encode_node(util::CborWriter& w, const Node& node) {
 }
 
 Node decode_node(TreeReader& r) {
-  const std::size_t fields = r.container(5, "a node is not a map", 2);
+  const std::size_t fields = r.container(5, "a node", 2);
   Node node;
   bool named = false;
   bool typed = false;
@@ -298,7 +299,7 @@ Node decode_node(TreeReader& r) {
       node.link_target = r.string(key);
     else if (key == "x") {
       // A pair is a head and two byte-string heads: at least 3 bytes.
-      const std::size_t n = r.container(4, "field \"x\" is not an array", 3);
+      const std::size_t n = r.container(4, "field \"x\"", 3);
       node.xattrs.clear();
       node.xattrs.reserve(n);
       for (std::size_t i = 0; i < n; ++i) {
@@ -309,7 +310,7 @@ Node decode_node(TreeReader& r) {
         node.xattrs.emplace_back(std::move(name), r.string("x"));
       }
     } else if (key == "c") {
-      const std::size_t n = r.container(4, "field \"c\" is not an array", 1 + sizeof(BlobId));
+      const std::size_t n = r.container(4, "field \"c\"", 1 + sizeof(BlobId));
       node.content.clear();
       node.content.reserve(n);
       for (std::size_t i = 0; i < n; ++i)
@@ -361,36 +362,32 @@ Bytes encode_tree(const Tree& tree) {
 
 Tree decode_tree(ByteView data) {
   TreeReader top(data);
-  const std::size_t keys = top.container(5, "the top level is not a map", 2);
+  const std::size_t keys = top.container(5, "the top level", 2);
   // The nodes are read once the version is known to be this one: keys come
   // in any order ("nodes" sorts first), so their place is noted, not read.
+  std::optional<ByteView> version;
   std::optional<ByteView> nodes;
-  bool version_known = false;
   for (std::size_t k = 0; k < keys; ++k) {
     const std::string_view key = top.key();
-    if (key == "v") {
-      const auto h = top.in().head();
-      if (!h || !top.in().skip_rest(*h, k_max_tree_depth))
-        malformed_tree("not valid CBOR, or nested deeper than a tree");
-      version_known = h->major == 0 && h->argument == k_tree_version;
-    } else {
-      const std::size_t from = top.in().position();
-      top.skip_value();
-      if (key == "nodes") nodes = data.subspan(from, top.in().position() - from);
-    }
+    const std::size_t from = top.in().position();
+    top.skip_value();
+    const ByteView value = data.subspan(from, top.in().position() - from);
+    if (key == "v")
+      version = value;
+    else if (key == "nodes")
+      nodes = value;
   }
   if (!top.in().at_end()) malformed_tree("trailing bytes after the tree");
-  if (!version_known) malformed_tree("unknown tree version");
+  const auto v = version ? util::CborReader(*version).head() : std::nullopt;
+  if (!v || v->major != 0 || v->argument != k_tree_version) malformed_tree("unknown tree version");
   if (!nodes) malformed_tree("\"nodes\" is missing or not an array");
 
   TreeReader r(*nodes);
-  const auto h = r.in().head();
-  if (!h || h->major != 4) malformed_tree("\"nodes\" is missing or not an array");
-  // A node is at least a map head and two fields of two bytes each.
-  if (h->argument > r.in().remaining() / 5) malformed_tree("\"nodes\" is cut short");
+  // A node takes 7 bytes at least: a map head, "n" and a value, "t" and a value.
+  const std::size_t count = r.container(4, "\"nodes\"", 7);
   Tree tree;
-  tree.nodes.reserve(static_cast<std::size_t>(h->argument));
-  for (std::uint64_t i = 0; i < h->argument; ++i)
+  tree.nodes.reserve(count);
+  for (std::size_t i = 0; i < count; ++i)
     tree.nodes.push_back(decode_node(r));
   return tree;
 }

@@ -12,9 +12,11 @@
 //
 // Contract: get() returns what Store::get(key, offset, length) would (a
 // short read at the end of the object, nullopt when it is missing), built
-// from blocks of `block_size` (k_block_size unless given). Thread-safe; concurrent readers of one
-// block wait for a single store read. Ready blocks are kept up to `max_bytes`, least recently used
-// dropped first; a failed read is not kept.
+// from blocks of `block_size` (k_block_size unless given). Thread-safe;
+// concurrent readers of one block wait for a single store read. Ready blocks
+// are kept up to `max_bytes`, the least recently used dropped first (or, once
+// advised of the reader's order, the one needed last); a failed read is not
+// kept.
 #include <cstddef>
 #include <cstdint>
 #include <functional>

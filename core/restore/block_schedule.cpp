@@ -10,7 +10,8 @@ BlockSchedule::BlockSchedule(const Repository& repo, const std::vector<BlobId>& 
   // Positions beyond 32 bits are not told apart: the rest of a restore that
   // large is "later" as a whole.
   constexpr std::size_t k_last = std::numeric_limits<std::uint32_t>::max();
-  m_uses.reserve(contents.size() + contents.size() / 4);
+  // Mostly small blobs in one block; large ones (up to a few MiB) in more.
+  m_uses.reserve(contents.size() * 2);
   for (std::size_t i = 0; i < contents.size(); ++i) {
     const auto at = repo.index().find(contents[i]);
     if (!at || at->length == 0) continue;

@@ -155,8 +155,8 @@ void Restorer::restore_children(int dirfd, const Tree& tree, const std::string& 
   }
 }
 
-void Restorer::follow_walk(const Node& node) {
-  if (node.content.empty()) return;
+bool Restorer::follow_walk(const Node& node) {
+  if (node.content.empty()) return false;
   // The walk passes files the pre-scan listed without restoring them
   // (unchanged, kept, under a directory it could not create), so the file's
   // place is searched from the last one: the first place its blobs start.
@@ -169,8 +169,9 @@ void Restorer::follow_walk(const Node& node) {
     m_file_start = p;
     m_walked = p + n;
     if (m_schedule) m_schedule->advance(p);
-    return;
+    return true;
   }
+  return false;
 }
 
 void Restorer::announce_ahead() {

@@ -16,7 +16,7 @@ namespace offsite::core::restore_detail {
 
 void Restorer::restore_file(int dirfd, const Node& node, const std::string& path,
                             const std::vector<std::string>& rel) {
-  follow_walk(node);
+  const bool listed = follow_walk(node);
   if (!may_replace(dirfd, node, path)) return;
   if (m_options.dry_run) {
     ++m_result.files;
@@ -47,6 +47,8 @@ void Restorer::restore_file(int dirfd, const Node& node, const std::string& path
     const BlobId& id = node.content[i];
     poll_cancel();
     if (i % k_announce_batch == k_announce_batch - 1) announce_ahead();
+    // Within a large file too: blocks of the blobs written are behind.
+    if (m_schedule && listed) m_schedule->advance(m_file_start + i);
     Bytes data;
     try {
       data = m_prefetch.take(id);

@@ -46,8 +46,9 @@ private:
   // more blobs than the look-ahead is announced as it is written.
   void announce_ahead();
   // Moves the walk's place in m_scan.contents to `node`, a file the walk has
-  // reached (restored or not).
-  void follow_walk(const Node& node);
+  // reached (restored or not). False when its blobs are not in the list
+  // (none, or a file the pre-scan did not see): m_file_start is not its.
+  bool follow_walk(const Node& node);
   static constexpr std::size_t k_announce_ahead = 4096;
   static constexpr std::size_t k_announce_batch = 1024;
 

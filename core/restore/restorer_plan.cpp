@@ -52,7 +52,7 @@ std::shared_ptr<const Tree> TreeLoader::load(const BlobId& id, const std::string
     if (m_prefetch) {
       tree = std::make_shared<const Tree>(m_prefetch->take(id));
       const auto location = m_repo.index().find(id);
-      bytes = location ? location->length : 0; // sealed: near enough to the encoded size
+      bytes = location ? location->raw_length : 0; // its encoded size
     } else {
       const Bytes data = m_repo.load_blob(BlobType::tree, id);
       tree = std::make_shared<const Tree>(decode_tree(data));
@@ -227,6 +227,11 @@ ScanResult scan(TreeLoader& trees, const Filter& filter, const BlobId& root_tree
                 const RestoreRoot& root, bool list_contents) {
   Scanner scanner(trees, filter, list_contents);
   trees.start_prefetch();
+  // Its threads would only compete with the restore's, or outlive a failed scan.
+  struct StopPrefetch {
+    TreeLoader& trees;
+    ~StopPrefetch() { trees.stop_prefetch(); }
+  } const stop{trees};
   if (!root.node) {
     scanner.scan_dir(root_tree, "/", false, 0);
   } else {
@@ -234,7 +239,6 @@ ScanResult scan(TreeLoader& trees, const Filter& filter, const BlobId& root_tree
     if (sel != Selection::skip)
       scanner.scan_node(*root.node, root.path, sel, sel == Selection::all, 0);
   }
-  trees.stop_prefetch(); // its threads would only compete with the restore's
   return scanner.take();
 }
 
