@@ -26,8 +26,8 @@
 #include "core/backup/archiver.hpp"
 #include "core/backup/archiver_pipeline.hpp"
 #include "core/backup/fs_metadata.hpp"
-#include "core/repo/tree_prefetcher.hpp"
 #include "core/format/tree.hpp"
+#include "core/repo/tree_prefetcher.hpp"
 #include "util/fd.hpp"
 #include "util/path.hpp"
 

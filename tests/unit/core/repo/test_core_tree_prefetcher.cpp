@@ -5,9 +5,9 @@
 #include <string>
 #include <thread>
 
-#include "core/repo/tree_prefetcher.hpp"
 #include "core/common/error.hpp"
 #include "core/repo/repository.hpp"
+#include "core/repo/tree_prefetcher.hpp"
 #include "core/store/local_store.hpp"
 #include "tests/unit/counting_store.hpp"
 #include "tests/unit/temp_dir.hpp"
