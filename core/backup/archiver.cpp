@@ -254,7 +254,7 @@ void Archiver::finalize(DirState& dir) {
     node.content = p.slots->take();
     if (p.record_in_cache && m_cache) {
       p.cache_entry.content = node.content;
-      m_cache->record(p.path, std::move(p.cache_entry));
+      m_cache->record(p.path, p.cache_entry);
     }
   }
   dir.pending.clear();
