@@ -170,20 +170,24 @@ public:
       m_result.unreadable.insert(path);
       return true;
     }
-    std::vector<std::pair<const Node*, Selection>> selected;
+    struct Selected {
+      const Node* node;
+      std::string path;
+      Selection sel;
+    };
+    std::vector<Selected> selected;
     std::vector<BlobId> subtrees; // entered next, in this order
     for (const auto& node : tree->nodes) {
-      const Selection sel =
-          m_filter.select(util::join_path(path, node.name), node, inside_included);
+      std::string child = util::join_path(path, node.name);
+      const Selection sel = m_filter.select(child, node, inside_included);
       if (sel == Selection::skip) continue;
-      selected.emplace_back(&node, sel);
+      selected.push_back({&node, std::move(child), sel});
       if (node.type == NodeType::dir && node.subtree) subtrees.push_back(*node.subtree);
     }
     m_trees.expect_next(subtrees);
     bool any = false;
-    for (const auto& [node, sel] : selected) {
-      if (scan_node(*node, util::join_path(path, node->name), sel,
-                    inside_included || sel == Selection::all, depth + 1))
+    for (const auto& [node, child, sel] : selected) {
+      if (scan_node(*node, child, sel, inside_included || sel == Selection::all, depth + 1))
         any = true;
     }
     return any;
