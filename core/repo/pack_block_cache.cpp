@@ -2,45 +2,96 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
+#include <vector>
 
 namespace offsite::core {
 
 PackBlockCache::PackBlockCache(Store& store, std::size_t max_bytes, std::uint64_t block_size)
     : m_store(store), m_max_bytes(max_bytes), m_block_size(block_size) {}
 
-PackBlockCache::Block PackBlockCache::block(const BlockKey& key) {
-  std::promise<std::optional<Bytes>> promise;
-  Block mine = promise.get_future().share();
+std::vector<PackBlockCache::Block> PackBlockCache::blocks(const std::string& key,
+                                                          std::uint64_t first, std::uint64_t last) {
+  std::vector<Block> held;
+  held.reserve(static_cast<std::size_t>(last - first + 1));
+  // The blocks this thread reads: their numbers and promises, in order.
+  std::vector<std::pair<std::uint64_t, std::promise<std::optional<Bytes>>>> mine;
   {
     std::lock_guard lock(m_mutex);
-    if (auto it = m_blocks.find(key); it != m_blocks.end()) {
-      m_lru.splice(m_lru.begin(), m_lru, it->second.use);
-      return it->second.block;
+    for (std::uint64_t number = first; number <= last; ++number) {
+      BlockKey block_key{key, number};
+      if (auto it = m_blocks.find(block_key); it != m_blocks.end()) {
+        m_lru.splice(m_lru.begin(), m_lru, it->second.use);
+        held.push_back(it->second.block);
+        continue;
+      }
+      auto& promise = mine.emplace_back(number, std::promise<std::optional<Bytes>>()).second;
+      held.push_back(promise.get_future().share());
+      m_lru.push_front(block_key);
+      m_blocks.emplace(std::move(block_key), Entry{held.back(), m_lru.begin(), 0});
     }
-    m_lru.push_front(key);
-    m_blocks.emplace(key, Entry{mine, m_lru.begin(), 0});
   }
-  // This thread reads it; others asking meanwhile wait on the future. Until
-  // its size is set the entry is never evicted.
-  try {
-    auto data = m_store.get(key.first, key.second * m_block_size, m_block_size);
+  // Neighbours missing together are read with one request: a store far
+  // away costs about as much per request as per 256 KiB it sends. All of
+  // ours are settled before any other thread's block is waited for, so two
+  // readers of overlapping ranges never wait on each other.
+  for (std::size_t begin = 0; begin < mine.size();) {
+    std::size_t end = begin + 1;
+    while (end < mine.size() && mine[end].first == mine[end - 1].first + 1)
+      ++end;
+    try {
+      fill(key, std::span(mine).subspan(begin, end - begin));
+    } catch (...) {
+      // Not kept: the next reader tries again. Our blocks not read yet fail
+      // too, or their waiters would wait for ever.
+      std::lock_guard lock(m_mutex);
+      for (std::size_t i = begin; i < mine.size(); ++i) {
+        mine[i].second.set_exception(std::current_exception());
+        auto it = m_blocks.find({key, mine[i].first});
+        m_lru.erase(it->second.use);
+        m_blocks.erase(it);
+      }
+      break;
+    }
+    begin = end;
+  }
+  return held;
+}
+
+void PackBlockCache::fill(
+    const std::string& key,
+    std::span<std::pair<std::uint64_t, std::promise<std::optional<Bytes>>>> run) {
+  const std::uint64_t first = run.front().first;
+  auto data = m_store.get(key, first * m_block_size, run.size() * m_block_size);
+  std::vector<std::optional<Bytes>> pieces;
+  if (run.size() == 1) {
+    pieces.push_back(std::move(data));
+  } else {
+    for (std::size_t i = 0; i < run.size(); ++i) {
+      if (!data) {
+        pieces.emplace_back();
+        continue;
+      }
+      const std::size_t from = std::min<std::size_t>(i * m_block_size, data->size());
+      const std::size_t to = std::min<std::size_t>(from + m_block_size, data->size());
+      pieces.emplace_back(std::in_place, data->begin() + static_cast<std::ptrdiff_t>(from),
+                          data->begin() + static_cast<std::ptrdiff_t>(to));
+    }
+  }
+  std::vector<std::size_t> sizes;
+  sizes.reserve(run.size());
+  for (std::size_t i = 0; i < run.size(); ++i) {
     // An empty block (a missing object, or one past its end) still counts
     // one byte, so that eviction can tell it from a block being read.
-    const std::size_t bytes = std::max<std::size_t>(data ? data->size() : 0, 1);
-    promise.set_value(std::move(data));
-    std::lock_guard lock(m_mutex);
-    auto it = m_blocks.find(key);
-    it->second.bytes = bytes;
-    m_bytes += bytes;
-    evict_locked();
-  } catch (...) {
-    promise.set_exception(std::current_exception());
-    std::lock_guard lock(m_mutex);
-    auto it = m_blocks.find(key); // not kept: the next reader tries again
-    m_lru.erase(it->second.use);
-    m_blocks.erase(it);
+    sizes.push_back(std::max<std::size_t>(pieces[i] ? pieces[i]->size() : 0, 1));
+    run[i].second.set_value(std::move(pieces[i]));
   }
-  return mine;
+  std::lock_guard lock(m_mutex);
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    m_blocks.find({key, run[i].first})->second.bytes = sizes[i];
+    m_bytes += sizes[i];
+  }
+  evict_locked();
 }
 
 void PackBlockCache::advise(NextUse next_use) {
@@ -84,12 +135,15 @@ void PackBlockCache::evict_locked() {
 std::optional<Bytes> PackBlockCache::get(const std::string& key, std::uint64_t offset,
                                          std::uint64_t length) {
   Bytes out;
+  if (length == 0) return out;
   out.reserve(static_cast<std::size_t>(length));
   const std::uint64_t end = offset + length;
+  const std::uint64_t first = offset / m_block_size;
+  // Held while their bytes are copied.
+  const std::vector<Block> held = blocks(key, first, (end - 1) / m_block_size);
   for (std::uint64_t at = offset; at < end;) {
     const std::uint64_t number = at / m_block_size;
-    const Block held = block({key, number}); // keeps the bytes while they are copied
-    const std::optional<Bytes>& data = held.get();
+    const std::optional<Bytes>& data = held[number - first].get();
     if (!data) return std::nullopt;
     const std::uint64_t inside = at - number * m_block_size;
     if (inside >= data->size()) break; // past the end of the object

@@ -12,8 +12,10 @@
 //
 // Contract: get() returns what Store::get(key, offset, length) would (a
 // short read at the end of the object, nullopt when it is missing), built
-// from blocks of `block_size` (k_block_size unless given). Thread-safe;
-// concurrent readers of one block wait for a single store read. Ready blocks
+// from blocks of `block_size` (k_block_size unless given). A read that
+// spans several blocks asks the store once for each run of neighbours not
+// held yet. Thread-safe; concurrent readers of one block wait for a single
+// store read. Ready blocks
 // are kept up to `max_bytes`, the least recently used dropped first (or, once
 // advised of the reader's order, the one needed last); a failed read is not
 // kept.
@@ -25,8 +27,10 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/common/bytes.hpp"
 #include "core/store/store.hpp"
@@ -64,7 +68,13 @@ private:
   // nullopt: the object is missing.
   using Block = std::shared_future<std::optional<Bytes>>;
 
-  Block block(const BlockKey& key);
+  // Blocks first..last of `key`, read (missing neighbours together) or
+  // waited for.
+  std::vector<Block> blocks(const std::string& key, std::uint64_t first, std::uint64_t last);
+  // Reads the consecutive blocks of `run` with one request and settles
+  // their promises.
+  void fill(const std::string& key,
+            std::span<std::pair<std::uint64_t, std::promise<std::optional<Bytes>>>> run);
   void evict_locked();
 
   Store& m_store;

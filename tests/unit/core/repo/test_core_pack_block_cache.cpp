@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/common/error.hpp"
 #include "core/repo/pack_block_cache.hpp"
 #include "core/store/local_store.hpp"
 #include "tests/unit/counting_store.hpp"
@@ -31,6 +32,26 @@ struct Fixture {
     REQUIRE(store.put("data/p", object));
   }
 };
+
+// Fails the next `failures` gets, as a data centre that stops answering.
+class FailingStore : public ForwardingStore {
+public:
+  using ForwardingStore::ForwardingStore;
+  std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
+                           std::optional<std::uint64_t> length) override {
+    if (failures > 0) {
+      --failures;
+      throw Error(Code::generic, "the store stopped answering");
+    }
+    return ForwardingStore::get(key, offset, length);
+  }
+  int failures = 0;
+};
+
+Bytes slice(const Bytes& b, std::uint64_t offset, std::uint64_t length) {
+  return {b.begin() + static_cast<std::ptrdiff_t>(offset),
+          b.begin() + static_cast<std::ptrdiff_t>(offset + length)};
+}
 
 } // namespace
 
@@ -98,6 +119,49 @@ TEST_CASE("given the reader's order, when a block must go, then the one needed l
   CHECK(counting.gets.load() == 4);
   (void)cache.get("data/p", 0, 10);
   CHECK(counting.gets.load() == 5);
+}
+
+TEST_CASE("given a range over blocks not held, when it is read, then the store is asked once "
+          "for each run of missing neighbours, and each block is kept on its own") {
+  Fixture f;
+  test::CountingStore counting(f.store);
+  PackBlockCache cache(counting, 8 * k_block);
+  // Blocks 0, 1 and 2 missing: one request.
+  CHECK(*cache.get("data/p", 100, 2 * k_block + 17) == slice(f.object, 100, 2 * k_block + 17));
+  CHECK(counting.gets.load() == 1);
+  // Each is held: any one of them alone costs nothing.
+  for (std::uint64_t block = 0; block < 3; ++block)
+    CHECK(*cache.get("data/p", block * k_block + 5, 10) ==
+          slice(f.object, block * k_block + 5, 10));
+  CHECK(counting.gets.load() == 1);
+  // Over the end: block 3 is short, block 4 does not exist; one request.
+  CHECK(*cache.get("data/p", 3 * k_block, 2 * k_block) ==
+        slice(f.object, 3 * k_block, k_block / 2));
+  CHECK(counting.gets.load() == 2);
+
+  // With block 1 held, blocks 0 and 2 are two runs: two requests.
+  PackBlockCache gaps(counting, 8 * k_block);
+  (void)gaps.get("data/p", k_block, 10);
+  counting.gets = 0;
+  CHECK(*gaps.get("data/p", 0, 3 * k_block) == slice(f.object, 0, 3 * k_block));
+  CHECK(counting.gets.load() == 2);
+}
+
+TEST_CASE("given a store that fails, when a range over several blocks is read, then the reader "
+          "gets the error, nothing is kept, and the next read asks again and gets the bytes") {
+  Fixture f;
+  FailingStore failing(f.store);
+  test::CountingStore counting(failing);
+  PackBlockCache cache(counting, 8 * k_block);
+  // Block 1 held; blocks 0 and 2 are separate runs, and the first fails.
+  (void)cache.get("data/p", k_block, 10);
+  failing.failures = 1;
+  CHECK_THROWS_WITH_AS(cache.get("data/p", 0, 3 * k_block), "the store stopped answering", Error);
+  CHECK(counting.gets.load() == 2); // block 1, then the failed run of block 0
+  CHECK(*cache.get("data/p", 0, 3 * k_block) == slice(f.object, 0, 3 * k_block));
+  CHECK(counting.gets.load() == 4); // blocks 0 and 2 asked again
+  CHECK(*cache.get("data/p", 2 * k_block, 10) == slice(f.object, 2 * k_block, 10));
+  CHECK(counting.gets.load() == 4);
 }
 
 TEST_CASE("given eight threads reading one block at once, when they finish, then the store was "
