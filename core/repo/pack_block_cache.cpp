@@ -15,7 +15,7 @@ std::vector<PackBlockCache::Block> PackBlockCache::blocks(const std::string& key
   std::vector<Block> held;
   held.reserve(static_cast<std::size_t>(last - first + 1));
   // The blocks this thread reads: their numbers and promises, in order.
-  std::vector<std::pair<std::uint64_t, std::promise<std::optional<Bytes>>>> mine;
+  std::vector<Reading> mine;
   {
     std::lock_guard lock(m_mutex);
     for (std::uint64_t number = first; number <= last; ++number) {
@@ -30,6 +30,7 @@ std::vector<PackBlockCache::Block> PackBlockCache::blocks(const std::string& key
       m_lru.push_front(block_key);
       m_blocks.emplace(std::move(block_key), Entry{held.back(), m_lru.begin(), 0});
     }
+    if (!mine.empty()) read_along_locked(key, first, last, mine);
   }
   // Neighbours missing together are read with one request: a store far
   // away costs about as much per request as per 256 KiB it sends. All of
@@ -58,9 +59,40 @@ std::vector<PackBlockCache::Block> PackBlockCache::blocks(const std::string& key
   return held;
 }
 
-void PackBlockCache::fill(
-    const std::string& key,
-    std::span<std::pair<std::uint64_t, std::promise<std::optional<Bytes>>>> run) {
+void PackBlockCache::read_along_locked(const std::string& key, std::uint64_t first,
+                                       std::uint64_t last, std::vector<Reading>& mine) {
+  if (!m_next_use || m_near == 0) return;
+  std::uint64_t soonest = UINT64_MAX;
+  for (const auto& reading : mine)
+    soonest = std::min(soonest, m_next_use(key, reading.first));
+  if (soonest == UINT64_MAX) return;
+  const std::uint64_t horizon = soonest > UINT64_MAX - m_near ? UINT64_MAX : soonest + m_near;
+  // A block joins when it is not held, the reader needs it soon, and it
+  // touches the request (only ends that are read themselves can grow).
+  const auto wanted = [&](std::uint64_t number) {
+    if (m_blocks.contains({key, number})) return false;
+    const std::uint64_t next = m_next_use(key, number);
+    return next != UINT64_MAX && next <= horizon;
+  };
+  const auto join = [&](std::uint64_t number) {
+    Reading reading{number, std::promise<std::optional<Bytes>>()};
+    m_lru.push_front({key, number});
+    m_blocks.emplace(BlockKey{key, number},
+                     Entry{reading.second.get_future().share(), m_lru.begin(), 0});
+    return reading;
+  };
+  std::vector<Reading> before;
+  if (mine.front().first == first)
+    for (std::uint64_t n = first; n > 0 && before.size() < k_read_along && wanted(n - 1); --n)
+      before.push_back(join(n - 1));
+  if (mine.back().first == last)
+    for (std::uint64_t n = last + 1; n - last <= k_read_along && wanted(n); ++n)
+      mine.push_back(join(n));
+  mine.insert(mine.begin(), std::make_move_iterator(before.rbegin()),
+              std::make_move_iterator(before.rend()));
+}
+
+void PackBlockCache::fill(const std::string& key, std::span<Reading> run) {
   const std::uint64_t first = run.front().first;
   auto data = m_store.get(key, first * m_block_size, run.size() * m_block_size);
   std::vector<std::optional<Bytes>> pieces;
@@ -94,9 +126,10 @@ void PackBlockCache::fill(
   evict_locked();
 }
 
-void PackBlockCache::advise(NextUse next_use) {
+void PackBlockCache::advise(NextUse next_use, std::uint64_t near) {
   std::lock_guard lock(m_mutex);
   m_next_use = std::move(next_use);
+  m_near = m_next_use ? near : 0;
 }
 
 void PackBlockCache::evict_locked() {

@@ -479,8 +479,8 @@ void Repository::cache_pack_reads(std::size_t max_bytes) {
   if (!m_block_cache) m_block_cache = std::make_unique<PackBlockCache>(m_store, max_bytes);
 }
 
-void Repository::advise_pack_reads(PackBlockCache::NextUse next_use) {
-  if (m_block_cache) m_block_cache->advise(std::move(next_use));
+void Repository::advise_pack_reads(PackBlockCache::NextUse next_use, std::uint64_t near) {
+  if (m_block_cache) m_block_cache->advise(std::move(next_use), near);
 }
 
 std::optional<Bytes> Repository::read_pack_range(const std::string& pack, std::uint64_t offset,

@@ -122,7 +122,7 @@ public:
   void cache_pack_reads(std::size_t max_bytes);
   // Passes the reader's order to that cache (PackBlockCache::advise); no
   // effect without one.
-  void advise_pack_reads(PackBlockCache::NextUse next_use);
+  void advise_pack_reads(PackBlockCache::NextUse next_use, std::uint64_t near = 0);
 
   // One blob of load_blob_run: its plaintext, or what load_blob would throw.
   struct BlobLoad {

@@ -102,7 +102,8 @@ RestoreResult Restorer::run() {
     m_repo.advise_pack_reads(
         [schedule = m_schedule.get()](const std::string& key, std::uint64_t block) {
           return schedule->next_use(key, block);
-        });
+        },
+        k_announce_ahead); // as far ahead as the prefetcher is told of blobs
   }
 
   m_target =

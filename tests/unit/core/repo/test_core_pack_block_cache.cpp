@@ -147,6 +147,36 @@ TEST_CASE("given a range over blocks not held, when it is read, then the store i
   CHECK(counting.gets.load() == 2);
 }
 
+TEST_CASE("given the reader's order and a distance, when a block is read, then its neighbours "
+          "needed within that distance and not held come in the same request") {
+  Fixture f;
+  test::CountingStore counting(f.store);
+  PackBlockCache cache(counting, 8 * k_block);
+  // Needed at: block 0 at step 3, block 1 now (step 2), block 2 at step 9,
+  // block 3 at step 100 (too far for a distance of 10).
+  cache.advise(
+      [](const std::string&, std::uint64_t block) -> std::uint64_t {
+        constexpr std::uint64_t steps[] = {3, 2, 9, 100};
+        return block < 4 ? steps[block] : UINT64_MAX;
+      },
+      10);
+  CHECK(*cache.get("data/p", k_block + 7, 10) == slice(f.object, k_block + 7, 10));
+  CHECK(counting.gets.load() == 1);
+  CHECK(*cache.get("data/p", 0, 10) == slice(f.object, 0, 10));
+  CHECK(*cache.get("data/p", 2 * k_block, 10) == slice(f.object, 2 * k_block, 10));
+  CHECK(counting.gets.load() == 1);
+  CHECK(*cache.get("data/p", 3 * k_block, 10) == slice(f.object, 3 * k_block, 10));
+  CHECK(counting.gets.load() == 2);
+
+  // Without the distance, only the block read comes.
+  PackBlockCache alone(counting, 8 * k_block);
+  alone.advise([](const std::string&, std::uint64_t) -> std::uint64_t { return 1; });
+  counting.gets = 0;
+  (void)alone.get("data/p", k_block, 10);
+  (void)alone.get("data/p", 0, 10);
+  CHECK(counting.gets.load() == 2);
+}
+
 TEST_CASE("given a store that fails, when a range over several blocks is read, then the reader "
           "gets the error, nothing is kept, and the next read asks again and gets the bytes") {
   Fixture f;
