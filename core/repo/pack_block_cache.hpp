@@ -15,10 +15,9 @@
 // from blocks of `block_size` (k_block_size unless given). A read that
 // spans several blocks asks the store once for each run of neighbours not
 // held yet. Thread-safe; concurrent readers of one block wait for a single
-// store read. Ready blocks
-// are kept up to `max_bytes`, the least recently used dropped first (or, once
-// advised of the reader's order, the one needed last); a failed read is not
-// kept.
+// store read. Ready blocks are kept up to `max_bytes`, the least recently
+// used dropped first (or, once advised of the reader's order, the one
+// needed last); a failed read is not kept.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
