@@ -71,6 +71,11 @@ std::string PrefixStore::full(std::string_view key) const {
 
 bool PrefixStore::put(std::string_view key, ByteView data) { return m_inner.put(full(key), data); }
 
+bool PrefixStore::put_with_sha256(std::string_view key, ByteView data,
+                                  std::string_view sha256_hex) {
+  return m_inner.put_with_sha256(full(key), data, sha256_hex);
+}
+
 std::optional<Bytes> PrefixStore::get(std::string_view key, std::uint64_t offset,
                                       std::optional<std::uint64_t> length) {
   return m_inner.get(full(key), offset, length);

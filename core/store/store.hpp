@@ -35,6 +35,15 @@ public:
   // false (and changes nothing) when the key already exists.
   virtual bool put(std::string_view key, ByteView data) = 0;
 
+  // put, for a caller that knows the SHA-256 of `data` (hex, lower case):
+  // it checked a content-addressed name against it. A store that signs its
+  // payloads (S3) then does not hash them a second time; the others ignore
+  // the digest. A wrong digest makes such a store refuse the put.
+  virtual bool put_with_sha256(std::string_view key, ByteView data, std::string_view sha256_hex) {
+    (void)sha256_hex;
+    return put(key, data);
+  }
+
   // The whole object, or `length` bytes from `offset` (clipped to its end).
   // nullopt when the key does not exist.
   virtual std::optional<Bytes> get(std::string_view key, std::uint64_t offset = 0,
@@ -101,6 +110,7 @@ public:
   // put, get, head and remove: the key must be valid (else Error(Code::usage))
   // and is taken below the prefix.
   bool put(std::string_view key, ByteView data) override;
+  bool put_with_sha256(std::string_view key, ByteView data, std::string_view sha256_hex) override;
   std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
                            std::optional<std::uint64_t> length) override;
   std::optional<std::uint64_t> head(std::string_view key) override;

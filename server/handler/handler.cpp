@@ -341,12 +341,13 @@ Frame Session::put(const Frame& request) {
   if (!core::is_valid_key(key)) return invalid_key(request, key);
   if (auto refusal = refuse_object(key, request.payload.size()))
     return make_reply_error(request.id, refusal->code, refusal->message);
+  std::string digest; // known once checked: an S3 store signs the payload with it
   if (is_content_addressed(key)) {
-    const std::string actual = to_hex(core::crypto::sha256(request.payload));
-    if (key.substr(key.rfind('/') + 1) != actual)
+    digest = to_hex(core::crypto::sha256(request.payload));
+    if (key.substr(key.rfind('/') + 1) != digest)
       return make_reply_error(
           request.id, error_code::hash_mismatch,
-          fmt::format("the data's SHA-256 is {}, not the name of {}", actual, key));
+          fmt::format("the data's SHA-256 is {}, not the name of {}", digest, key));
   }
   if (key.starts_with("index/") || key.starts_with("snapshots/"))
     if (auto refusal = refuse_commit(request)) return std::move(*refusal);
@@ -366,7 +367,8 @@ Frame Session::put(const Frame& request) {
   }
   bool created = false;
   try {
-    created = repo().put(key, request.payload);
+    created = digest.empty() ? repo().put(key, request.payload)
+                             : repo().put_with_sha256(key, request.payload, digest);
   } catch (...) {
     m_context.quotas().finish(m_auth.id, size, false);
     throw;

@@ -88,7 +88,7 @@ S3Response S3Http::perform(const S3Request& request) {
 
   HeaderList headers;
   headers.add("x-amz-content-sha256: " +
-              request.content_sha256_override.value_or(to_hex(core::crypto::sha256(request.body))));
+              request.content_sha256.value_or(to_hex(core::crypto::sha256(request.body))));
   if (request.range) headers.add("Range: " + *request.range);
   if (request.if_none_match_any) headers.add("If-None-Match: *");
 

@@ -29,9 +29,10 @@ struct S3Request {
   ByteView body;                                          // sent by PUT
   std::optional<std::string> range;                       // "bytes=A-B"
   bool if_none_match_any = false;                         // If-None-Match: * (create-only put)
-  // Tests only: a payload hash other than the body's, to see the store
-  // reject a body changed in flight.
-  std::optional<std::string> content_sha256_override;
+  // The body's SHA-256 (hex) when the caller has it already, else computed
+  // here. The store checks it against what arrives: tests give a wrong one
+  // to see it reject a body changed in flight.
+  std::optional<std::string> content_sha256;
 };
 
 struct S3Response {

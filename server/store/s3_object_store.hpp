@@ -34,6 +34,8 @@ public:
                 const S3Tuning& tuning);
 
   bool put(std::string_view key, ByteView data) override;
+  // The digest is sent as the payload's signed hash, not computed again.
+  bool put_with_sha256(std::string_view key, ByteView data, std::string_view sha256_hex) override;
   std::optional<Bytes> get(std::string_view key, std::uint64_t offset,
                            std::optional<std::uint64_t> length) override;
   std::optional<std::uint64_t> head(std::string_view key) override;
@@ -58,7 +60,9 @@ public:
 private:
   S3Response call(const S3Request& request, std::string_view what,
                   std::initializer_list<long> expected, bool* failed_before = nullptr);
-  bool put_impl(std::string_view key, ByteView data, bool failed_before);
+  // sha256_hex: the payload's digest when the caller knows it, else empty.
+  bool put_impl(std::string_view key, ByteView data, bool failed_before,
+                std::string_view sha256_hex = {});
 
   S3Location m_location;
   S3Tuning m_tuning;

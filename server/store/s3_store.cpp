@@ -141,16 +141,23 @@ S3Response S3ObjectStore::call(const S3Request& request, std::string_view what,
 
 bool S3ObjectStore::put(std::string_view key, ByteView data) { return put_impl(key, data, false); }
 
+bool S3ObjectStore::put_with_sha256(std::string_view key, ByteView data,
+                                    std::string_view sha256_hex) {
+  return put_impl(key, data, false, sha256_hex);
+}
+
 bool S3ObjectStore::put_after_lost_reply(std::string_view key, ByteView data) {
   return put_impl(key, data, true);
 }
 
-bool S3ObjectStore::put_impl(std::string_view key, ByteView data, bool failed_before) {
+bool S3ObjectStore::put_impl(std::string_view key, ByteView data, bool failed_before,
+                             std::string_view sha256_hex) {
   check_key(key);
   S3Request request;
   request.method = "PUT";
   request.path = object_path(key);
   request.body = data;
+  if (!sha256_hex.empty()) request.content_sha256 = std::string(sha256_hex);
   request.if_none_match_any = true;
   const S3Response response =
       call(request, fmt::format("PUT of {}", quoted_key(key)), {200, 412}, &failed_before);

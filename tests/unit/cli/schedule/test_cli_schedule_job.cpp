@@ -98,7 +98,7 @@ TEST_CASE("given the default configuration directory then the job is offsite-bac
   CHECK(job_name(f.global) != local);
 }
 
-TEST_CASE("given no passphrase file then the job is refused; OFFSITE_PASSWORD_FILE counts") {
+TEST_CASE("given no passphrase file then the job is refused, and OFFSITE_PASSWORD_FILE counts") {
   Fixture f;
   f.global.password_file.clear();
   CHECK(f.code_of({"/tmp"}) == Code::usage);

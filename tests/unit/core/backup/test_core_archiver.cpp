@@ -315,7 +315,7 @@ TEST_CASE("given a tree with every kind of entry when backed up then each node m
 }
 
 TEST_CASE("given skip_if_unchanged, when nothing below the paths changed (but the directory "
-          "above them did), then no snapshot is saved; after a change one is") {
+          "above them did), then no snapshot is saved, and after a change one is") {
   Fixture f;
   write_file(f.src / "a", "one");
   fs::create_directories(f.src / "d");

@@ -93,7 +93,7 @@ TEST_CASE("given a rollback, when accepted, then the listing is what is remember
   CHECK(memory.find_rollbacks(listing({snap("a", 100)})).empty());
 }
 
-TEST_CASE("given a memory, when written to JSON and read back, then it is the same; malformed "
+TEST_CASE("given a memory, when written to JSON and read back, then it is the same, and malformed "
           "entries are dropped") {
   RollbackMemory memory;
   memory.remember_saved(snap("b", 200));

@@ -451,7 +451,7 @@ std::string lease_id(const Frame& reply) {
 } // namespace
 
 TEST_CASE("given a repository, when a session deletes without the exclusive lease, then "
-          "lease_required; with it, the delete happens") {
+          "lease_required, and with it the delete happens") {
   Fixture f;
   ServerContext context(f.store, options());
   Session session(context, "10.0.0.1");
@@ -519,7 +519,7 @@ TEST_CASE("given malformed lease requests, then bad_request and the session goes
 }
 
 TEST_CASE("given an account, when it unregisters holding the exclusive lease, then its data and "
-          "record are gone; append-only refuses") {
+          "record are gone, and append-only refuses") {
   Fixture f;
   ServerContext context(f.store, options());
   Session session(context, "10.0.0.1");
@@ -534,9 +534,11 @@ TEST_CASE("given an account, when it unregisters holding the exclusive lease, th
   CHECK(code_of(call(session, Op::head, {{"key", "config"}})) == "auth_required");
   CHECK_FALSE(context.registry().find(account.id));
   CHECK(offsite::core::list_all(f.store, "accounts/" + account.id + "/").empty());
+  // Another machine of the account is told the account is gone, not that
+  // its credentials are wrong.
   Session again(context, "10.0.0.3");
   CHECK(code_of(call(again, Op::auth, {{"account_id", account.id}, {"secret", account.secret}})) ==
-        "auth_failed");
+        "account_cancelled");
 
   Session other(context, "10.0.0.1");
   const auto kept = register_and_auth(other);

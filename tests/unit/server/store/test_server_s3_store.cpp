@@ -13,6 +13,7 @@
 
 #include "core/common/error.hpp"
 #include "core/crypto/crypto.hpp"
+#include "core/store/store.hpp"
 #include "server/store/s3_failure.hpp"
 #include "server/store/s3_object_store.hpp"
 #include "server/store/s3_xml.hpp"
@@ -52,7 +53,7 @@ TEST_CASE("given a body whose x-amz-content-sha256 does not match, then the stor
   request.method = "PUT";
   request.path = store.object_path("data/changed");
   request.body = as_bytes("the bytes that arrive");
-  request.content_sha256_override = to_hex(core::crypto::sha256(as_bytes("the bytes we signed")));
+  request.content_sha256 = to_hex(core::crypto::sha256(as_bytes("the bytes we signed")));
   const S3Response response = store.http().perform(request);
   CHECK(response.curl_code == 0);
   CHECK(response.status == 400);
@@ -65,9 +66,28 @@ TEST_CASE("given a body whose x-amz-content-sha256 does not match, then the stor
                                    "HTTP 400 XAmzContentSHA256Mismatch") != std::string::npos);
   CHECK_FALSE(store.head("data/changed")); // nothing was stored
 
-  request.content_sha256_override.reset(); // the same request, honestly signed
+  request.content_sha256.reset(); // the same request, honestly signed
   CHECK(store.http().perform(request).status == 200);
   CHECK(store.head("data/changed") == request.body.size());
+}
+
+TEST_CASE("given the payload's digest from the caller, when put through a prefix, then it signs "
+          "the body with it, and a wrong digest is refused and stores nothing") {
+  auto cluster = test::s3_test_cluster();
+  S3ObjectStore store(cluster.location, cluster.credentials, {});
+  core::PrefixStore account(store, "accounts/a1/repo/");
+  const std::string_view text = "a pack's bytes";
+  const Bytes body(text.begin(), text.end());
+  const std::string right = to_hex(core::crypto::sha256(body));
+  const std::string wrong = to_hex(core::crypto::sha256(as_bytes("other bytes")));
+
+  const Error e = thrown([&] { account.put_with_sha256("data/wrong", body, wrong); });
+  CHECK(std::string(e.what()).find("XAmzContentSHA256Mismatch") != std::string::npos);
+  CHECK_FALSE(store.head("accounts/a1/repo/data/wrong"));
+
+  CHECK(account.put_with_sha256("data/right", body, right));
+  CHECK(store.get("accounts/a1/repo/data/right", 0, std::nullopt) == body);
+  CHECK_FALSE(account.put_with_sha256("data/right", body, right)); // create-only still
 }
 
 TEST_CASE("given a location prefix, then keys are stored below it and listed without it") {

@@ -187,7 +187,7 @@ TEST_CASE("given a source-port range with a port in use when connecting then the
 }
 
 TEST_CASE("given a host name for a data-centre server when connecting then it is refused without "
-          "a lookup; proxies may use names") {
+          "a lookup, and proxies may use names") {
   auto listener = listen_loopback();
   Endpoint named{"localhost", listener->local_endpoint().port};
   TcpConnector direct;

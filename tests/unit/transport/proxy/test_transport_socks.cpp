@@ -525,7 +525,7 @@ TEST_CASE("given each SOCKS4 reply code when the proxy refuses then kind and sen
   }
 }
 
-TEST_CASE("given an IPv6 destination when using SOCKS4 then a clear error; SOCKS4a carries the "
+TEST_CASE("given an IPv6 destination when using SOCKS4 then a clear error, and SOCKS4a carries the "
           "literal as its host text") {
   const Endpoint v6{"2001:db8::10", 16384};
   {
