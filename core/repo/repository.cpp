@@ -19,7 +19,7 @@
 // expensive part, so N threads use N cores), then appends to the open pack
 // under the mutex. The thread whose blob fills the pack takes its blobs (O(1)
 // under the lock), assembles the pack outside it (shuffle, copy, header,
-// SHA-256) and hands it to the upload threads, so sealing never waits for the
+// SHA-256) and hands it to the upload thread, so sealing never waits for the
 // network or the server's fsync. At most k_max_uploads packs are being
 // assembled or uploaded at once (others wait), which bounds memory to
 // ~(k_max_uploads + 1) packs. An upload failure is kept and rethrown by the
@@ -50,11 +50,6 @@ constexpr std::string_view k_config_aad = "offsite-config-v1";
 constexpr std::string_view k_index_aad = "offsite-index-v1";
 constexpr int k_config_version = 1;
 constexpr std::size_t k_max_uploads = 2;
-// Two packs go up at once: while the data centre stores one (its fsync, or
-// an object store's PUT), the next is on its way. On Ceph a first backup of
-// 1 GiB took 5.7-6.1 s instead of 6.1-6.5 s; on a local pair it made no
-// difference beyond noise (alternated runs, bench/RESULTS.md).
-constexpr std::size_t k_upload_threads = 2;
 constexpr std::size_t k_packs_per_index = 4;
 
 constexpr std::string_view k_index_prefix = "index/";
@@ -167,8 +162,7 @@ Repository::~Repository() {
     m_stopping = true;
   }
   m_upload_wanted.notify_all();
-  for (auto& uploader : m_uploaders)
-    uploader.join();
+  if (m_uploader.joinable()) m_uploader.join();
 }
 
 std::optional<std::vector<IndexedPack>> Repository::read_index_file(const std::string& name) {
@@ -328,18 +322,14 @@ void Repository::send_pack(std::vector<PackBuilder::Pending> blobs) {
   }
   std::lock_guard lock(m_mutex);
   m_upload_queue.push_back(std::move(pack));
-  // Another uploader when no idle one is there to take this pack.
-  if (m_uploaders.size() < k_upload_threads && m_upload_queue.size() > m_idle_uploaders)
-    m_uploaders.emplace_back([this] { upload_loop(); });
+  if (!m_uploader.joinable()) m_uploader = std::thread([this] { upload_loop(); });
   m_upload_wanted.notify_one();
 }
 
 void Repository::upload_loop() {
   std::unique_lock lock(m_mutex);
   for (;;) {
-    ++m_idle_uploaders;
     m_upload_wanted.wait(lock, [&] { return m_stopping || !m_upload_queue.empty(); });
-    --m_idle_uploaders;
     if (m_stopping) return; // packs still queued were never promised durable
     FinishedPack pack = std::move(m_upload_queue.front());
     m_upload_queue.pop_front();

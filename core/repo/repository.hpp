@@ -182,10 +182,9 @@ private:
   // A blob saved but not yet taken for upload (in m_packs), or nullptr. Lock held.
   const Bytes* find_unsent_locked(const BlobId& id) const;
   // Assembles taken blobs into a pack (without the lock) and queues it for
-  // the upload threads, starting one when none is idle (up to
-  // k_upload_threads).
+  // the upload thread, starting that thread on first use.
   void send_pack(std::vector<PackBuilder::Pending> blobs);
-  // An upload thread: uploads queued packs, oldest first, until m_stopping.
+  // The upload thread: uploads queued packs in order until m_stopping.
   void upload_loop();
   // Uploads one pack counted in m_uploads_in_flight; takes the lock itself
   // afterwards to index it (and every k_packs_per_index packs, writes an
@@ -240,8 +239,7 @@ private:
   std::deque<FinishedPack> m_upload_queue;
   std::exception_ptr m_upload_error; // the first failed upload; every later write rethrows it
   bool m_stopping = false;
-  std::size_t m_idle_uploaders = 0;                   // waiting for a pack
-  std::vector<std::thread> m_uploaders;               // joined by the destructor
+  std::thread m_uploader;                             // joined by the destructor
   std::array<PackBuilder, 2> m_packs;                 // by pack_for: data, tree
   std::unordered_set<BlobId, BlobIdHash> m_in_flight; // saved, not yet indexed
   std::vector<IndexedPack> m_unindexed;               // uploaded, not yet in an index file
